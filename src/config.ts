@@ -1,0 +1,140 @@
+import { z } from 'zod';
+
+/** Genesys Cloud regions (GENESYS.md): API at https://api.{host}, login at https://login.{host}. */
+export const GENESYS_REGIONS = [
+  'mypurecloud.com', 'mypurecloud.ie', 'mypurecloud.de', 'mypurecloud.com.au', 'mypurecloud.jp',
+  'usw2.pure.cloud', 'cac1.pure.cloud', 'euw2.pure.cloud', 'apne2.pure.cloud', 'apne3.pure.cloud',
+  'aps1.pure.cloud', 'sae1.pure.cloud', 'mec1.pure.cloud', 'euc2.pure.cloud', 'mxc1.pure.cloud',
+  'apse1.pure.cloud', 'use2.us-gov-pure.cloud',
+] as const;
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const opt = <T extends z.ZodTypeAny>(s: T) => z.preprocess(emptyToUndefined, s.optional());
+const url = z.url({ protocol: /^https?$/ });
+const num = (def: number, lo: number, hi: number) => z.coerce.number().min(lo).max(hi).default(def);
+
+const EnvSchema = z
+  .object({
+    NODE_ENV: opt(z.string()),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    TEMPORAL_ADDRESS: opt(z.string().regex(/^[^\s:]+:\d+$/, 'host:port')),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    GENESYS_REGION: opt(z.enum(GENESYS_REGIONS)),
+    GENESYS_API_BASE: opt(url),
+    GENESYS_LOGIN_BASE: opt(url),
+    GENESYS_CLIENT_ID: opt(z.string().min(1)),
+    GENESYS_CLIENT_SECRET: opt(z.string().min(1)),
+    GENESYS_RATE_LIMIT_PER_MINUTE: num(300, 1, 1_000_000),
+    GENESYS_RATE_LIMIT_SHARE: num(0.8, 0.01, 1),
+    GENESYS_NOTIFICATIONS_PATH: z.string().startsWith('/').default('/api/v2/desktop/notifications'),
+    GENESYS_TIMEOUT_MS: num(10_000, 100, 120_000),
+    PUBLIC_BASE_URL: opt(url),
+    CALLBACK_SIGNING_SECRET: opt(z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'whsec_<base64>')),
+    INGRESS_API_KEYS: opt(z.string().min(1)),
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    HOST: z.string().default('0.0.0.0'),
+    SMTP_URL: opt(z.url({ protocol: /^smtps?$/ })),
+    SMTP_FROM: z.string().default('desktop-alerts@localhost'),
+    FALLBACK_WEBHOOK_URL: opt(url),
+    DOWNSTREAM_WEBHOOK_URL: opt(url),
+    DOWNSTREAM_SIGNING_SECRET: opt(z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'whsec_<base64>')),
+    ACTION_URL_ALLOWED_HOSTS: opt(z.string()),
+    DEFAULT_ALERT_TTL_SECONDS: num(3600, 10, 86_400),
+    DATA_DIR: z.string().default('.data'),
+  })
+  .superRefine((e, ctx) => {
+    const both = e.GENESYS_API_BASE && e.GENESYS_LOGIN_BASE;
+    if ((e.GENESYS_API_BASE || e.GENESYS_LOGIN_BASE) && !both) {
+      ctx.addIssue({ code: 'custom', path: ['GENESYS_API_BASE'], message: 'set GENESYS_API_BASE and GENESYS_LOGIN_BASE together' });
+    }
+    if (e.GENESYS_REGION && (e.GENESYS_API_BASE || e.GENESYS_LOGIN_BASE)) {
+      ctx.addIssue({ code: 'custom', path: ['GENESYS_REGION'], message: 'set either GENESYS_REGION or the two base URLs, not both' });
+    }
+    if (Boolean(e.GENESYS_CLIENT_ID) !== Boolean(e.GENESYS_CLIENT_SECRET)) {
+      ctx.addIssue({ code: 'custom', path: ['GENESYS_CLIENT_SECRET'], message: 'set GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET together' });
+    }
+    if (e.GENESYS_CLIENT_ID && !e.GENESYS_REGION && !both) {
+      ctx.addIssue({ code: 'custom', path: ['GENESYS_REGION'], message: 'credentials are set: also set GENESYS_REGION (or both base URLs)' });
+    }
+  });
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  logLevel: Env['LOG_LEVEL'];
+  temporal: { address?: string; namespace: string };
+  genesys: {
+    /** Undefined: no credentials configured, so `npm start` embeds the emulator. */
+    credentials?: { clientId: string; clientSecret: string };
+    apiBase?: string;
+    loginBase?: string;
+    rateLimitPerMinute: number;
+    rateLimitShare: number;
+    notificationsPath: string;
+    timeoutMs: number;
+  };
+  ingress: {
+    port: number;
+    host: string;
+    publicBaseUrl?: string;
+    apiKeys: string[];
+    callbackSigningSecret?: string;
+    actionUrlAllowedHosts: string[];
+  };
+  fallback: { smtpUrl?: string; smtpFrom: string; webhookUrl?: string };
+  downstream: { webhookUrl?: string; signingSecret?: string };
+  defaultAlertTtlSeconds: number;
+  dataDir: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const list = (s?: string) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+
+/** Parse the environment once. Throws ConfigError with one line per problem; never echoes values. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const r = EnvSchema.safeParse(env);
+  if (!r.success) {
+    throw new ConfigError(r.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const e = r.data;
+  const apiBase = e.GENESYS_API_BASE ?? (e.GENESYS_REGION ? `https://api.${e.GENESYS_REGION}` : undefined);
+  const loginBase = e.GENESYS_LOGIN_BASE ?? (e.GENESYS_REGION ? `https://login.${e.GENESYS_REGION}` : undefined);
+  return {
+    logLevel: e.LOG_LEVEL,
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE },
+    genesys: {
+      credentials:
+        e.GENESYS_CLIENT_ID && e.GENESYS_CLIENT_SECRET
+          ? { clientId: e.GENESYS_CLIENT_ID, clientSecret: e.GENESYS_CLIENT_SECRET }
+          : undefined,
+      apiBase: apiBase?.replace(/\/+$/, ''),
+      loginBase: loginBase?.replace(/\/+$/, ''),
+      rateLimitPerMinute: e.GENESYS_RATE_LIMIT_PER_MINUTE,
+      rateLimitShare: e.GENESYS_RATE_LIMIT_SHARE,
+      notificationsPath: e.GENESYS_NOTIFICATIONS_PATH,
+      timeoutMs: e.GENESYS_TIMEOUT_MS,
+    },
+    ingress: {
+      port: e.PORT,
+      host: e.HOST,
+      publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+      apiKeys: list(e.INGRESS_API_KEYS),
+      callbackSigningSecret: e.CALLBACK_SIGNING_SECRET,
+      actionUrlAllowedHosts: list(e.ACTION_URL_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
+    },
+    fallback: { smtpUrl: e.SMTP_URL, smtpFrom: e.SMTP_FROM, webhookUrl: e.FALLBACK_WEBHOOK_URL },
+    downstream: { webhookUrl: e.DOWNSTREAM_WEBHOOK_URL, signingSecret: e.DOWNSTREAM_SIGNING_SECRET },
+    defaultAlertTtlSeconds: e.DEFAULT_ALERT_TTL_SECONDS,
+    dataDir: e.DATA_DIR,
+  };
+}
+
+/** Requests per second for the Genesys task queue: share x limit, spread over the minute. */
+export const genesysActivitiesPerSecond = (c: Config['genesys']): number =>
+  (c.rateLimitPerMinute * c.rateLimitShare) / 60;

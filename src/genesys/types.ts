@@ -1,0 +1,82 @@
+/** The Genesys Cloud contract as the service sees it (see shared/design/GENESYS.md). */
+
+export interface GenesysUser {
+  id: string;
+  name?: string;
+  email?: string;
+  state: 'active' | 'inactive' | 'deleted' | string;
+  routingStatus?: { status: string; startTime?: string };
+  presence?: { presenceDefinition?: { id?: string; systemPresence?: string }; modifiedDate?: string };
+}
+
+export interface NotificationActionBody {
+  id?: string;
+  label: string;
+  actionType: 'openUrl' | 'callback';
+  url?: string;
+  callbackUrl?: string;
+  metadata?: Record<string, string>;
+}
+
+export interface DesktopNotificationBody {
+  userId: string;
+  title: string;
+  message: string;
+  type: 'info' | 'warning' | 'error';
+  idempotencyKey: string;
+  actions?: NotificationActionBody[];
+  expiresAt?: string;
+}
+
+export interface DesktopNotification {
+  id: string;
+  status: string;
+  [k: string]: unknown;
+}
+
+/** What went wrong, in the terms the activities act on. */
+export type GenesysErrorKind =
+  | 'rate_limited' // 429: retry after Retry-After
+  | 'unauthorized' // 401 after the one retry with a fresh token
+  | 'invalid_client' // bad OAuth credentials: non-retryable
+  | 'forbidden' // 403: missing permission or scope
+  | 'not_found' // 404
+  | 'conflict' // 409: the agent's session changed
+  | 'bad_request' // 400 and other 4xx: a bug on our side
+  | 'server' // 5xx
+  | 'network' // connection refused/reset, DNS
+  | 'timeout'; // no answer in time
+
+export class GenesysApiError extends Error {
+  override readonly name = 'GenesysApiError';
+  constructor(
+    message: string,
+    readonly kind: GenesysErrorKind,
+    readonly status?: number,
+    readonly code?: string,
+    /** ININ-Correlation-Id of the failing response, when there was one. */
+    readonly correlationId?: string,
+    /** Seconds from Retry-After on a 429. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+  get retryable(): boolean {
+    return ['rate_limited', 'unauthorized', 'server', 'network', 'timeout'].includes(this.kind);
+  }
+}
+
+export interface CallContext {
+  /** The alert's correlation id, logged next to Genesys's ININ-Correlation-Id. */
+  correlationId?: string;
+}
+
+export interface GenesysClient {
+  /** POST /api/v2/users/search, EXACT on email, expand routingStatus+presence. All matches, every state. */
+  searchUsersByEmail(emails: string[], ctx?: CallContext): Promise<GenesysUser[]>;
+  /** GET /api/v2/users/{id}?expand=routingStatus,presence. Throws GenesysApiError kind not_found on 404. */
+  getUser(userId: string, ctx?: CallContext): Promise<GenesysUser>;
+  /** POST {GENESYS_NOTIFICATIONS_PATH}. */
+  createNotification(body: DesktopNotificationBody, ctx?: CallContext): Promise<DesktopNotification>;
+  close(): Promise<void>;
+}

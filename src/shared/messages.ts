@@ -1,0 +1,92 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AlertInput } from './schemas';
+
+/**
+ * Message definitions shared by the workflow, the ingress and the launcher. Importing
+ * '@temporalio/workflow' for its define* helpers is safe outside workflows.
+ */
+
+export type AlertStatus =
+  | 'accepted'
+  | 'resolving'
+  | 'checking_session'
+  | 'sending'
+  | 'awaiting_action'
+  | 'waiting_for_agent'
+  | 'falling_back'
+  | 'actioned'
+  | 'expired'
+  | 'fallback_delivered'
+  | 'failed'
+  | 'cancelled';
+
+export const TERMINAL_STATUSES: readonly AlertStatus[] = [
+  'actioned',
+  'expired',
+  'fallback_delivered',
+  'failed',
+  'cancelled',
+];
+
+/** An agent's click, as the callback route hands it to the workflow. */
+export interface AgentAction {
+  notificationId: string;
+  userId: string;
+  actionId: string;
+  /** When the agent clicked (from the callback body). */
+  timestamp: string;
+  /** Echoed metadata from the callback (already signature-checked). */
+  metadata?: Record<string, unknown>;
+  /** webhook-id of the delivery, for tracing. */
+  deliveryId?: string;
+  correlationId?: string;
+}
+
+export interface AgentActionResult {
+  /** 'applied' the first time, 'duplicate' for the same notificationId:actionId again. */
+  outcome: 'applied' | 'duplicate';
+}
+
+export interface RecordedAction {
+  actionId: string;
+  userId: string;
+  notificationId: string;
+  clickedAt: string;
+  receivedAt: string;
+  downstream: 'pending' | 'delivered' | 'not_configured' | 'failed';
+}
+
+export interface FallbackRecord {
+  channel: 'email' | 'webhook';
+  outcome: 'delivered' | 'failed';
+  at: string;
+  detail?: string;
+}
+
+export interface AlertState {
+  alertId: string;
+  idempotencyKey: string;
+  status: AlertStatus;
+  type: AlertInput['type'];
+  priority: AlertInput['priority'];
+  target: AlertInput['target'];
+  agent?: { userId: string; email?: string; name?: string };
+  presence?: string;
+  routingStatus?: string;
+  notificationId?: string;
+  expiresAt: string;
+  actions: RecordedAction[];
+  fallback: FallbackRecord[];
+  /** Why the desktop path was not used or did not work. */
+  desktopFailureReason?: string;
+  /** Why the alert ended failed. */
+  failureReason?: string;
+  createdAt: string;
+  updatedAt: string;
+  source: string;
+  correlationId: string;
+}
+
+export const agentActionUpdate = defineUpdate<AgentActionResult, [AgentAction]>('agentAction');
+export const cancelSignal = defineSignal<[{ reason?: string }]>('cancel');
+export const getStateQuery = defineQuery<AlertState>('getState');

@@ -1,0 +1,141 @@
+import { z } from 'zod';
+
+/**
+ * The public request schemas. The ingress, the typed launcher and the workflow itself all parse
+ * with these, so nothing invalid enters workflow history whichever way an alert arrives.
+ * This module must stay deterministic (it is bundled into workflow code): no clock reads here.
+ */
+export const ALERT_TYPES = ['info', 'warning', 'error'] as const;
+export const PRIORITIES = ['high', 'normal', 'low'] as const;
+export const FALLBACK_CHANNELS = ['email', 'webhook'] as const;
+export const MAX_ACTIONS = 5;
+export const MAX_TEXT = 250;
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const mapKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'keys are 1-64 characters of A-Z a-z 0-9 _ . -')
+  .refine((k) => !FORBIDDEN_KEYS.has(k), 'reserved key');
+
+/** A flat string map: what Genesys echoes back verbatim in callbacks, and what search attributes use. */
+export const StringMapSchema = z
+  .record(mapKey, z.string().max(500))
+  .refine((m) => Object.keys(m).length <= 20, 'at most 20 keys');
+
+export const HttpsUrlSchema = z
+  .string()
+  .max(2048)
+  .refine((s) => {
+    try {
+      const u = new URL(s);
+      return u.protocol === 'https:' && u.hostname.length > 0 && u.username === '' && u.password === '';
+    } catch {
+      return false;
+    }
+  }, 'must be an absolute https URL without credentials');
+
+export const IdempotencyKeySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, '1-128 characters of A-Z a-z 0-9 . _ : -, starting with a letter or digit');
+
+const ActionIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, '1-64 characters of A-Z a-z 0-9 _ . : -');
+const LabelSchema = z.string().trim().min(1).max(50);
+
+export const ActionSchema = z.discriminatedUnion('actionType', [
+  z.strictObject({ id: ActionIdSchema.optional(), label: LabelSchema, actionType: z.literal('openUrl'), url: HttpsUrlSchema }),
+  z.strictObject({
+    id: ActionIdSchema.optional(),
+    label: LabelSchema,
+    actionType: z.literal('callback'),
+    metadata: StringMapSchema.optional(),
+  }),
+]);
+
+export const TargetSchema = z.union([
+  z.strictObject({ userId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a Genesys user id') }),
+  z.strictObject({ email: z.email().max(254) }),
+]);
+
+/** Agent presences (normalised to lower case) inside the operational window. */
+export const PresenceSchema = z
+  .string()
+  .min(1)
+  .max(40)
+  .transform((s) => s.toLowerCase());
+
+export const FallbackSchema = z.strictObject({
+  /** Channels to use; default: every channel the service has configured. Empty: no fallback. */
+  channels: z.array(z.enum(FALLBACK_CHANNELS)).max(2).optional(),
+  /** Recipient for the email channel; default: the agent's own email when known. */
+  email: z.email().max(254).optional(),
+});
+
+export const PolicySchema = z.strictObject({
+  /** Fall back when the alert expires unacknowledged. Default: true when it has a callback action. */
+  requireAck: z.boolean().optional(),
+  /** Wait (durably, until expiresAt) for an offline agent to come back instead of falling back at once. */
+  waitForAgent: z.boolean().optional(),
+  /** Presences in which the agent may be alerted. Default depends on the alert type. */
+  operationalPresences: z.array(PresenceSchema).min(1).max(12).optional(),
+});
+
+/** Structural shape of POST /v1/alerts (time-relative checks are added by the ingress). */
+export const AlertRequestSchema = z.strictObject({
+  target: TargetSchema,
+  title: z.string().trim().min(1).max(MAX_TEXT),
+  message: z.string().trim().min(1).max(MAX_TEXT),
+  type: z.enum(ALERT_TYPES),
+  priority: z.enum(PRIORITIES).default('normal'),
+  actions: z.array(ActionSchema).max(MAX_ACTIONS).default([]),
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
+  idempotencyKey: IdempotencyKeySchema.optional(),
+  fallback: FallbackSchema.optional(),
+  policy: PolicySchema.optional(),
+  /** Free-form routing data; `source` and `transactionId` become search attributes. */
+  metadata: StringMapSchema.optional(),
+});
+export type AlertRequest = z.input<typeof AlertRequestSchema>;
+export type ParsedAlertRequest = z.output<typeof AlertRequestSchema>;
+export type AlertAction = z.output<typeof ActionSchema>;
+
+/** Input of the deliverAlert workflow: a parsed request with every default resolved. */
+export const AlertInputSchema = z.strictObject({
+  alertId: z.string().min(1).max(200),
+  idempotencyKey: IdempotencyKeySchema,
+  target: TargetSchema,
+  title: z.string().min(1).max(MAX_TEXT),
+  message: z.string().min(1).max(MAX_TEXT),
+  type: z.enum(ALERT_TYPES),
+  priority: z.enum(PRIORITIES),
+  actions: z.array(ActionSchema).max(MAX_ACTIONS),
+  expiresAt: z.iso.datetime({ offset: true }),
+  fallback: z.strictObject({ channels: z.array(z.enum(FALLBACK_CHANNELS)), email: z.email().optional() }),
+  policy: z.strictObject({
+    requireAck: z.boolean(),
+    waitForAgent: z.boolean(),
+    operationalPresences: z.array(z.string()),
+  }),
+  metadata: StringMapSchema,
+  source: z.string().max(100),
+  correlationId: z.string().max(200),
+  callbackUrl: z.string().url(),
+  acceptedAt: z.iso.datetime({ offset: true }),
+});
+export type AlertInput = z.infer<typeof AlertInputSchema>;
+
+/** The callback Genesys posts when an agent clicks a callback action (GENESYS.md). */
+export const DesktopCallbackSchema = z.object({
+  notificationId: z.string().min(1).max(200),
+  userId: z.string().min(1).max(200),
+  actionId: z.string().min(1).max(200),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  timestamp: z.iso.datetime({ offset: true }),
+});
+export type DesktopCallback = z.infer<typeof DesktopCallbackSchema>;
+
+/** Default presences inside the operational window, per alert type (normalised lower case). */
+export const DEFAULT_OPERATIONAL_PRESENCES: Record<(typeof ALERT_TYPES)[number], string[]> = {
+  info: ['available', 'on queue', 'busy', 'idle'],
+  warning: ['available', 'on queue', 'busy', 'idle', 'away', 'break', 'meal', 'training', 'meeting'],
+  error: ['available', 'on queue', 'busy', 'idle', 'away', 'break', 'meal', 'training', 'meeting'],
+};
