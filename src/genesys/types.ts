@@ -9,6 +9,14 @@ export interface GenesysUser {
   presence?: { presenceDefinition?: { id?: string; systemPresence?: string }; modifiedDate?: string };
 }
 
+/** One entry of GET /api/v2/users/presences/purecloud/bulk (the real API's UcUserPresence). */
+export interface GenesysUserPresence {
+  userId: string;
+  presenceDefinition?: { id?: string; systemPresence?: string };
+  message?: string;
+  modifiedDate?: string;
+}
+
 export interface NotificationActionBody {
   id?: string;
   label: string;
@@ -58,8 +66,10 @@ export class GenesysApiError extends Error {
     readonly correlationId?: string,
     /** Seconds from Retry-After on a 429. */
     readonly retryAfterSeconds?: number,
+    /** The underlying error (socket, timeout), for diagnosis. */
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
   get retryable(): boolean {
     return ['rate_limited', 'unauthorized', 'server', 'network', 'timeout'].includes(this.kind);
@@ -69,6 +79,8 @@ export class GenesysApiError extends Error {
 export interface CallContext {
   /** The alert's correlation id, logged next to Genesys's ININ-Correlation-Id. */
   correlationId?: string;
+  /** Aborts the call (e.g. an activity's cancellation signal); the abort reason is rethrown as is. */
+  signal?: AbortSignal;
 }
 
 export interface GenesysClient {
@@ -78,5 +90,7 @@ export interface GenesysClient {
   getUser(userId: string, ctx?: CallContext): Promise<GenesysUser>;
   /** POST {GENESYS_NOTIFICATIONS_PATH}. */
   createNotification(body: DesktopNotificationBody, ctx?: CallContext): Promise<DesktopNotification>;
+  /** GET /api/v2/users/presences/purecloud/bulk?id=..&id=.. (50 ids per request, chunked). */
+  getPresences?(userIds: string[], ctx?: CallContext): Promise<GenesysUserPresence[]>;
   close(): Promise<void>;
 }
