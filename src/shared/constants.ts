@@ -1,7 +1,12 @@
 /** Task queues are versioned so a breaking change can run beside the old workers during a deploy. */
 export const ALERTS_TASK_QUEUE = 'desktop-alerts-v1';
-/** Every Genesys call runs here, and only here: the queue's server-side rate cap is the API budget. */
-export const GENESYS_TASK_QUEUE = 'desktop-alerts-genesys-v1';
+/**
+ * Every Genesys call runs on the alerts queue's Genesys companion, and only there: that queue's
+ * server-side rate cap is the API budget. Derived from the workflow's own queue so that a
+ * deployment (or a test) that renames one renames both.
+ */
+export const genesysQueueFor = (alertsTaskQueue: string): string => `${alertsTaskQueue}-genesys`;
+export const GENESYS_TASK_QUEUE = genesysQueueFor(ALERTS_TASK_QUEUE);
 
 /** Workflow id of an alert: the business key, so a retried request joins the existing run. */
 export const alertWorkflowId = (idempotencyKey: string): string => `alert-${idempotencyKey}`;

@@ -77,6 +77,8 @@ export const PolicySchema = z.strictObject({
   waitForAgent: z.boolean().optional(),
   /** Presences in which the agent may be alerted. Default depends on the alert type. */
   operationalPresences: z.array(PresenceSchema).min(1).max(12).optional(),
+  /** With waitForAgent: how often to look at the agent again (default 60 s). */
+  recheckIntervalSeconds: z.int().min(1).max(3600).optional(),
 });
 
 /** Structural shape of POST /v1/alerts (time-relative checks are added by the ingress). */
@@ -114,6 +116,7 @@ export const AlertInputSchema = z.strictObject({
     requireAck: z.boolean(),
     waitForAgent: z.boolean(),
     operationalPresences: z.array(z.string()),
+    recheckIntervalSeconds: z.int().min(1).max(3600).optional(),
   }),
   metadata: StringMapSchema,
   source: z.string().max(100),

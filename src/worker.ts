@@ -1,0 +1,110 @@
+import path from 'node:path';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from './activities';
+import { genesysActivitiesPerSecond, loadConfig, ConfigError, type Config } from './config';
+import { createGenesysClient } from './genesys';
+import type { GenesysClient } from './genesys/types';
+import { ALERTS_TASK_QUEUE, GENESYS_TASK_QUEUE, genesysQueueFor } from './shared/constants';
+import { createLogger, type Logger } from './shared/logger';
+
+export interface AlertWorkers {
+  /** Resolves when both workers have stopped. */
+  run(): Promise<void>;
+  shutdown(): Promise<void>;
+  workers: Worker[];
+}
+
+export interface CreateWorkersOptions {
+  connection: NativeConnection;
+  namespace: string;
+  config: Pick<Config, 'genesys' | 'downstream' | 'fallback'>;
+  genesys: GenesysClient;
+  logger: Logger;
+  /** Pre-bundled workflow code (tests bundle once per file); default: bundle src/workflows. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** The alerts task queue (its Genesys companion is derived); default ALERTS_TASK_QUEUE. */
+  taskQueue?: string;
+  activityDeps?: Partial<ActivityDeps>;
+  /** Cap on the Genesys queue; default from config (share x limit / 60). 0: no cap. */
+  genesysActivitiesPerSecond?: number;
+}
+
+/**
+ * Two workers in one process: workflows and non-Genesys activities on the alerts queue, and every
+ * Genesys call on its own queue whose dispatch rate the server caps across all workers.
+ */
+export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorkers> {
+  const activities = createActivities({
+    genesys: o.genesys,
+    logger: o.logger,
+    downstream: o.config.downstream,
+    fallback: { ...o.config.fallback, signingSecret: o.config.downstream.signingSecret },
+    ...o.activityDeps,
+  });
+  const alertsQueue = o.taskQueue ?? ALERTS_TASK_QUEUE;
+  const queues = { alerts: alertsQueue, genesys: genesysQueueFor(alertsQueue) };
+  const rate = o.genesysActivitiesPerSecond ?? genesysActivitiesPerSecond(o.config.genesys);
+  const workflowSource = o.workflowBundle
+    ? { workflowBundle: o.workflowBundle }
+    : { workflowsPath: require.resolve(path.join(__dirname, 'workflows')) };
+  const alerts = await Worker.create({
+    connection: o.connection,
+    namespace: o.namespace,
+    taskQueue: queues.alerts,
+    ...workflowSource,
+    activities: {
+      forwardAction: activities.forwardAction,
+      sendFallbackEmail: activities.sendFallbackEmail,
+      sendFallbackWebhook: activities.sendFallbackWebhook,
+    },
+    maxConcurrentActivityTaskExecutions: 100,
+  });
+  const genesys = await Worker.create({
+    connection: o.connection,
+    namespace: o.namespace,
+    taskQueue: queues.genesys,
+    activities: { deliverToDesktop: activities.deliverToDesktop },
+    maxConcurrentActivityTaskExecutions: 200,
+    ...(rate > 0 ? { maxTaskQueueActivitiesPerSecond: rate } : {}),
+  });
+  const workers = [alerts, genesys];
+  let running: Promise<void> | undefined;
+  return {
+    workers,
+    run() {
+      running ??= Promise.all(workers.map((w) => w.run())).then(() => undefined);
+      return running;
+    },
+    async shutdown() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await running;
+    },
+  };
+}
+
+/** `npm run worker`: a worker process against the configured Temporal and Genesys. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, name: 'worker' });
+  const { credentials, apiBase, loginBase } = config.genesys;
+  if (!credentials || !apiBase || !loginBase) {
+    throw new ConfigError(['GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET and a region or base URLs are required for a standalone worker (npm start embeds an emulator instead)']);
+  }
+  const genesys = createGenesysClient({ apiBase, loginBase, ...credentials, notificationsPath: config.genesys.notificationsPath, timeoutMs: config.genesys.timeoutMs, logger });
+  const connection = await NativeConnection.connect({ address: config.temporal.address ?? '127.0.0.1:7233' });
+  const w = await createWorkers({ connection, namespace: config.temporal.namespace, config, genesys, logger });
+  const stop = () => void w.shutdown();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  logger.info({ taskQueues: [ALERTS_TASK_QUEUE, GENESYS_TASK_QUEUE] }, 'worker running');
+  await w.run();
+  await genesys.close();
+  await connection.close();
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err instanceof ConfigError ? err.message : err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,318 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import type { DeliverToDesktopResult, ResolvedAgent } from '../activities/types';
+import { ALERT_ID_METADATA_KEY, genesysQueueFor } from '../shared/constants';
+import {
+  agentActionUpdate,
+  cancelSignal,
+  getStateQuery,
+  type AgentAction,
+  type AlertState,
+  type AlertStatus,
+  type RecordedAction,
+} from '../shared/messages';
+import { AlertInputSchema, type AlertInput } from '../shared/schemas';
+import { SA } from '../shared/search-attributes';
+
+type Activities = ReturnType<typeof createActivities>;
+
+/** Temporal priority keys: 1 runs first. `low` still runs: see the fairness note in ARCHITECTURE. */
+export const PRIORITY_KEYS = { high: 1, normal: 3, low: 5 } as const;
+
+/** How often an offline agent is looked at again when the policy says to wait for them (default). */
+const AGENT_RECHECK_SECONDS = 60;
+
+const notificationActionId = (a: AlertInput['actions'][number], index: number): string => a.id ?? String(index);
+
+/**
+ * One alert, end to end: resolve the agent, check the session and send once (one Genesys activity),
+ * wait for the agent's action or the expiry, hand actions downstream, fall back when the desktop
+ * path fails or a required acknowledgement never comes.
+ */
+export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
+  const parsed = AlertInputSchema.safeParse(rawInput);
+  if (!parsed.success) {
+    throw ApplicationFailure.nonRetryable(
+      `invalid alert input: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      'InvalidAlertInput',
+    );
+  }
+  const input = parsed.data;
+  const now = () => new Date(Date.now()).toISOString();
+  const expiresAtMs = Date.parse(input.expiresAt);
+
+  const state: AlertState = {
+    alertId: input.alertId,
+    idempotencyKey: input.idempotencyKey,
+    status: 'accepted',
+    type: input.type,
+    priority: input.priority,
+    target: input.target,
+    expiresAt: input.expiresAt,
+    actions: [],
+    fallback: [],
+    createdAt: input.acceptedAt,
+    updatedAt: now(),
+    source: input.source,
+    correlationId: input.correlationId,
+  };
+  const seenActions = new Set<string>();
+  let forwardsInFlight = 0;
+  let cancelRequested: { reason?: string } | undefined;
+  const callbackActionIds = new Set(
+    input.actions.map((a, i) => (a.actionType === 'callback' ? notificationActionId(a, i) : undefined)).filter(Boolean),
+  );
+
+  const setStatus = (status: AlertStatus) => {
+    state.status = status;
+    state.updatedAt = now();
+    upsertSearchAttributes([{ key: SA.status, value: status }]);
+  };
+
+  const priority = { priorityKey: PRIORITY_KEYS[input.priority] };
+  const untilExpiry = () => Math.max(1_000, expiresAtMs - Date.now());
+
+  // Every Genesys call runs on the rate-limited queue. Retries stop at the alert's expiry, then fallback.
+  const genesys = () =>
+    proxyActivities<Activities>({
+      taskQueue: genesysQueueFor(workflowInfo().taskQueue),
+      startToCloseTimeout: '30s',
+      scheduleToCloseTimeout: untilExpiry(),
+      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s' },
+      priority,
+    });
+  // Downstream delivery of an agent's action: retried until delivered (the consumer dedups on webhook-id).
+  const downstream = proxyActivities<Activities>({
+    startToCloseTimeout: '30s',
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
+    priority,
+  });
+  // Fallback channels: retried for an hour, then the alert fails with the channel's last error.
+  const fallback = proxyActivities<Activities>({
+    startToCloseTimeout: '30s',
+    scheduleToCloseTimeout: '1h',
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
+    priority,
+  });
+
+  // Handlers first, so no message that arrives early is lost.
+  setHandler(getStateQuery, () => state);
+  setHandler(cancelSignal, (req) => {
+    cancelRequested ??= req ?? {};
+  });
+  setHandler(
+    agentActionUpdate,
+    async (action: AgentAction) => {
+      const key = `${action.notificationId}:${action.actionId}`;
+      if (seenActions.has(key)) return { outcome: 'duplicate' as const };
+      // A click may race the send's completion: wait until we know our notification id.
+      await condition(() => state.notificationId !== undefined);
+      if (seenActions.has(key)) return { outcome: 'duplicate' as const };
+      if (action.notificationId !== state.notificationId) {
+        throw ApplicationFailure.nonRetryable(`notification ${action.notificationId} is not this alert's`, 'UnknownNotification');
+      }
+      seenActions.add(key);
+      const recorded: RecordedAction = {
+        actionId: action.actionId,
+        userId: action.userId,
+        notificationId: action.notificationId,
+        clickedAt: action.timestamp,
+        receivedAt: now(),
+        downstream: 'pending',
+      };
+      state.actions.push(recorded);
+      state.updatedAt = now();
+      forwardsInFlight++;
+      void forward(recorded, action.metadata).finally(() => forwardsInFlight--);
+      return { outcome: 'applied' as const };
+    },
+    {
+      validator: (action: AgentAction) => {
+        if (!action || typeof action.notificationId !== 'string' || typeof action.actionId !== 'string') {
+          throw ApplicationFailure.nonRetryable('malformed action', 'MalformedAction');
+        }
+        if (state.notificationId !== undefined && action.notificationId !== state.notificationId) {
+          throw ApplicationFailure.nonRetryable(`notification ${action.notificationId} is not this alert's`, 'UnknownNotification');
+        }
+        if (state.agent && action.userId !== state.agent.userId) {
+          throw ApplicationFailure.nonRetryable(`user ${action.userId} is not this alert's agent`, 'WrongAgent');
+        }
+        if (!callbackActionIds.has(action.actionId)) {
+          throw ApplicationFailure.nonRetryable(`action ${action.actionId} is not a callback action of this alert`, 'UnknownAction');
+        }
+        if (state.status !== 'sending' && state.status !== 'awaiting_action' && state.status !== 'actioned') {
+          throw ApplicationFailure.nonRetryable(`alert is ${state.status}: no action expected`, 'NotAwaitingAction');
+        }
+      },
+    },
+  );
+
+  async function forward(recorded: RecordedAction, metadata?: Record<string, unknown>): Promise<void> {
+    try {
+      await forwardOnce(recorded, metadata);
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      recorded.downstream = 'failed';
+      state.updatedAt = now();
+      log.error('downstream delivery failed', { alertId: input.alertId, actionId: recorded.actionId, error: failureMessage(err) });
+    }
+  }
+
+  async function forwardOnce(recorded: RecordedAction, metadata?: Record<string, unknown>): Promise<void> {
+    const r = await downstream.forwardAction({
+      alertId: input.alertId,
+      correlationId: input.correlationId,
+      action: {
+        actionId: recorded.actionId,
+        userId: recorded.userId,
+        notificationId: recorded.notificationId,
+        clickedAt: recorded.clickedAt,
+        receivedAt: recorded.receivedAt,
+        metadata,
+      },
+      alert: { type: input.type, priority: input.priority, title: input.title, source: input.source, metadata: input.metadata },
+    });
+    recorded.downstream = r.outcome === 'delivered' ? 'delivered' : 'not_configured';
+    state.updatedAt = now();
+  }
+
+  async function runFallback(reason: string): Promise<AlertState> {
+    setStatus('falling_back');
+    const channels = input.fallback.channels;
+    if (channels.length === 0) {
+      return finish('failed', `${reason}; no fallback channel configured`);
+    }
+    const args = {
+      alertId: input.alertId,
+      correlationId: input.correlationId,
+      reason,
+      title: input.title,
+      message: input.message,
+      type: input.type,
+      priority: input.priority,
+      expiresAt: input.expiresAt,
+      source: input.source,
+      metadata: input.metadata,
+      agent: state.agent,
+      target: input.target,
+      email: input.fallback.email,
+      actions: input.actions,
+    };
+    await Promise.all(
+      channels.map(async (channel) => {
+        try {
+          const r = channel === 'email' ? await fallback.sendFallbackEmail(args) : await fallback.sendFallbackWebhook(args);
+          state.fallback.push({ channel, outcome: r.outcome === 'delivered' ? 'delivered' : 'failed', at: now(), detail: r.detail });
+        } catch (err) {
+          state.fallback.push({ channel, outcome: 'failed', at: now(), detail: failureMessage(err) });
+        }
+      }),
+    );
+    if (state.fallback.some((f) => f.outcome === 'delivered')) return finish('fallback_delivered', undefined);
+    return finish('failed', `${reason}; every fallback channel failed`);
+  }
+
+  async function finish(status: AlertStatus, failureReason: string | undefined): Promise<AlertState> {
+    if (failureReason) state.failureReason = failureReason;
+    setStatus(status);
+    // Every action handed downstream and every handler done before the run closes.
+    await condition(() => forwardsInFlight === 0 && allHandlersFinished());
+    log.info('alert finished', { alertId: input.alertId, status, failureReason });
+    return state;
+  }
+
+  const setAgent = (agent: ResolvedAgent | undefined) => {
+    if (!agent || state.agent?.userId === agent.userId) return;
+    state.agent = agent;
+    upsertSearchAttributes([{ key: SA.agent, value: agent.userId }]);
+  };
+
+  // Genesys actions: the service owns every callbackUrl and routes the callback back with the alert id.
+  const notificationActions = input.actions.map((a, i) =>
+    a.actionType === 'openUrl'
+      ? { id: notificationActionId(a, i), label: a.label, actionType: a.actionType, url: a.url }
+      : {
+          id: notificationActionId(a, i),
+          label: a.label,
+          actionType: a.actionType,
+          metadata: { ...(a.metadata ?? {}), [ALERT_ID_METADATA_KEY]: input.alertId },
+        },
+  );
+
+  // 1-3. Resolve, check the session, send: one activity, so the check is right before the send.
+  setStatus('sending');
+  let result: DeliverToDesktopResult | undefined;
+  let desktopError: string | undefined;
+  for (let first = true; ; first = false) {
+    if (cancelRequested) return finish('cancelled', undefined);
+    try {
+      result = await genesys().deliverToDesktop({
+        alertId: input.alertId,
+        idempotencyKey: input.idempotencyKey,
+        correlationId: input.correlationId,
+        target: input.target,
+        title: input.title,
+        message: input.message,
+        type: input.type,
+        actions: notificationActions as AlertInput['actions'],
+        expiresAt: input.expiresAt,
+        callbackUrl: input.callbackUrl,
+        operationalPresences: input.policy.operationalPresences,
+        fresh: !first,
+      });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      desktopError = failureMessage(err);
+      break;
+    }
+    setAgent(result.agent);
+    state.presence = result.presence;
+    state.routingStatus = result.routingStatus;
+    const agentAway =
+      result.outcome === 'skipped' && ['logged_out', 'outside_operational_window', 'breaker_open'].includes(result.reason);
+    if (!(agentAway && input.policy.waitForAgent)) break;
+    // Wait durably for the agent to come back (or the alert to expire, or a cancel).
+    setStatus('waiting_for_agent');
+    const remaining = expiresAtMs - Date.now();
+    if (remaining <= 0) break;
+    await condition(() => cancelRequested !== undefined, Math.min((input.policy.recheckIntervalSeconds ?? AGENT_RECHECK_SECONDS) * 1000, remaining));
+    if (Date.now() >= expiresAtMs) break;
+    setStatus('sending');
+  }
+
+  if (cancelRequested) return finish('cancelled', undefined);
+  if (!result || result.outcome === 'skipped') {
+    state.desktopFailureReason = result ? `${result.reason}: ${result.detail}` : `desktop delivery failed: ${desktopError}`;
+    return runFallback(state.desktopFailureReason);
+  }
+  state.notificationId = result.notificationId;
+  setStatus('awaiting_action');
+
+  // 4. Wait for the agent or the expiry (a durable timer).
+  const remaining = expiresAtMs - Date.now();
+  const acted = remaining > 0 && (await condition(() => state.actions.length > 0 || cancelRequested !== undefined, remaining));
+  if (state.actions.length > 0) return finish('actioned', undefined);
+  if (acted && cancelRequested) return finish('cancelled', undefined);
+  if (input.policy.requireAck) {
+    state.desktopFailureReason = 'expired without acknowledgement';
+    return runFallback(state.desktopFailureReason);
+  }
+  return finish('expired', undefined);
+}
+
+function failureMessage(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return failureMessage(err.cause);
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

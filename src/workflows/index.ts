@@ -1,0 +1,1 @@
+export { deliverAlert } from './deliver-alert';

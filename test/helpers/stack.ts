@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import pino from 'pino';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator';
+import { createGenesysClient } from '../../src/genesys';
+import type { GenesysClient } from '../../src/genesys/types';
+import { createWorkers, type AlertWorkers, type CreateWorkersOptions } from '../../src/worker';
+import type { AlertInput } from '../../src/shared/schemas';
+import { alertWorkflowId, CALLBACK_PATH } from '../../src/shared/constants';
+import { DEFAULT_OPERATIONAL_PRESENCES } from '../../src/shared/schemas';
+import { testTemporalAddress, uniqueQueue } from './temporal';
+
+export const TEST_SIGNING_SECRET = 'whsec_' + Buffer.from('test-signing-secret-0123456789abcdef').toString('base64');
+
+let runtimeInstalled = false;
+/** Keep the SDK's own warnings but not its info chatter in test output. */
+export function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    /* already installed by another helper in this process */
+  }
+}
+
+let bundlePromise: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Bundle the workflow code once per test file. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundlePromise ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: new DefaultLogger('WARN') });
+  return bundlePromise;
+}
+
+export interface Stack {
+  emulator: Emulator;
+  genesys: GenesysClient;
+  client: Client;
+  taskQueue: string;
+  workers: AlertWorkers;
+  workerRun: Promise<void>;
+  connection: NativeConnection;
+  /** Restart the workers (a new process's worth of caches) on the same queue. */
+  restartWorkers(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  emulator?: EmulatorOptions;
+  workers?: Partial<CreateWorkersOptions>;
+  config?: { downstream?: CreateWorkersOptions['config']['downstream']; fallback?: Partial<CreateWorkersOptions['config']['fallback']> };
+  genesysTimeoutMs?: number;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  quietRuntime();
+  const emulator = await startEmulator({ rateLimitPerMinute: 0, timeScale: 0.01, callbackSigningSecret: TEST_SIGNING_SECRET, ...opts.emulator });
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const genesys = createGenesysClient({
+    apiBase: emulator.url,
+    loginBase: emulator.url,
+    clientId: 'emulator-client',
+    clientSecret: 'emulator-secret',
+    timeoutMs: opts.genesysTimeoutMs ?? 2_000,
+    logger,
+  });
+  const connection = await NativeConnection.connect({ address: testTemporalAddress() });
+  const clientConnection = await Connection.connect({ address: testTemporalAddress() });
+  const client = new Client({ connection: clientConnection, namespace: 'default' });
+  const taskQueue = uniqueQueue('alerts');
+  const bundle = await workflowBundle();
+  const config = {
+    genesys: { rateLimitPerMinute: 300, rateLimitShare: 0.8, notificationsPath: '/api/v2/desktop/notifications', timeoutMs: 2000 },
+    downstream: opts.config?.downstream ?? {},
+    fallback: { smtpFrom: 'alerts@test', ...opts.config?.fallback },
+  };
+  const make = () =>
+    createWorkers({
+      connection,
+      namespace: 'default',
+      config,
+      genesys,
+      logger,
+      workflowBundle: bundle,
+      taskQueue,
+      genesysActivitiesPerSecond: 0,
+      ...opts.workers,
+    });
+  const stack: Stack = {
+    emulator,
+    genesys,
+    client,
+    taskQueue,
+    connection,
+    workers: await make(),
+    workerRun: Promise.resolve(),
+    async restartWorkers() {
+      await stack.workers.shutdown();
+      stack.workers = await make();
+      stack.workerRun = stack.workers.run();
+    },
+    async close() {
+      await stack.workers.shutdown();
+      await connection.close();
+      await clientConnection.close();
+      await genesys.close();
+      await emulator.close();
+    },
+  };
+  stack.workerRun = stack.workers.run();
+  return stack;
+}
+
+/** A valid workflow input with every default resolved, as the launcher would build it. */
+export function makeInput(over: Partial<AlertInput> & Pick<AlertInput, 'target'>, callbackBase = 'http://127.0.0.1:9'): AlertInput {
+  const key = over.idempotencyKey ?? randomUUID();
+  const type = over.type ?? 'warning';
+  return {
+    alertId: alertWorkflowId(key),
+    idempotencyKey: key,
+    title: 'Compliance Review Required',
+    message: 'Customer interaction #TXN-88921 flagged for secondary verification.',
+    type,
+    priority: 'normal',
+    actions: [
+      { id: 'open', label: 'Open Case', actionType: 'openUrl', url: 'https://crm.example.com/cases/TXN-88921' },
+      { id: 'ack', label: 'Acknowledge', actionType: 'callback', metadata: { transactionId: 'TXN-88921' } },
+    ],
+    expiresAt: new Date(Date.now() + 10 * 60_000).toISOString(),
+    fallback: { channels: [] },
+    policy: { requireAck: true, waitForAgent: false, operationalPresences: DEFAULT_OPERATIONAL_PRESENCES[type] },
+    metadata: {},
+    source: 'test',
+    correlationId: randomUUID(),
+    callbackUrl: `${callbackBase}${CALLBACK_PATH}`,
+    acceptedAt: new Date().toISOString(),
+    ...over,
+    // keep alertId consistent with an overridden key
+    ...(over.idempotencyKey && !over.alertId ? { alertId: alertWorkflowId(over.idempotencyKey) } : {}),
+  };
+}
+
+/** Poll until `fn` returns a truthy value (for effects outside Temporal, e.g. at the emulator). */
+export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 15_000, intervalMs = 50): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await fn();
+    if (last) return last as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

@@ -1,0 +1,309 @@
+/**
+ * The deliverAlert workflow on a real Temporal dev server, against the Genesys emulator over HTTP.
+ * One test per trap and edge case of the integration guide.
+ */
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { deliverAlert } from '../../src/workflows';
+import { agentActionUpdate, getStateQuery, type AlertState } from '../../src/shared/messages';
+import type { AlertInput } from '../../src/shared/schemas';
+import { eventually, makeInput, startStack, type Stack } from '../helpers/stack';
+import { startSink } from '../helpers/sink';
+
+jest.setTimeout(60_000);
+
+let stack: Stack;
+let fallbackSink: Awaited<ReturnType<typeof startSink>>;
+let downstreamSink: Awaited<ReturnType<typeof startSink>>;
+
+beforeAll(async () => {
+  fallbackSink = await startSink();
+  downstreamSink = await startSink();
+  stack = await startStack({
+    config: { fallback: { webhookUrl: `${fallbackSink.url}/fallback` }, downstream: { webhookUrl: `${downstreamSink.url}/downstream` } },
+  });
+});
+
+afterAll(async () => {
+  await stack?.close();
+  await fallbackSink?.close();
+  await downstreamSink?.close();
+});
+
+beforeEach(() => {
+  stack.emulator.control.reset();
+  fallbackSink.requests.length = 0;
+  downstreamSink.requests.length = 0;
+});
+
+const agent = (name: string, presence = 'Available', state: 'active' | 'inactive' = 'active', email?: string) =>
+  stack.emulator.control.addUser({ name, email: email ?? `${name.toLowerCase().replace(/\s+/g, '.')}@example.com`, presence, state });
+
+async function start(input: AlertInput) {
+  return stack.client.workflow.start(deliverAlert, { taskQueue: stack.taskQueue, workflowId: input.alertId, args: [input] });
+}
+
+async function waitForStatus(handle: Awaited<ReturnType<typeof start>>, status: AlertState['status']): Promise<AlertState> {
+  return eventually(async () => {
+    const s = await handle.query(getStateQuery);
+    return s.status === status ? s : undefined;
+  });
+}
+
+const notificationsFor = (key: string) => stack.emulator.control.listNotifications({ idempotencyKey: key });
+const notificationPosts = () =>
+  stack.emulator.control.listRequests({ method: 'POST', pathPrefix: '/api/v2/desktop/notifications' });
+
+describe('happy path', () => {
+  test('sends one toast, applies the agent action once, hands it downstream once', async () => {
+    const u = agent('Jordan Smith');
+    const input = makeInput({ target: { email: u.email } });
+    const handle = await start(input);
+    const awaiting = await waitForStatus(handle, 'awaiting_action');
+    expect(awaiting.agent?.userId).toBe(u.id);
+    const [n] = notificationsFor(input.idempotencyKey);
+    expect(n).toBeDefined();
+    expect(n!.userId).toBe(u.id);
+    // The service owns the callback URL and routes callbacks back with the alert id.
+    const ack = n!.actions.find((a: { actionType: string }) => a.actionType === 'callback')!;
+    expect(ack.callbackUrl).toBe(input.callbackUrl);
+    expect(ack.metadata).toMatchObject({ transactionId: 'TXN-88921', desktopAlertId: input.alertId });
+
+    const action = { notificationId: n!.id, userId: u.id, actionId: 'ack', timestamp: new Date().toISOString() };
+    // The desktop retries callbacks: the same click arrives three times, concurrently.
+    const results = await Promise.all([1, 2, 3].map(() => handle.executeUpdate(agentActionUpdate, { args: [action] })));
+    expect(results.map((r) => r.outcome).sort()).toEqual(['applied', 'duplicate', 'duplicate']);
+
+    const final = await handle.result();
+    expect(final.status).toBe('actioned');
+    expect(final.actions).toHaveLength(1);
+    expect(final.actions[0]).toMatchObject({ actionId: 'ack', userId: u.id, downstream: 'delivered' });
+    expect(downstreamSink.requests).toHaveLength(1);
+    expect(downstreamSink.requests[0]!.json).toMatchObject({ alertId: input.alertId, action: { actionId: 'ack', userId: u.id } });
+    expect(fallbackSink.requests).toHaveLength(0);
+    expect(notificationsFor(input.idempotencyKey)).toHaveLength(1);
+  });
+
+  test('an action that is not this alert\'s is rejected before it enters history', async () => {
+    const u = agent('Rejecting Agent');
+    const input = makeInput({ target: { userId: u.id } });
+    const handle = await start(input);
+    const s = await waitForStatus(handle, 'awaiting_action');
+    const base = { notificationId: s.notificationId!, userId: u.id, actionId: 'ack', timestamp: new Date().toISOString() };
+    const rejection = async (action: typeof base) => {
+      const err = await handle.executeUpdate(agentActionUpdate, { args: [action] }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+      const cause = (err as WorkflowUpdateFailedError).cause;
+      expect(cause).toBeInstanceOf(ApplicationFailure);
+      return (cause as ApplicationFailure).type;
+    };
+    expect(await rejection({ ...base, notificationId: 'someone-elses' })).toBe('UnknownNotification');
+    expect(await rejection({ ...base, userId: 'another-agent' })).toBe('WrongAgent');
+    expect(await rejection({ ...base, actionId: 'open' })).toBe('UnknownAction');
+    expect((await handle.query(getStateQuery)).actions).toHaveLength(0);
+    await handle.executeUpdate(agentActionUpdate, { args: [base] });
+    expect((await handle.result()).status).toBe('actioned');
+  });
+});
+
+describe('guide section 1 trap: token expiring mid-batch', () => {
+  test('revoking every token in the middle of 20 alerts loses none and surfaces no error', async () => {
+    const u = agent('Batch Agent');
+    const inputs = Array.from({ length: 20 }, () => makeInput({ target: { userId: u.id }, policy: { requireAck: false, waitForAgent: false, operationalPresences: ['available'] } }));
+    const handles = [];
+    for (const [i, input] of inputs.entries()) {
+      if (i === 10) stack.emulator.control.revokeTokens();
+      handles.push(await start(input));
+    }
+    await eventually(() => inputs.every((i) => notificationsFor(i.idempotencyKey).length === 1));
+    for (const h of handles) expect((await h.query(getStateQuery)).status).toBe('awaiting_action');
+    // The revoked token was answered 401 and replaced, not surfaced.
+    const unauthorized = stack.emulator.control.listRequests({ status: 401 });
+    expect(unauthorized.length).toBeGreaterThanOrEqual(1);
+    for (const h of handles) await h.cancel();
+  });
+});
+
+describe('guide section 2 trap: resolving agents by email', () => {
+  test('duplicate active matches are ambiguous: no toast to anyone, fallback with the reason', async () => {
+    agent('Twin One', 'Available', 'active', 'shared@example.com');
+    agent('Twin Two', 'Available', 'active', 'shared@example.com');
+    const input = makeInput({ target: { email: 'shared@example.com' }, fallback: { channels: ['webhook'] } });
+    const final = await (await start(input)).result();
+    expect(final.status).toBe('fallback_delivered');
+    expect(final.desktopFailureReason).toMatch(/^agent_ambiguous/);
+    expect(notificationPosts()).toHaveLength(0);
+    expect(fallbackSink.requests).toHaveLength(1);
+    expect(fallbackSink.requests[0]!.json).toMatchObject({ alertId: input.alertId, reason: expect.stringMatching(/agent_ambiguous/) });
+  });
+
+  test('a deactivated account sharing the email is never chosen, even when listed first', async () => {
+    const old = agent('Former Employee', 'Available', 'inactive', 'desk@example.com');
+    const current = agent('Current Employee', 'Available', 'active', 'desk@example.com');
+    const input = makeInput({ target: { email: 'DESK@example.com' } });
+    const handle = await start(input);
+    const s = await waitForStatus(handle, 'awaiting_action');
+    expect(s.agent?.userId).toBe(current.id);
+    const [n] = notificationsFor(input.idempotencyKey);
+    expect(n!.userId).toBe(current.id);
+    expect(stack.emulator.control.listNotifications({ userId: old.id })).toHaveLength(0);
+    await handle.cancel();
+  });
+
+  test('only deactivated matches: no toast, fallback says so', async () => {
+    agent('Gone', 'Available', 'inactive', 'gone@example.com');
+    const final = await (await start(makeInput({ target: { email: 'gone@example.com' }, fallback: { channels: ['webhook'] } }))).result();
+    expect(final.desktopFailureReason).toMatch(/^agent_inactive/);
+    expect(notificationPosts()).toHaveLength(0);
+  });
+});
+
+describe('edge case 1: session state', () => {
+  test('agent offline: fallback, and no desktop call at all', async () => {
+    const u = agent('Offline Agent', 'Offline');
+    const input = makeInput({ target: { userId: u.id }, fallback: { channels: ['webhook'] } });
+    const final = await (await start(input)).result();
+    expect(final.status).toBe('fallback_delivered');
+    expect(final.desktopFailureReason).toMatch(/^logged_out/);
+    expect(notificationPosts()).toHaveLength(0);
+    expect(fallbackSink.requests).toHaveLength(1);
+    // The breaker: a second alert to the same agent within 300 s does not even look the agent up.
+    const before = stack.emulator.control.listRequests({}).length;
+    const second = await (await start(makeInput({ target: { userId: u.id }, fallback: { channels: ['webhook'] } }))).result();
+    expect(second.desktopFailureReason).toMatch(/^breaker_open/);
+    expect(stack.emulator.control.listRequests({}).length).toBe(before);
+  });
+
+  test('agent logs out between check and send (409): fallback', async () => {
+    const u = agent('Leaving Agent');
+    stack.emulator.control.flipPresenceOnNextSend(u.id);
+    const final = await (await start(makeInput({ target: { userId: u.id }, fallback: { channels: ['webhook'] } }))).result();
+    expect(final.status).toBe('fallback_delivered');
+    expect(final.desktopFailureReason).toMatch(/^session_changed/);
+    expect(notificationPosts().map((r: { status: number }) => r.status)).toEqual([409]);
+  });
+
+  test('presence outside the alert type\'s operational window: fallback without a send', async () => {
+    const u = agent('Lunch Agent', 'Meal');
+    const final = await (await start(makeInput({ type: 'info', target: { userId: u.id }, policy: { requireAck: false, waitForAgent: false, operationalPresences: ['available', 'on queue'] }, fallback: { channels: ['webhook'] } }))).result();
+    expect(final.desktopFailureReason).toMatch(/^outside_operational_window/);
+    expect(notificationPosts()).toHaveLength(0);
+  });
+
+  test('waitForAgent: an offline agent is waited for durably and alerted once back', async () => {
+    const u = agent('Returning Agent', 'Offline');
+    const input = makeInput({
+      target: { userId: u.id },
+      policy: { requireAck: false, waitForAgent: true, operationalPresences: ['available'], recheckIntervalSeconds: 1 },
+      fallback: { channels: ['webhook'] },
+    });
+    const handle = await start(input);
+    await waitForStatus(handle, 'waiting_for_agent');
+    expect(notificationPosts()).toHaveLength(0);
+    stack.emulator.control.updateUser(u.id, { presence: 'Available' });
+    const s = await waitForStatus(handle, 'awaiting_action');
+    expect(s.notificationId).toBeDefined();
+    expect(notificationsFor(input.idempotencyKey)).toHaveLength(1);
+    expect(fallbackSink.requests).toHaveLength(0);
+    await handle.cancel();
+  });
+
+  test('no fallback channel configured: the alert ends failed with its reason', async () => {
+    const u = agent('Unreachable Agent', 'Offline');
+    const final = await (await start(makeInput({ target: { userId: u.id }, fallback: { channels: [] } }))).result();
+    expect(final.status).toBe('failed');
+    expect(final.failureReason).toMatch(/logged_out.*no fallback channel configured/);
+  });
+});
+
+describe('guide section 3 trap: retries never duplicate a toast', () => {
+  test('a send whose answer is lost is retried with the same idempotency key: one toast', async () => {
+    const u = agent('Retry Agent');
+    // Every answer to the send arrives after the client's 2 s timeout on the first try only.
+    stack.emulator.control.setFaults({ slowRate: 1, slowMs: 3_000, latencyPathPrefix: '/api/v2/desktop/notifications' });
+    const input = makeInput({ target: { userId: u.id } });
+    const handle = await start(input);
+    await eventually(() => notificationPosts().length >= 1);
+    stack.emulator.control.clearFaults();
+    await waitForStatus(handle, 'awaiting_action');
+    const ns = notificationsFor(input.idempotencyKey);
+    expect(ns).toHaveLength(1);
+    expect(ns[0]!.posts).toBeGreaterThanOrEqual(2);
+    expect(stack.emulator.control.listNotifications({ userId: u.id })).toHaveLength(1);
+    await handle.cancel();
+  });
+
+  test('5xx answers are retried to success', async () => {
+    const u = agent('Flaky Agent');
+    stack.emulator.control.forceStatus({ status: 503, count: 3, method: 'POST', pathPrefix: '/api/v2/desktop/notifications' });
+    const input = makeInput({ target: { userId: u.id } });
+    const handle = await start(input);
+    await waitForStatus(handle, 'awaiting_action');
+    expect(notificationPosts().map((r: { status: number }) => r.status)).toEqual([503, 503, 503, 201]);
+    expect(notificationsFor(input.idempotencyKey)).toHaveLength(1);
+    await handle.cancel();
+  });
+});
+
+describe('edge case 2: 429 and Retry-After', () => {
+  test('the next attempt comes no sooner than Retry-After', async () => {
+    const u = agent('Throttled Agent');
+    stack.emulator.control.forceStatus({ status: 429, count: 1, method: 'POST', pathPrefix: '/api/v2/desktop/notifications', retryAfterSeconds: 3 });
+    const input = makeInput({ target: { userId: u.id } });
+    const handle = await start(input);
+    await waitForStatus(handle, 'awaiting_action');
+    const posts = notificationPosts();
+    expect(posts.map((r: { status: number }) => r.status)).toEqual([429, 201]);
+    expect(posts[1]!.at - posts[0]!.at).toBeGreaterThanOrEqual(3_000);
+    await handle.cancel();
+  });
+});
+
+describe('expiry', () => {
+  test('an alert that needs acknowledgement and expires unacknowledged runs the fallback policy', async () => {
+    const u = agent('Busy Agent');
+    const input = makeInput({ target: { userId: u.id }, expiresAt: new Date(Date.now() + 3_000).toISOString(), fallback: { channels: ['webhook'] } });
+    const final = await (await start(input)).result();
+    expect(final.status).toBe('fallback_delivered');
+    expect(final.desktopFailureReason).toBe('expired without acknowledgement');
+    expect(notificationsFor(input.idempotencyKey)).toHaveLength(1);
+    expect(fallbackSink.requests).toHaveLength(1);
+  });
+
+  test('an informational alert that expires just expires', async () => {
+    const u = agent('Info Agent');
+    const input = makeInput({ type: 'info', target: { userId: u.id }, actions: [], expiresAt: new Date(Date.now() + 2_000).toISOString(), policy: { requireAck: false, waitForAgent: false, operationalPresences: ['available'] }, fallback: { channels: ['webhook'] } });
+    const final = await (await start(input)).result();
+    expect(final.status).toBe('expired');
+    expect(fallbackSink.requests).toHaveLength(0);
+  });
+});
+
+describe('input checks', () => {
+  test('the workflow refuses invalid input even when a caller skips the launcher', async () => {
+    const bad = { ...makeInput({ target: { userId: 'x' } }), title: 'x'.repeat(251) };
+    const handle = await start(bad);
+    await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+    expect(notificationPosts()).toHaveLength(0);
+  });
+});
+
+describe('durability', () => {
+  test('a worker restart in the middle of a run still delivers exactly once', async () => {
+    const u = agent('Durable Agent');
+    // Slow sends, so the restart lands while activities are in flight.
+    stack.emulator.control.setFaults({ latencyMs: 500, latencyPathPrefix: '/api/v2/desktop/notifications' });
+    const inputs = Array.from({ length: 10 }, () => makeInput({ target: { userId: u.id } }));
+    const handles = await Promise.all(inputs.map(start));
+    await eventually(() => notificationPosts().length >= 2);
+    await stack.restartWorkers();
+    stack.emulator.control.clearFaults();
+    await eventually(() => inputs.every((i) => notificationsFor(i.idempotencyKey).length === 1), 30_000);
+    for (const h of handles) await waitForStatus(h, 'awaiting_action');
+    expect(stack.emulator.control.listNotifications({ userId: u.id })).toHaveLength(10);
+    for (const h of handles) await h.cancel();
+  });
+});
