@@ -1,0 +1,304 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { ALERT_ID_METADATA_KEY } from '../shared/constants';
+import { DesktopCallbackSchema, type DesktopCallback } from '../shared/schemas';
+
+/**
+ * The durable callback inbox: every signed callback is written here (fsync'd) before the desktop
+ * gets its answer, then a relay applies it to its workflow. What cannot be applied stays here as a
+ * dead letter with its reason, for an operator to list and replay. Keyed by notificationId:actionId,
+ * so the platform's retries are recognised as duplicates.
+ */
+
+export type CallbackState = 'received' | 'applied' | 'dead_lettered';
+
+/** Why a callback was not applied. `rejected:<type>` carries the workflow's ApplicationFailure type. */
+export type DeadLetterReason =
+  | 'malformed_json'
+  | 'invalid_schema'
+  | 'unroutable'
+  | 'unknown_alert'
+  | 'alert_closed'
+  | 'relay_error'
+  | `rejected:${string}`;
+
+export interface CallbackMeta {
+  /** `webhook-id` of the delivery. */
+  deliveryId?: string;
+  correlationId?: string;
+}
+
+export interface InboxRecord {
+  id: number;
+  /** notificationId:actionId, null for bodies that never parsed. */
+  key: string | null;
+  alertId: string | null;
+  state: CallbackState;
+  reason: string | null;
+  detail: string | null;
+  callback: DesktopCallback | null;
+  /** The body as received, kept only when it could not be parsed. */
+  rawBody: string | null;
+  deliveryId: string | null;
+  correlationId: string | null;
+  attempts: number;
+  outcome: string | null;
+  receivedAt: string;
+  updatedAt: string;
+}
+
+export type ReplayResult = 'replayed' | 'not_found' | 'not_dead_lettered' | 'not_replayable';
+
+interface Row {
+  id: number;
+  key: string | null;
+  alert_id: string | null;
+  state: CallbackState;
+  reason: string | null;
+  detail: string | null;
+  payload: string | null;
+  raw_body: string | null;
+  delivery_id: string | null;
+  correlation_id: string | null;
+  attempts: number;
+  outcome: string | null;
+  received_at: string;
+  updated_at: string;
+}
+
+const toRecord = (r: Row): InboxRecord => ({
+  id: r.id,
+  key: r.key,
+  alertId: r.alert_id,
+  state: r.state,
+  reason: r.reason,
+  detail: r.detail,
+  callback: r.payload ? (JSON.parse(r.payload) as DesktopCallback) : null,
+  rawBody: r.raw_body,
+  deliveryId: r.delivery_id,
+  correlationId: r.correlation_id,
+  attempts: r.attempts,
+  outcome: r.outcome,
+  receivedAt: r.received_at,
+  updatedAt: r.updated_at,
+});
+
+export const callbackKey = (c: Pick<DesktopCallback, 'notificationId' | 'actionId'>): string => `${c.notificationId}:${c.actionId}`;
+
+/** The alert id the workflow wrote into the action's metadata (trusted only after the signature held). */
+export function routeOf(c: DesktopCallback): string | null {
+  const v = c.metadata?.[ALERT_ID_METADATA_KEY];
+  return typeof v === 'string' && v.length > 0 && v.length <= 200 ? v : null;
+}
+
+const MAX_RAW_BODY = 64 * 1024;
+
+export class CallbackInbox {
+  private readonly db: Database.Database;
+  private readonly listeners = new Set<() => void>();
+  private readonly stmts;
+
+  /** `file`: a path, or ':memory:' for throwaway use. The folder is created when missing. */
+  constructor(readonly file: string) {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    // FULL: the row is on disk before we answer 202, so an acknowledged callback survives a crash.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS callbacks (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        key            TEXT UNIQUE,
+        alert_id       TEXT,
+        state          TEXT NOT NULL CHECK (state IN ('received', 'applied', 'dead_lettered')),
+        reason         TEXT,
+        detail         TEXT,
+        payload        TEXT,
+        raw_body       TEXT,
+        delivery_id    TEXT,
+        correlation_id TEXT,
+        attempts       INTEGER NOT NULL DEFAULT 0,
+        outcome        TEXT,
+        received_at    TEXT NOT NULL,
+        updated_at     TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS callbacks_state ON callbacks (state, id);
+      CREATE INDEX IF NOT EXISTS callbacks_alert ON callbacks (alert_id, state, id);
+    `);
+    this.stmts = {
+      insert: this.db.prepare(
+        `INSERT INTO callbacks (key, alert_id, state, payload, delivery_id, correlation_id, received_at, updated_at)
+         VALUES (@key, @alertId, 'received', @payload, @deliveryId, @correlationId, @now, @now)
+         ON CONFLICT (key) DO NOTHING`,
+      ),
+      insertDead: this.db.prepare(
+        `INSERT INTO callbacks (key, alert_id, state, reason, detail, payload, raw_body, delivery_id, correlation_id, received_at, updated_at)
+         VALUES (NULL, NULL, 'dead_lettered', @reason, @detail, NULL, @rawBody, @deliveryId, @correlationId, @now, @now)`,
+      ),
+      pending: this.db.prepare(`SELECT * FROM callbacks WHERE state = 'received' ORDER BY id LIMIT ?`),
+      nextFor: this.db.prepare(`SELECT * FROM callbacks WHERE state = 'received' AND alert_id = ? ORDER BY id LIMIT 1`),
+      get: this.db.prepare(`SELECT * FROM callbacks WHERE id = ?`),
+      getByKey: this.db.prepare(`SELECT * FROM callbacks WHERE key = ?`),
+      applied: this.db.prepare(
+        `UPDATE callbacks SET state = 'applied', outcome = @outcome, reason = NULL, detail = NULL, attempts = attempts + 1, updated_at = @now
+         WHERE id = @id AND state = 'received'`,
+      ),
+      dead: this.db.prepare(
+        `UPDATE callbacks SET state = 'dead_lettered', reason = @reason, detail = @detail, attempts = attempts + 1, updated_at = @now
+         WHERE id = @id AND state = 'received'`,
+      ),
+      attempt: this.db.prepare(`UPDATE callbacks SET attempts = attempts + 1, detail = @detail, updated_at = @now WHERE id = @id AND state = 'received'`),
+      listDead: this.db.prepare(`SELECT * FROM callbacks WHERE state = 'dead_lettered' AND id > ? ORDER BY id LIMIT ?`),
+      countDead: this.db.prepare(`SELECT COUNT(*) AS n FROM callbacks WHERE state = 'dead_lettered'`),
+      countByState: this.db.prepare(`SELECT state, COUNT(*) AS n FROM callbacks GROUP BY state`),
+      requeue: this.db.prepare(
+        `UPDATE callbacks SET state = 'received', reason = NULL, detail = NULL, updated_at = @now WHERE id = @id AND state = 'dead_lettered'`,
+      ),
+      requeueParsed: this.db.prepare(
+        `UPDATE callbacks SET state = 'received', reason = NULL, detail = NULL, key = @key, alert_id = @alertId, payload = @payload, raw_body = NULL, updated_at = @now
+         WHERE id = @id AND state = 'dead_lettered'`,
+      ),
+      deadIds: this.db.prepare(`SELECT id FROM callbacks WHERE state = 'dead_lettered' ORDER BY id`),
+    };
+  }
+
+  /** Called after each new received row (the relay subscribes to wake up at once). */
+  onReceived(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private notify(): void {
+    for (const fn of this.listeners) fn();
+  }
+
+  /** Store a validated callback. 'duplicate' when its notificationId:actionId is already known. */
+  insert(callback: DesktopCallback, meta: CallbackMeta = {}): 'new' | 'duplicate' {
+    const r = this.stmts.insert.run({
+      key: callbackKey(callback),
+      alertId: routeOf(callback),
+      payload: JSON.stringify(callback),
+      deliveryId: meta.deliveryId ?? null,
+      correlationId: meta.correlationId ?? null,
+      now: new Date().toISOString(),
+    });
+    if (r.changes === 0) return 'duplicate';
+    this.notify();
+    return 'new';
+  }
+
+  /** Keep a signed body that could not be used (bad JSON or schema). Returns the dead letter's id. */
+  deadLetterRaw(reason: 'malformed_json' | 'invalid_schema', rawBody: Buffer | string, detail: string, meta: CallbackMeta = {}): number {
+    const body = typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8');
+    const r = this.stmts.insertDead.run({
+      reason,
+      detail: detail.slice(0, 2000),
+      rawBody: body.slice(0, MAX_RAW_BODY),
+      deliveryId: meta.deliveryId ?? null,
+      correlationId: meta.correlationId ?? null,
+      now: new Date().toISOString(),
+    });
+    return Number(r.lastInsertRowid);
+  }
+
+  /** Oldest received callbacks first. */
+  pending(limit = 1000): InboxRecord[] {
+    return (this.stmts.pending.all(limit) as Row[]).map(toRecord);
+  }
+
+  /** The oldest received callback of one alert (the relay applies an alert's callbacks in arrival order). */
+  nextPendingFor(alertId: string): InboxRecord | undefined {
+    const r = this.stmts.nextFor.get(alertId) as Row | undefined;
+    return r ? toRecord(r) : undefined;
+  }
+
+  get(id: number): InboxRecord | undefined {
+    const r = this.stmts.get.get(id) as Row | undefined;
+    return r ? toRecord(r) : undefined;
+  }
+
+  getByKey(key: string): InboxRecord | undefined {
+    const r = this.stmts.getByKey.get(key) as Row | undefined;
+    return r ? toRecord(r) : undefined;
+  }
+
+  /** received -> applied. False if it was not 'received' (so it is marked exactly once). */
+  markApplied(id: number, outcome: string): boolean {
+    return this.stmts.applied.run({ id, outcome, now: new Date().toISOString() }).changes === 1;
+  }
+
+  /** received -> dead_lettered(reason). */
+  markDeadLettered(id: number, reason: DeadLetterReason, detail?: string): boolean {
+    return this.stmts.dead.run({ id, reason, detail: detail?.slice(0, 2000) ?? null, now: new Date().toISOString() }).changes === 1;
+  }
+
+  /** Count a failed attempt that will be retried. */
+  recordAttempt(id: number, detail: string): void {
+    this.stmts.attempt.run({ id, detail: detail.slice(0, 2000), now: new Date().toISOString() });
+  }
+
+  listDeadLetters(opts: { afterId?: number; limit?: number } = {}): InboxRecord[] {
+    const limit = Math.min(Math.max(opts.limit ?? 100, 1), 1000);
+    return (this.stmts.listDead.all(opts.afterId ?? 0, limit) as Row[]).map(toRecord);
+  }
+
+  deadLetterCount(): number {
+    return (this.stmts.countDead.get() as { n: number }).n;
+  }
+
+  counts(): Record<CallbackState, number> {
+    const out: Record<CallbackState, number> = { received: 0, applied: 0, dead_lettered: 0 };
+    for (const r of this.stmts.countByState.all() as Array<{ state: CallbackState; n: number }>) out[r.state] = r.n;
+    return out;
+  }
+
+  /**
+   * Put a dead letter back in the queue. Bodies that never parsed are parsed again (a schema fix may
+   * have made them valid); a malformed one stays dead ('not_replayable').
+   */
+  replay(id: number): ReplayResult {
+    const tx = this.db.transaction((): ReplayResult => {
+      const row = this.get(id);
+      if (!row) return 'not_found';
+      if (row.state !== 'dead_lettered') return 'not_dead_lettered';
+      const now = new Date().toISOString();
+      if (row.callback) {
+        this.stmts.requeue.run({ id, now });
+        return 'replayed';
+      }
+      let parsed: DesktopCallback;
+      try {
+        const r = DesktopCallbackSchema.safeParse(JSON.parse(row.rawBody ?? ''));
+        if (!r.success) return 'not_replayable';
+        parsed = r.data;
+      } catch {
+        return 'not_replayable';
+      }
+      const key = callbackKey(parsed);
+      if (this.getByKey(key)) return 'not_replayable'; // the same click arrived again later, in good shape
+      this.stmts.requeueParsed.run({ id, key, alertId: routeOf(parsed), payload: JSON.stringify(parsed), now });
+      return 'replayed';
+    });
+    const result = tx();
+    if (result === 'replayed') this.notify();
+    return result;
+  }
+
+  /** Replay every dead letter; returns how many went back to the queue and how many could not. */
+  replayAll(): { replayed: number; skipped: number } {
+    let replayed = 0;
+    let skipped = 0;
+    for (const { id } of this.stmts.deadIds.all() as Array<{ id: number }>) {
+      if (this.replay(id) === 'replayed') replayed++;
+      else skipped++;
+    }
+    return { replayed, skipped };
+  }
+
+  close(): void {
+    this.listeners.clear();
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,210 @@
+import type { Logger } from 'pino';
+import {
+  ActionRejectedError,
+  AlertClosedError,
+  AlertNotFoundError,
+  isTemporalUnavailable,
+  type AlertsClient,
+} from '../client';
+import type { AgentAction } from '../shared/messages';
+import type { CallbackInbox, DeadLetterReason, InboxRecord } from './inbox';
+
+/** What happened to one callback when the relay handled it. */
+export type RelayOutcome = 'applied' | 'duplicate' | 'dead_lettered' | 'retry';
+
+export interface CallbackRelayOptions {
+  inbox: CallbackInbox;
+  alerts: Pick<AlertsClient, 'applyAction' | 'getAlert'>;
+  logger: Logger;
+  /** Alerts served at once; each alert's callbacks are applied one by one, in arrival order. */
+  concurrency?: number;
+  /** Backoff while Temporal is unreachable (exponential with jitter). */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Unexpected (non-connectivity) errors are retried this many times, then dead-lettered. */
+  maxUnexpectedAttempts?: number;
+  /** Safety net for wake-ups that never came (replays from another process, ...). */
+  pollIntervalMs?: number;
+  onOutcome?: (outcome: RelayOutcome, reason?: string) => void;
+}
+
+/**
+ * Applies received callbacks to their workflows: sequential per alert, parallel across alerts,
+ * patient while Temporal is down. Every row ends applied (once: the state transition is guarded)
+ * or dead-lettered with a reason.
+ */
+export class CallbackRelay {
+  private readonly lanes = new Map<string, Promise<void>>();
+  private readonly concurrency: number;
+  private readonly initialBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly maxUnexpectedAttempts: number;
+  private readonly pollIntervalMs: number;
+  private readonly abort = new AbortController();
+  private poll?: NodeJS.Timeout;
+  private soon?: NodeJS.Immediate;
+  private unsubscribe?: () => void;
+  private started = false;
+  private closed = false;
+
+  constructor(private readonly opts: CallbackRelayOptions) {
+    this.concurrency = Math.max(1, opts.concurrency ?? 8);
+    this.initialBackoffMs = opts.initialBackoffMs ?? 250;
+    this.maxBackoffMs = opts.maxBackoffMs ?? 5_000;
+    this.maxUnexpectedAttempts = opts.maxUnexpectedAttempts ?? 10;
+    this.pollIntervalMs = opts.pollIntervalMs ?? 2_000;
+  }
+
+  start(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
+    // Coalesced: a burst of callbacks costs one look at the inbox, after their answers went out.
+    this.unsubscribe = this.opts.inbox.onReceived(() => {
+      this.soon ??= setImmediate(() => {
+        this.soon = undefined;
+        this.kick();
+      });
+    });
+    this.poll = setInterval(() => this.kick(), this.pollIntervalMs);
+    this.poll.unref();
+    this.kick();
+  }
+
+  /** Look for work now. Cheap; safe to call often. */
+  kick(): void {
+    if (!this.started || this.closed) return;
+    if (this.lanes.size >= this.concurrency) return;
+    let rows: InboxRecord[];
+    try {
+      rows = this.opts.inbox.pending(1000);
+    } catch (err) {
+      this.opts.logger.error({ err }, 'callback relay could not read the inbox');
+      return;
+    }
+    for (const row of rows) {
+      if (this.lanes.size >= this.concurrency) break;
+      if (row.alertId === null) {
+        this.deadLetter(row, 'unroutable', `metadata has no alert id`);
+        continue;
+      }
+      if (!this.lanes.has(row.alertId)) this.startLane(row.alertId);
+    }
+  }
+
+  /** Resolves when nothing is in flight (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.lanes.size > 0) await Promise.allSettled([...this.lanes.values()]);
+  }
+
+  /** Stop taking work, abandon back-off waits, and wait for in-flight calls (bounded by their deadlines). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.poll) clearInterval(this.poll);
+    if (this.soon) clearImmediate(this.soon);
+    this.unsubscribe?.();
+    this.abort.abort();
+    await this.idle();
+  }
+
+  private startLane(alertId: string): void {
+    const lane = this.runLane(alertId)
+      .catch((err: unknown) => this.opts.logger.error({ err, alertId }, 'callback relay lane crashed'))
+      .finally(() => {
+        this.lanes.delete(alertId);
+        this.kick();
+      });
+    this.lanes.set(alertId, lane);
+  }
+
+  private async runLane(alertId: string): Promise<void> {
+    let failures = 0;
+    while (!this.closed) {
+      const row = this.opts.inbox.nextPendingFor(alertId);
+      if (!row) return;
+      const outcome = await this.handle(alertId, row);
+      if (outcome !== 'dead_lettered') this.opts.onOutcome?.(outcome); // deadLetter() reports its reason
+      if (outcome === 'retry') {
+        failures++;
+        const exp = Math.min(this.maxBackoffMs, this.initialBackoffMs * 2 ** Math.min(failures - 1, 20));
+        await this.sleep(exp / 2 + Math.random() * (exp / 2));
+      } else {
+        failures = 0;
+      }
+    }
+  }
+
+  private async handle(alertId: string, row: InboxRecord): Promise<RelayOutcome> {
+    const cb = row.callback;
+    if (!cb) return this.deadLetter(row, 'invalid_schema', 'no parsed body');
+    const action: AgentAction = {
+      notificationId: cb.notificationId,
+      userId: cb.userId,
+      actionId: cb.actionId,
+      timestamp: cb.timestamp,
+      ...(cb.metadata ? { metadata: cb.metadata } : {}),
+      ...(row.deliveryId ? { deliveryId: row.deliveryId } : {}),
+      ...(row.correlationId ? { correlationId: row.correlationId } : {}),
+    };
+    const log = this.opts.logger.child({ alertId, callbackId: row.id, key: row.key, correlationId: row.correlationId ?? undefined });
+    try {
+      const r = await this.opts.alerts.applyAction(alertId, action, `${cb.notificationId}:${cb.actionId}`);
+      this.opts.inbox.markApplied(row.id, r.outcome);
+      log.info({ outcome: r.outcome }, 'callback applied');
+      return r.outcome;
+    } catch (err) {
+      if (err instanceof AlertNotFoundError) return this.deadLetter(row, 'unknown_alert', (err as Error).message);
+      if (err instanceof ActionRejectedError) return this.deadLetter(row, `rejected:${err.failureType}`, err.message);
+      if (err instanceof AlertClosedError) return this.closedAlert(alertId, row);
+      if (isTemporalUnavailable(err)) {
+        this.opts.inbox.recordAttempt(row.id, (err as Error).message);
+        log.warn({ err: (err as Error).message }, 'Temporal unreachable; callback kept, will retry');
+        return 'retry';
+      }
+      if (row.attempts + 1 >= this.maxUnexpectedAttempts) return this.deadLetter(row, 'relay_error', String((err as Error)?.message ?? err));
+      this.opts.inbox.recordAttempt(row.id, String((err as Error)?.message ?? err));
+      log.error({ err }, 'unexpected error applying callback; will retry');
+      return 'retry';
+    }
+  }
+
+  /**
+   * The workflow closed. If its final state already holds this action (we applied it, then crashed
+   * before recording that), it counts as applied; otherwise it arrived too late.
+   */
+  private async closedAlert(alertId: string, row: InboxRecord): Promise<RelayOutcome> {
+    const cb = row.callback!;
+    try {
+      const state = await this.opts.alerts.getAlert(alertId);
+      if (state?.actions.some((a) => a.notificationId === cb.notificationId && a.actionId === cb.actionId)) {
+        this.opts.inbox.markApplied(row.id, 'duplicate');
+        return 'duplicate';
+      }
+    } catch (err) {
+      if (isTemporalUnavailable(err)) return 'retry';
+    }
+    return this.deadLetter(row, 'alert_closed', `alert ${alertId} was already closed`);
+  }
+
+  private deadLetter(row: InboxRecord, reason: DeadLetterReason, detail: string): RelayOutcome {
+    if (this.opts.inbox.markDeadLettered(row.id, reason, detail)) {
+      this.opts.logger.warn({ callbackId: row.id, key: row.key, alertId: row.alertId, reason, detail }, 'callback dead-lettered');
+      this.opts.onOutcome?.('dead_lettered', reason);
+    }
+    return 'dead_lettered';
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.abort.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      const signal = this.abort.signal;
+      function done() {
+        clearTimeout(t);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}

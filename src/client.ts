@@ -1,0 +1,473 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ApplicationFailure,
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
+import type { Config } from './config';
+import { ALERTS_TASK_QUEUE, ALERT_ID_METADATA_KEY, CALLBACK_PATH, alertWorkflowId } from './shared/constants';
+import {
+  agentActionUpdate,
+  cancelSignal,
+  getStateQuery,
+  TERMINAL_STATUSES,
+  type AgentAction,
+  type AgentActionResult,
+  type AlertState,
+  type AlertStatus,
+} from './shared/messages';
+import {
+  AlertInputSchema,
+  AlertRequestSchema,
+  DEFAULT_OPERATIONAL_PRESENCES,
+  IdempotencyKeySchema,
+  type AlertInput,
+} from './shared/schemas';
+import { SA } from './shared/search-attributes';
+import type { z } from 'zod';
+
+/** The workflow type the worker registers (src/workflows). */
+export const ALERT_WORKFLOW_TYPE = 'deliverAlert';
+const MAX_EXPIRY_MS = 24 * 60 * 60 * 1000;
+const DEFAULT_RPC_TIMEOUT_MS = 5_000;
+
+// ---------------------------------------------------------------------------------------------
+// Errors a caller acts on
+// ---------------------------------------------------------------------------------------------
+
+/** Temporal could not be reached in time (server down, network, deadline). Retry later. */
+export class TemporalUnavailableError extends Error {
+  override readonly name = 'TemporalUnavailableError';
+  readonly code = 'temporal_unavailable';
+  constructor(message = 'Temporal is unreachable', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export interface FieldIssue {
+  /** Dotted path into the request body (`actions.1.url`), or a header name. */
+  path: string;
+  message: string;
+}
+
+/** The request does not describe a valid alert; `issues` names every bad field. */
+export class AlertValidationError extends Error {
+  override readonly name = 'AlertValidationError';
+  readonly code = 'invalid_alert';
+  constructor(readonly issues: FieldIssue[]) {
+    super(`invalid alert request: ${issues.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ')}`);
+  }
+}
+
+/** No alert with that id. */
+export class AlertNotFoundError extends Error {
+  override readonly name = 'AlertNotFoundError';
+  readonly code = 'unknown_alert';
+  constructor(readonly alertId: string) {
+    super(`alert ${alertId} does not exist`);
+  }
+}
+
+/** The alert's workflow is closed: it takes no more actions or cancellations. */
+export class AlertClosedError extends Error {
+  override readonly name = 'AlertClosedError';
+  readonly code = 'alert_closed';
+  constructor(readonly alertId: string) {
+    super(`alert ${alertId} is already closed`);
+  }
+}
+
+/** The workflow refused the action (its validator or handler threw an ApplicationFailure). */
+export class ActionRejectedError extends Error {
+  override readonly name = 'ActionRejectedError';
+  readonly code = 'action_rejected';
+  constructor(
+    readonly alertId: string,
+    readonly failureType: string,
+    message: string,
+  ) {
+    super(`alert ${alertId} rejected the action (${failureType}): ${message}`);
+  }
+}
+
+const UNAVAILABLE_GRPC_CODES = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE */]);
+const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** True when an error (or one of its causes) means "the server could not be reached in time". */
+export function isTemporalUnavailable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof TemporalUnavailableError || e instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'number' && UNAVAILABLE_GRPC_CODES.has(code)) return true;
+    if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) return true;
+    const msg = e instanceof Error ? e.message : '';
+    if (/Failed to connect|No connection established|connection refused/i.test(msg)) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request -> workflow input
+// ---------------------------------------------------------------------------------------------
+
+export interface BuildAlertInputOptions {
+  config: Config;
+  /** Value of the `Idempotency-Key` header, when the caller sent one. */
+  idempotencyKeyHeader?: string;
+  /** Caller identity (used when metadata.source is absent). */
+  source?: string;
+  correlationId: string;
+  now?: Date;
+}
+
+export type BuildAlertInputResult = { ok: true; input: AlertInput } | { ok: false; issues: FieldIssue[] };
+
+const pathOf = (p: readonly PropertyKey[]): string => p.map(String).join('.');
+
+/** One FieldIssue per bad field: unknown keys are split so each one is named. */
+export function zodIssuesToFieldIssues(issues: readonly z.core.$ZodIssue[]): FieldIssue[] {
+  const out: FieldIssue[] = [];
+  for (const i of issues) {
+    if (i.code === 'unrecognized_keys') {
+      for (const k of i.keys) {
+        out.push({
+          path: pathOf([...i.path, k]),
+          message:
+            k === 'callbackUrl'
+              ? 'callbackUrl is chosen by the service (callbacks always come back to it); remove it'
+              : 'unknown field',
+        });
+      }
+    } else if (i.code === 'invalid_union' && i.errors.length > 0) {
+      // A union of strict objects: the branch the caller meant is the one with no unknown keys.
+      const meant = i.errors.find((branch) => branch.length > 0 && branch.every((e) => e.code !== 'unrecognized_keys'));
+      if (meant) out.push(...zodIssuesToFieldIssues(meant.map((e) => ({ ...e, path: [...i.path, ...e.path] }))));
+      else out.push({ path: pathOf(i.path), message: 'must be {"userId": "..."} or {"email": "..."}, exactly one' });
+    } else {
+      out.push({ path: pathOf(i.path), message: i.message });
+    }
+  }
+  return out;
+}
+
+/** Channels the service can use, in a stable order. */
+export function configuredFallbackChannels(config: Config): Array<'email' | 'webhook'> {
+  const c: Array<'email' | 'webhook'> = [];
+  if (config.fallback.smtpUrl) c.push('email');
+  if (config.fallback.webhookUrl) c.push('webhook');
+  return c;
+}
+
+function hostAllowed(host: string, allowed: readonly string[]): boolean {
+  const h = host.toLowerCase();
+  return allowed.some((a) => (a.startsWith('*.') ? h.endsWith(a.slice(1)) : h === a));
+}
+
+/** Where desktop callbacks for this service's alerts go: always itself, never a caller's choice. */
+export function callbackUrlFor(config: Config): string {
+  const base = config.ingress.publicBaseUrl ?? `http://localhost:${config.ingress.port}`;
+  return `${base}${CALLBACK_PATH}`;
+}
+
+/**
+ * Validate a raw alert request and resolve every default, so the workflow receives a complete,
+ * checked AlertInput. Never throws for caller mistakes: they come back as issues, one per field.
+ */
+export function buildAlertInput(request: unknown, opts: BuildAlertInputOptions): BuildAlertInputResult {
+  const { config } = opts;
+  const now = opts.now ?? new Date();
+  const parsed = AlertRequestSchema.safeParse(request);
+  const issues: FieldIssue[] = [];
+  let headerKey: string | undefined;
+  if (opts.idempotencyKeyHeader !== undefined) {
+    const hk = IdempotencyKeySchema.safeParse(opts.idempotencyKeyHeader);
+    if (hk.success) headerKey = hk.data;
+    else issues.push({ path: 'Idempotency-Key', message: hk.error.issues[0]?.message ?? 'invalid' });
+  }
+  if (!parsed.success) {
+    return { ok: false, issues: [...zodIssuesToFieldIssues(parsed.error.issues), ...issues] };
+  }
+  const req = parsed.data;
+
+  // Idempotency key: body or header, never two different ones.
+  if (req.idempotencyKey && headerKey && req.idempotencyKey !== headerKey) {
+    issues.push({ path: 'idempotencyKey', message: 'differs from the Idempotency-Key header; send one key' });
+  }
+  const idempotencyKey = req.idempotencyKey ?? headerKey ?? randomUUID();
+
+  // Expiry: in the future, at most 24 h ahead (Genesys drops notifications after 24 h anyway).
+  let expiresAt: string;
+  if (req.expiresAt) {
+    const t = Date.parse(req.expiresAt);
+    if (t <= now.getTime()) issues.push({ path: 'expiresAt', message: 'must be in the future' });
+    else if (t - now.getTime() > MAX_EXPIRY_MS) issues.push({ path: 'expiresAt', message: 'must be within 24 hours from now' });
+    expiresAt = new Date(t).toISOString();
+  } else {
+    expiresAt = new Date(now.getTime() + config.defaultAlertTtlSeconds * 1000).toISOString();
+  }
+
+  // Actions: https only (schema), allow-listed hosts, and no caller-chosen routing keys.
+  req.actions.forEach((a, idx) => {
+    if (a.actionType === 'openUrl') {
+      const allowed = config.ingress.actionUrlAllowedHosts;
+      if (allowed.length > 0 && !hostAllowed(new URL(a.url).hostname, allowed)) {
+        issues.push({ path: `actions.${idx}.url`, message: 'host is not on the allow-list (ACTION_URL_ALLOWED_HOSTS)' });
+      }
+    } else if (a.metadata && ALERT_ID_METADATA_KEY in a.metadata) {
+      issues.push({ path: `actions.${idx}.metadata.${ALERT_ID_METADATA_KEY}`, message: 'reserved key, set by the service' });
+    }
+  });
+  const ids = req.actions.map((a, i) => a.id ?? String(i));
+  ids.forEach((id, i) => {
+    if (ids.indexOf(id) !== i) issues.push({ path: `actions.${i}.id`, message: 'duplicate action id' });
+  });
+
+  // Fallback channels: default every configured one; refuse one the service cannot deliver.
+  const configured = configuredFallbackChannels(config);
+  const channels = req.fallback?.channels ?? configured;
+  (req.fallback?.channels ?? []).forEach((ch, i) => {
+    if (!configured.includes(ch)) issues.push({ path: `fallback.channels.${i}`, message: `channel '${ch}' is not configured on this service` });
+  });
+
+  if (issues.length > 0) return { ok: false, issues };
+
+  const hasCallback = req.actions.some((a) => a.actionType === 'callback');
+  const { requireAck, waitForAgent, operationalPresences, ...policyRest } = req.policy ?? {};
+  const metadata = req.metadata ?? {};
+  const candidate = {
+    alertId: alertWorkflowId(idempotencyKey),
+    idempotencyKey,
+    target: req.target,
+    title: req.title,
+    message: req.message,
+    type: req.type,
+    priority: req.priority,
+    actions: req.actions,
+    expiresAt,
+    fallback: { channels: [...new Set(channels)], ...(req.fallback?.email ? { email: req.fallback.email } : {}) },
+    policy: {
+      ...policyRest, // newer policy fields pass through as given
+      requireAck: requireAck ?? hasCallback,
+      waitForAgent: waitForAgent ?? false,
+      operationalPresences: operationalPresences ?? [...DEFAULT_OPERATIONAL_PRESENCES[req.type]],
+    },
+    metadata,
+    source: (metadata.source ?? opts.source ?? 'api').slice(0, 100),
+    correlationId: opts.correlationId.slice(0, 200),
+    callbackUrl: callbackUrlFor(config),
+    acceptedAt: now.toISOString(),
+  };
+  const final = AlertInputSchema.safeParse(candidate);
+  if (!final.success) return { ok: false, issues: zodIssuesToFieldIssues(final.error.issues) };
+  return { ok: true, input: final.data };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The launcher
+// ---------------------------------------------------------------------------------------------
+
+export interface AlertsClientOptions {
+  /** Task queue of the alert workflows (default ALERTS_TASK_QUEUE; tests use their own). */
+  taskQueue?: string;
+  /** Deadline of each call to Temporal, so an outage surfaces quickly as TemporalUnavailableError. */
+  rpcTimeoutMs?: number;
+}
+
+export type StartAlertOptions = Omit<BuildAlertInputOptions, 'config'>;
+
+export interface StartAlertResult {
+  alertId: string;
+  status: 'accepted' | 'duplicate';
+}
+
+/** What the alert's memo holds: enough to describe an alert whose workflow cannot answer a query. */
+interface AlertMemo {
+  alertId: string;
+  idempotencyKey: string;
+  type: AlertInput['type'];
+  priority: AlertInput['priority'];
+  target: AlertInput['target'];
+  expiresAt: string;
+  source: string;
+  correlationId: string;
+  acceptedAt: string;
+}
+
+const CLOSED = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT', 'CONTINUED_AS_NEW']);
+
+export const agentOf = (target: AlertInput['target']): string => ('userId' in target ? target.userId : target.email);
+
+/**
+ * Typed launcher for alert workflows: the only place that knows workflow options, ids, message
+ * names and how Temporal errors map onto the errors above. One instance per process.
+ */
+export class AlertsClient {
+  readonly taskQueue: string;
+  private readonly rpcTimeoutMs: number;
+
+  constructor(
+    private readonly client: Client,
+    private readonly config: Config,
+    opts: AlertsClientOptions = {},
+  ) {
+    this.taskQueue = opts.taskQueue ?? ALERTS_TASK_QUEUE;
+    this.rpcTimeoutMs = opts.rpcTimeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
+  }
+
+  /** Run one Temporal call under a deadline; connection-level failures become TemporalUnavailableError. */
+  private async rpc<T>(fn: () => Promise<T>, timeoutMs = this.rpcTimeoutMs): Promise<T> {
+    try {
+      return await this.client.connection.withDeadline(Date.now() + timeoutMs, fn);
+    } catch (err) {
+      if (isTemporalUnavailable(err) && !(err instanceof TemporalUnavailableError)) {
+        throw new TemporalUnavailableError(`Temporal is unreachable: ${(err as Error).message}`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** Validate, resolve defaults and start the alert; the same idempotency key again is a 'duplicate'. */
+  async startAlert(request: unknown, opts: StartAlertOptions): Promise<StartAlertResult> {
+    const built = buildAlertInput(request, { ...opts, config: this.config });
+    if (!built.ok) throw new AlertValidationError(built.issues);
+    return this.startInput(built.input);
+  }
+
+  /** Start an already built AlertInput (see buildAlertInput). */
+  async startInput(input: AlertInput): Promise<StartAlertResult> {
+    const agent = agentOf(input.target);
+    const sa: SearchAttributePair[] = [
+      { key: SA.status, value: 'accepted' },
+      { key: SA.type, value: input.type },
+      { key: SA.priority, value: input.priority },
+      { key: SA.source, value: input.source },
+      { key: SA.agent, value: agent },
+    ];
+    if (input.metadata.transactionId) sa.push({ key: SA.transactionId, value: input.metadata.transactionId });
+    const memo: AlertMemo = {
+      alertId: input.alertId,
+      idempotencyKey: input.idempotencyKey,
+      type: input.type,
+      priority: input.priority,
+      target: input.target,
+      expiresAt: input.expiresAt,
+      source: input.source,
+      correlationId: input.correlationId,
+      acceptedAt: input.acceptedAt,
+    };
+    try {
+      await this.rpc(() =>
+        this.client.workflow.start(ALERT_WORKFLOW_TYPE, {
+          args: [input],
+          taskQueue: this.taskQueue,
+          workflowId: input.alertId,
+          // A retried request must never create a second run (or a second toast), even after the first closed.
+          workflowIdConflictPolicy: 'FAIL',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          typedSearchAttributes: sa,
+          memo: { alert: memo },
+          staticSummary: `${input.type} alert to agent ${agent}: ${input.title}`.slice(0, 400),
+        }),
+      );
+      return { alertId: input.alertId, status: 'accepted' };
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return { alertId: input.alertId, status: 'duplicate' };
+      throw err;
+    }
+  }
+
+  /** The alert's state: live from the workflow while it runs, its result once closed; null if unknown. */
+  async getAlert(alertId: string): Promise<AlertState | null> {
+    const handle = this.client.workflow.getHandle(alertId);
+    let desc;
+    try {
+      desc = await this.rpc(() => handle.describe());
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
+    }
+    const status = desc.status.name;
+    if (!CLOSED.has(status)) return this.rpc(() => handle.query(getStateQuery));
+    if (status === 'COMPLETED') return this.rpc(() => handle.result() as Promise<AlertState>);
+    // Failed, terminated or timed out: the workflow has no state to give; describe it from the memo.
+    const memo = desc.memo?.alert as AlertMemo | undefined;
+    const saStatus = desc.typedSearchAttributes.get(SA.status) as AlertStatus | undefined;
+    const closedAt = (desc.closeTime ?? new Date()).toISOString();
+    return {
+      alertId,
+      idempotencyKey: memo?.idempotencyKey ?? alertId.replace(/^alert-/, ''),
+      status: saStatus && TERMINAL_STATUSES.includes(saStatus) ? saStatus : status === 'CANCELLED' ? 'cancelled' : 'failed',
+      type: memo?.type ?? 'info',
+      priority: memo?.priority ?? 'normal',
+      target: memo?.target ?? { userId: 'unknown' },
+      expiresAt: memo?.expiresAt ?? closedAt,
+      actions: [],
+      fallback: [],
+      failureReason: `workflow ${status.toLowerCase()}`,
+      createdAt: memo?.acceptedAt ?? desc.startTime.toISOString(),
+      updatedAt: closedAt,
+      source: memo?.source ?? 'unknown',
+      correlationId: memo?.correlationId ?? '',
+    };
+  }
+
+  /** Ask the alert to stop. Throws AlertNotFoundError / AlertClosedError. */
+  async cancelAlert(alertId: string, reason?: string): Promise<void> {
+    const handle = this.client.workflow.getHandle(alertId);
+    try {
+      const desc = await this.rpc(() => handle.describe());
+      if (CLOSED.has(desc.status.name)) throw new AlertClosedError(alertId);
+      await this.rpc(() => handle.signal(cancelSignal, reason ? { reason } : {}));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw await this.notFoundOrClosed(alertId);
+      throw err;
+    }
+  }
+
+  /**
+   * Deliver an agent's action to its alert. `updateId` (`notificationId:actionId`) makes Temporal
+   * deduplicate too, so a relay that re-sends after a crash never counts an action twice.
+   * Throws AlertNotFoundError, AlertClosedError, ActionRejectedError or TemporalUnavailableError.
+   */
+  async applyAction(alertId: string, action: AgentAction, updateId = `${action.notificationId}:${action.actionId}`): Promise<AgentActionResult> {
+    const handle = this.client.workflow.getHandle(alertId);
+    try {
+      return await this.rpc(() => handle.executeUpdate(agentActionUpdate, { args: [action], updateId }));
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        const cause = err.cause;
+        if (cause instanceof ApplicationFailure) {
+          throw new ActionRejectedError(alertId, cause.type ?? 'Error', cause.message);
+        }
+        throw new ActionRejectedError(alertId, cause?.name ?? 'Error', cause?.message ?? err.message);
+      }
+      if (err instanceof WorkflowNotFoundError) throw await this.notFoundOrClosed(alertId);
+      throw err;
+    }
+  }
+
+  /** Is the server answering? (for /readyz) */
+  async ping(timeoutMs = 2_000): Promise<boolean> {
+    try {
+      await this.rpc(() => this.client.workflowService.getSystemInfo({}), timeoutMs);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** NOT_FOUND from an update or signal means either "never existed" or "already closed". */
+  private async notFoundOrClosed(alertId: string): Promise<Error> {
+    try {
+      await this.rpc(() => this.client.workflow.getHandle(alertId).describe());
+      return new AlertClosedError(alertId);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return new AlertNotFoundError(alertId);
+      return err as Error;
+    }
+  }
+}

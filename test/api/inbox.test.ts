@@ -1,0 +1,75 @@
+/** The SQLite callback inbox: dedup, states, durability across reopen, dead letters and replay. */
+import path from 'node:path';
+import { CallbackInbox } from '../../src/callbacks/inbox';
+import { callbackFor, tempDir } from './helpers';
+
+describe('CallbackInbox', () => {
+  let file: string;
+  let inbox: CallbackInbox;
+  beforeEach(() => {
+    file = path.join(tempDir(), 'nested', 'callbacks.sqlite');
+    inbox = new CallbackInbox(file);
+  });
+  afterEach(() => inbox.close());
+
+  test('keyed by notificationId:actionId; routed by the alert id in metadata', () => {
+    const cb = callbackFor('a1');
+    expect(inbox.insert(cb, { deliveryId: 'msg_1' })).toBe('new');
+    expect(inbox.insert({ ...cb, timestamp: new Date().toISOString() }, { deliveryId: 'msg_2' })).toBe('duplicate');
+    expect(inbox.insert(callbackFor('a1', 'other'))).toBe('new');
+    const pending = inbox.pending();
+    expect(pending.map((r) => r.key)).toEqual(['notif-a1:ack', 'notif-a1:other']);
+    expect(pending[0]).toMatchObject({ alertId: 'alert-a1', state: 'received', deliveryId: 'msg_1' });
+    expect(inbox.nextPendingFor('alert-a1')?.key).toBe('notif-a1:ack');
+  });
+
+  test('received -> applied exactly once; survives reopening the file', () => {
+    inbox.insert(callbackFor('a2'));
+    const [row] = inbox.pending();
+    expect(inbox.markApplied(row!.id, 'applied')).toBe(true);
+    expect(inbox.markApplied(row!.id, 'applied')).toBe(false);
+    expect(inbox.markDeadLettered(row!.id, 'alert_closed')).toBe(false);
+    inbox.insert(callbackFor('a3'));
+    inbox.close();
+    inbox = new CallbackInbox(file);
+    expect(inbox.counts()).toEqual({ received: 1, applied: 1, dead_lettered: 0 });
+    expect(inbox.insert(callbackFor('a2'))).toBe('duplicate');
+  });
+
+  test('dead letters: listed with their reason, replayed one by one or all', () => {
+    inbox.insert(callbackFor('a4'));
+    const [row] = inbox.pending();
+    inbox.markDeadLettered(row!.id, 'unknown_alert', 'no such workflow');
+    const bad = inbox.deadLetterRaw('malformed_json', Buffer.from('{"nope'), 'Unexpected end');
+    const invalid = inbox.deadLetterRaw('invalid_schema', JSON.stringify({ notificationId: 'x' }), 'missing fields');
+    expect(inbox.deadLetterCount()).toBe(3);
+    expect(inbox.listDeadLetters().map((d) => d.reason)).toEqual(['unknown_alert', 'malformed_json', 'invalid_schema']);
+    expect(inbox.listDeadLetters({ afterId: row!.id, limit: 1 }).map((d) => d.id)).toEqual([bad]);
+    expect(inbox.get(bad)?.rawBody).toBe('{"nope');
+
+    expect(inbox.replay(row!.id)).toBe('replayed');
+    expect(inbox.replay(row!.id)).toBe('not_dead_lettered');
+    expect(inbox.replay(bad)).toBe('not_replayable');
+    expect(inbox.replay(invalid)).toBe('not_replayable');
+    expect(inbox.replay(99_999)).toBe('not_found');
+    expect(inbox.pending().map((r) => r.id)).toEqual([row!.id]);
+    expect(inbox.replayAll()).toEqual({ replayed: 0, skipped: 2 });
+  });
+
+  test('a signed body that failed the schema can be replayed once it parses', () => {
+    const cb = callbackFor('a5');
+    const id = inbox.deadLetterRaw('invalid_schema', JSON.stringify(cb), 'schema was stricter then');
+    expect(inbox.replay(id)).toBe('replayed');
+    expect(inbox.get(id)).toMatchObject({ state: 'received', key: 'notif-a5:ack', alertId: 'alert-a5', rawBody: null });
+    expect(inbox.insert(cb)).toBe('duplicate');
+  });
+
+  test('wakes its subscribers on new rows only', () => {
+    const seen: number[] = [];
+    inbox.onReceived(() => seen.push(1));
+    inbox.insert(callbackFor('a6'));
+    inbox.insert(callbackFor('a6'));
+    inbox.deadLetterRaw('malformed_json', 'x', 'bad');
+    expect(seen).toHaveLength(1);
+  });
+});
