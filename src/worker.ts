@@ -6,6 +6,7 @@ import { createGenesysClient } from './genesys';
 import type { GenesysClient } from './genesys/types';
 import { ALERTS_TASK_QUEUE, GENESYS_TASK_QUEUE, genesysQueueFor } from './shared/constants';
 import { createLogger, type Logger } from './shared/logger';
+import { installTemporalRuntimeLogger } from './shared/temporal-runtime';
 
 export interface AlertWorkers {
   /** Resolves when both workers have stopped. */
@@ -86,6 +87,7 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'worker' });
+  installTemporalRuntimeLogger(logger);
   const { credentials, apiBase, loginBase } = config.genesys;
   if (!credentials || !apiBase || !loginBase) {
     throw new ConfigError(['GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET and a region or base URLs are required for a standalone worker (npm start embeds an emulator instead)']);
