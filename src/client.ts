@@ -173,6 +173,61 @@ export function callbackUrlFor(config: Config): string {
   return `${base}${CALLBACK_PATH}`;
 }
 
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Time, allow-list, routing-key, duplicate-id and channel rules, read defensively from the raw body. */
+function semanticIssues(raw: unknown, headerKey: string | undefined, config: Config, now: Date): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  if (!isObj(raw)) return issues;
+  // Idempotency key: body or header, never two different ones.
+  if (typeof raw.idempotencyKey === 'string' && headerKey && raw.idempotencyKey !== headerKey) {
+    issues.push({ path: 'idempotencyKey', message: 'differs from the Idempotency-Key header; send one key' });
+  }
+  // Expiry: in the future, at most 24 h ahead (Genesys drops notifications after 24 h anyway).
+  if (typeof raw.expiresAt === 'string') {
+    const t = Date.parse(raw.expiresAt);
+    if (!Number.isNaN(t)) {
+      if (t <= now.getTime()) issues.push({ path: 'expiresAt', message: 'must be in the future' });
+      else if (t - now.getTime() > MAX_EXPIRY_MS) issues.push({ path: 'expiresAt', message: 'must be within 24 hours from now' });
+    }
+  }
+  // Actions: allow-listed hosts, no caller-chosen routing keys, unique ids.
+  if (Array.isArray(raw.actions)) {
+    const allowed = config.ingress.actionUrlAllowedHosts;
+    const ids: string[] = [];
+    raw.actions.forEach((a: unknown, idx) => {
+      if (!isObj(a)) return;
+      if (a.actionType === 'openUrl' && typeof a.url === 'string' && allowed.length > 0) {
+        let host: string | undefined;
+        try {
+          host = new URL(a.url).hostname;
+        } catch {
+          host = undefined; // the schema reports the URL itself
+        }
+        if (host !== undefined && !hostAllowed(host, allowed)) {
+          issues.push({ path: `actions.${idx}.url`, message: 'host is not on the allow-list (ACTION_URL_ALLOWED_HOSTS)' });
+        }
+      }
+      if (isObj(a.metadata) && Object.prototype.hasOwnProperty.call(a.metadata, ALERT_ID_METADATA_KEY)) {
+        issues.push({ path: `actions.${idx}.metadata.${ALERT_ID_METADATA_KEY}`, message: 'reserved key, set by the service' });
+      }
+      const id = typeof a.id === 'string' ? a.id : String(idx);
+      if (ids.includes(id)) issues.push({ path: `actions.${idx}.id`, message: 'duplicate action id' });
+      ids.push(id);
+    });
+  }
+  // Fallback channels: refuse one the service cannot deliver.
+  if (isObj(raw.fallback) && Array.isArray(raw.fallback.channels)) {
+    const configured = configuredFallbackChannels(config);
+    raw.fallback.channels.forEach((ch: unknown, i) => {
+      if (typeof ch === 'string' && (ch === 'email' || ch === 'webhook') && !configured.includes(ch)) {
+        issues.push({ path: `fallback.channels.${i}`, message: `channel '${ch}' is not configured on this service` });
+      }
+    });
+  }
+  return issues;
+}
+
 /**
  * Validate a raw alert request and resolve every default, so the workflow receives a complete,
  * checked AlertInput. Never throws for caller mistakes: they come back as issues, one per field.
@@ -188,50 +243,21 @@ export function buildAlertInput(request: unknown, opts: BuildAlertInputOptions):
     if (hk.success) headerKey = hk.data;
     else issues.push({ path: 'Idempotency-Key', message: hk.error.issues[0]?.message ?? 'invalid' });
   }
+  // Rules the schema cannot express are checked on the raw body too, so one answer names every
+  // bad field even when the schema already failed elsewhere.
+  const semantic = semanticIssues(request, headerKey, config, now);
   if (!parsed.success) {
-    return { ok: false, issues: [...zodIssuesToFieldIssues(parsed.error.issues), ...issues] };
+    const structural = zodIssuesToFieldIssues(parsed.error.issues);
+    const seen = new Set(structural.map((i) => i.path));
+    return { ok: false, issues: [...structural, ...semantic.filter((i) => !seen.has(i.path)), ...issues] };
   }
+  issues.push(...semantic);
   const req = parsed.data;
-
-  // Idempotency key: body or header, never two different ones.
-  if (req.idempotencyKey && headerKey && req.idempotencyKey !== headerKey) {
-    issues.push({ path: 'idempotencyKey', message: 'differs from the Idempotency-Key header; send one key' });
-  }
   const idempotencyKey = req.idempotencyKey ?? headerKey ?? randomUUID();
-
-  // Expiry: in the future, at most 24 h ahead (Genesys drops notifications after 24 h anyway).
-  let expiresAt: string;
-  if (req.expiresAt) {
-    const t = Date.parse(req.expiresAt);
-    if (t <= now.getTime()) issues.push({ path: 'expiresAt', message: 'must be in the future' });
-    else if (t - now.getTime() > MAX_EXPIRY_MS) issues.push({ path: 'expiresAt', message: 'must be within 24 hours from now' });
-    expiresAt = new Date(t).toISOString();
-  } else {
-    expiresAt = new Date(now.getTime() + config.defaultAlertTtlSeconds * 1000).toISOString();
-  }
-
-  // Actions: https only (schema), allow-listed hosts, and no caller-chosen routing keys.
-  req.actions.forEach((a, idx) => {
-    if (a.actionType === 'openUrl') {
-      const allowed = config.ingress.actionUrlAllowedHosts;
-      if (allowed.length > 0 && !hostAllowed(new URL(a.url).hostname, allowed)) {
-        issues.push({ path: `actions.${idx}.url`, message: 'host is not on the allow-list (ACTION_URL_ALLOWED_HOSTS)' });
-      }
-    } else if (a.metadata && ALERT_ID_METADATA_KEY in a.metadata) {
-      issues.push({ path: `actions.${idx}.metadata.${ALERT_ID_METADATA_KEY}`, message: 'reserved key, set by the service' });
-    }
-  });
-  const ids = req.actions.map((a, i) => a.id ?? String(i));
-  ids.forEach((id, i) => {
-    if (ids.indexOf(id) !== i) issues.push({ path: `actions.${i}.id`, message: 'duplicate action id' });
-  });
-
-  // Fallback channels: default every configured one; refuse one the service cannot deliver.
-  const configured = configuredFallbackChannels(config);
-  const channels = req.fallback?.channels ?? configured;
-  (req.fallback?.channels ?? []).forEach((ch, i) => {
-    if (!configured.includes(ch)) issues.push({ path: `fallback.channels.${i}`, message: `channel '${ch}' is not configured on this service` });
-  });
+  const expiresAt = req.expiresAt
+    ? new Date(req.expiresAt).toISOString()
+    : new Date(now.getTime() + config.defaultAlertTtlSeconds * 1000).toISOString();
+  const channels = req.fallback?.channels ?? configuredFallbackChannels(config);
 
   if (issues.length > 0) return { ok: false, issues };
 

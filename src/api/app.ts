@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { CallbackInbox } from '../callbacks/inbox';
+import type { AlertsClient } from '../client';
+import type { Config } from '../config';
+import { bearerAuth } from './auth';
+import { ingressMetrics } from './metrics';
+import { buildOpenApi } from './openapi';
+import { sendProblem } from './problem';
+import { alertRoutes } from './routes/alerts';
+import { callbackRoute } from './routes/callbacks';
+import { deadLetterRoutes } from './routes/dead-letters';
+
+export interface AppDeps {
+  config: Config;
+  alerts: AlertsClient;
+  inbox: CallbackInbox;
+  logger: Logger;
+  registry: Registry;
+  /** Can Temporal be reached right now? (/readyz) */
+  isReady: () => Promise<boolean>;
+  /**
+   * Development only: allow an empty INGRESS_API_KEYS (no auth on /v1/*) and a missing
+   * PUBLIC_BASE_URL / CALLBACK_SIGNING_SECRET. Never set in production; the server sets it only
+   * when NODE_ENV=development.
+   */
+  insecureDevMode?: boolean;
+}
+
+/** Limits on request bodies: alerts and callbacks are small; anything larger is a mistake or an attack. */
+export const BODY_LIMIT = '64kb';
+
+/** Start-up problems that make the ingress unsafe to run. */
+export class IngressConfigError extends Error {
+  override readonly name = 'IngressConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Ingress cannot start:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export function checkIngressConfig(config: Config, insecureDevMode = false): string[] {
+  if (insecureDevMode) return [];
+  const problems: string[] = [];
+  if (config.ingress.apiKeys.length === 0) problems.push('INGRESS_API_KEYS: set at least one API key (or run with NODE_ENV=development for an open dev ingress)');
+  if (!config.ingress.callbackSigningSecret) problems.push('CALLBACK_SIGNING_SECRET: required to verify desktop callbacks');
+  if (!config.ingress.publicBaseUrl) problems.push('PUBLIC_BASE_URL: required so desktop callbacks can find this service');
+  return problems;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function requestId(): RequestHandler {
+  return (req, res, next) => {
+    const given = req.get('x-request-id');
+    const id = given && REQUEST_ID.test(given) ? given : randomUUID();
+    (res.locals as { requestId: string }).requestId = id;
+    res.set('X-Request-Id', id);
+    next();
+  };
+}
+
+/** Route template for metrics labels (never the raw URL: ids would explode the cardinality). */
+const routeLabel = (req: Request): string => {
+  const r = (req as Request & { route?: { path?: unknown } }).route;
+  return r && typeof r.path === 'string' ? `${req.baseUrl}${r.path}` : 'unmatched';
+};
+
+export const requestIdOf = (res: Response): string => (res.locals as { requestId: string }).requestId;
+
+/** The ingress app, not listening (the entry point or the tests do that). */
+export function createApp(deps: AppDeps): Express {
+  const problems = checkIngressConfig(deps.config, deps.insecureDevMode);
+  if (problems.length > 0) throw new IngressConfigError(problems);
+  const { logger, registry } = deps;
+  const metrics = ingressMetrics(registry, () => deps.inbox.deadLetterCount());
+  const openapi = JSON.stringify(buildOpenApi());
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(requestId());
+  app.use((req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = routeLabel(req);
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+      metrics.httpDuration.observe({ method: req.method, route }, seconds);
+      const quiet = route === '/healthz' || route === '/readyz' || route === '/metrics';
+      logger[quiet ? 'debug' : 'info'](
+        { requestId: requestIdOf(res), method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 },
+        'http request',
+      );
+    });
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ready = await deps.isReady().catch(() => false);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'temporal_unreachable' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.type('application/json').send(openapi);
+  });
+
+  // Desktop callbacks: signed raw bytes, stored durably, answered at once (no Temporal call inline).
+  app.use(callbackRoute({ inbox: deps.inbox, logger, metrics, secret: deps.config.ingress.callbackSigningSecret }));
+
+  // Everything under /v1 needs an API key.
+  const v1 = express.Router();
+  v1.use(bearerAuth(deps.config.ingress.apiKeys));
+  v1.use(express.json({ limit: BODY_LIMIT, strict: false }));
+  v1.use(alertRoutes({ alerts: deps.alerts, metrics, logger }));
+  v1.use(deadLetterRoutes({ inbox: deps.inbox }));
+  app.use('/v1', v1);
+
+  app.use((_req, res) => sendProblem(res, 'notFound'));
+  app.use(errorHandler(logger));
+  return app;
+}
+
+function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, _req, res, _next) => {
+    const type = (err as { type?: string }).type;
+    if (type === 'entity.parse.failed') return sendProblem(res, 'malformedJson', { detail: 'the body could not be parsed as JSON' });
+    if (type === 'entity.too.large') return sendProblem(res, 'tooLarge', { detail: `bodies are limited to ${BODY_LIMIT}` });
+    if (type === 'encoding.unsupported' || type === 'charset.unsupported') return sendProblem(res, 'unsupportedMedia', { detail: String((err as Error).message) });
+    logger.error({ err, requestId: requestIdOf(res) }, 'unhandled error');
+    if (res.headersSent) return;
+    sendProblem(res, 'internal');
+  };
+}

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { AlertRequestSchema, DesktopCallbackSchema } from '../shared/schemas';
+import { CALLBACK_PATH } from '../shared/constants';
+import { PROBLEM_TYPES } from './problem';
+
+const schema = (s: z.ZodType) => {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+};
+
+const problem = { $ref: '#/components/schemas/Problem' };
+const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: problem } } });
+const json = (ref: string, description: string) => ({ description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
+const bearer = [{ bearerAuth: [] }];
+const alertIdParam = { name: 'alertId', in: 'path', required: true, schema: { type: 'string' } };
+
+/** OpenAPI 3.1 for the public API, built from the same zod schemas the routes parse with. */
+export function buildOpenApi(): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'desktop-alerts ingress', version: '1', description: 'Durable alerts to Genesys Cloud agent desktops.' },
+    components: {
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'One of INGRESS_API_KEYS' } },
+      schemas: {
+        AlertRequest: schema(AlertRequestSchema),
+        DesktopCallback: schema(DesktopCallbackSchema),
+        StartAlertResponse: {
+          type: 'object',
+          required: ['alertId', 'status'],
+          properties: { alertId: { type: 'string' }, status: { enum: ['accepted', 'duplicate'] } },
+        },
+        AlertState: { type: 'object', description: 'The alert state (stage, agent, notification id, actions, fallback, failure reason)' },
+        Problem: {
+          type: 'object',
+          description: `RFC 9457 problem details. Types: ${Object.values(PROBLEM_TYPES).map((p) => p.type).join(', ')}`,
+          required: ['type', 'title', 'status'],
+          properties: {
+            type: { type: 'string' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            detail: { type: 'string' },
+            instance: { type: 'string' },
+            requestId: { type: 'string' },
+            errors: {
+              type: 'array',
+              items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+            },
+          },
+        },
+        DeadLetter: { type: 'object' },
+      },
+    },
+    paths: {
+      '/v1/alerts': {
+        post: {
+          summary: 'Start an alert',
+          security: bearer,
+          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/AlertRequest' } } } },
+          responses: {
+            '202': json('StartAlertResponse', 'Accepted'),
+            '200': json('StartAlertResponse', 'The same idempotency key was already used: the existing alert'),
+            '400': problemResponse('Invalid request; `errors` names each bad field'),
+            '401': problemResponse('Missing or unknown API key'),
+            '503': problemResponse('Temporal unreachable; retry after Retry-After seconds'),
+          },
+        },
+      },
+      '/v1/alerts/{alertId}': {
+        get: {
+          summary: "An alert's state",
+          security: bearer,
+          parameters: [alertIdParam],
+          responses: { '200': json('AlertState', 'State'), '401': problemResponse('Unauthorized'), '404': problemResponse('Unknown alert') },
+        },
+      },
+      '/v1/alerts/{alertId}/cancel': {
+        post: {
+          summary: 'Cancel an alert',
+          security: bearer,
+          parameters: [alertIdParam],
+          responses: {
+            '202': { description: 'Cancellation requested' },
+            '404': problemResponse('Unknown alert'),
+            '409': problemResponse('Already closed'),
+          },
+        },
+      },
+      '/v1/dead-letters': { get: { summary: 'List dead-lettered callbacks', security: bearer, responses: { '200': { description: 'Dead letters' } } } },
+      '/v1/dead-letters/{id}/replay': {
+        post: { summary: 'Replay one dead letter', security: bearer, responses: { '202': { description: 'Queued again' }, '404': problemResponse('Unknown'), '409': problemResponse('Not replayable') } },
+      },
+      '/v1/dead-letters/replay': { post: { summary: 'Replay every dead letter', security: bearer, responses: { '202': { description: 'Counts' } } } },
+      [CALLBACK_PATH]: {
+        post: {
+          summary: 'Desktop callback (Standard Webhooks signed)',
+          parameters: ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({ name, in: 'header', required: true, schema: { type: 'string' } })),
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/DesktopCallback' } } } },
+          responses: {
+            '202': { description: 'Stored; will be applied' },
+            '200': { description: 'Already received (duplicate)' },
+            '400': problemResponse('Malformed JSON or invalid body (kept as a dead letter)'),
+            '401': problemResponse('Missing, bad or stale signature (nothing stored)'),
+          },
+        },
+      },
+      '/healthz': { get: { summary: 'Process is up', responses: { '200': { description: 'OK' } } } },
+      '/readyz': { get: { summary: 'Temporal reachable', responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } } } },
+      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Metrics' } } } },
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { Router } from 'express';
+import type { Logger } from 'pino';
+import {
+  AlertClosedError,
+  AlertNotFoundError,
+  AlertValidationError,
+  TemporalUnavailableError,
+  type AlertsClient,
+} from '../../client';
+import type { IngressMetrics } from '../metrics';
+import { sendProblem } from '../problem';
+
+/** Seconds a caller should wait before retrying while Temporal is unreachable. */
+export const RETRY_AFTER_SECONDS = 5;
+const ALERT_ID = /^alert-[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+interface Deps {
+  alerts: AlertsClient;
+  metrics: IngressMetrics;
+  logger: Logger;
+}
+
+export function alertRoutes({ alerts, metrics, logger }: Deps): Router {
+  const r = Router();
+
+  r.post('/alerts', async (req, res) => {
+    const correlationId = (res.locals as { requestId: string }).requestId;
+    if (req.body === undefined || req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) {
+      metrics.alertsStarted.inc({ outcome: 'invalid' });
+      return sendProblem(res, 'validation', {
+        detail: 'the body must be a JSON object (Content-Type: application/json)',
+        errors: [{ field: '', message: 'expected a JSON object' }],
+      });
+    }
+    try {
+      const out = await alerts.startAlert(req.body, { correlationId, idempotencyKeyHeader: req.get('idempotency-key') });
+      metrics.alertsStarted.inc({ outcome: out.status });
+      logger.info({ alertId: out.alertId, status: out.status, correlationId }, 'alert request');
+      res.status(out.status === 'accepted' ? 202 : 200).json(out);
+    } catch (err) {
+      if (err instanceof AlertValidationError) {
+        metrics.alertsStarted.inc({ outcome: 'invalid' });
+        return sendProblem(res, 'validation', {
+          detail: `${err.issues.length} field(s) are invalid`,
+          errors: err.issues.map((i) => ({ field: i.path, message: i.message })),
+        });
+      }
+      if (err instanceof TemporalUnavailableError) {
+        metrics.alertsStarted.inc({ outcome: 'unavailable' });
+        return unavailable(res, logger, err);
+      }
+      metrics.alertsStarted.inc({ outcome: 'error' });
+      throw err;
+    }
+  });
+
+  r.get('/alerts/:alertId', async (req, res) => {
+    const { alertId } = req.params;
+    if (!ALERT_ID.test(alertId)) return sendProblem(res, 'notFound', { detail: 'no such alert' });
+    try {
+      const state = await alerts.getAlert(alertId);
+      if (!state) return sendProblem(res, 'notFound', { detail: 'no such alert' });
+      res.json(state);
+    } catch (err) {
+      if (err instanceof TemporalUnavailableError) return unavailable(res, logger, err);
+      throw err;
+    }
+  });
+
+  r.post('/alerts/:alertId/cancel', async (req, res) => {
+    const { alertId } = req.params;
+    if (!ALERT_ID.test(alertId)) return sendProblem(res, 'notFound', { detail: 'no such alert' });
+    const reason = typeof (req.body as { reason?: unknown } | undefined)?.reason === 'string' ? String((req.body as { reason: string }).reason).slice(0, 200) : undefined;
+    try {
+      await alerts.cancelAlert(alertId, reason);
+      res.status(202).json({ alertId, status: 'cancelling' });
+    } catch (err) {
+      if (err instanceof AlertNotFoundError) return sendProblem(res, 'notFound', { detail: 'no such alert' });
+      if (err instanceof AlertClosedError) return sendProblem(res, 'conflict', { detail: 'the alert is already closed' });
+      if (err instanceof TemporalUnavailableError) return unavailable(res, logger, err);
+      throw err;
+    }
+  });
+
+  return r;
+}
+
+function unavailable(res: Parameters<typeof sendProblem>[0], logger: Logger, err: Error): void {
+  logger.warn({ err: err.message }, 'Temporal unreachable');
+  res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+  sendProblem(res, 'unavailable', { detail: 'the workflow service cannot be reached; retry later' });
+}

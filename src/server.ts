@@ -1,0 +1,163 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { createApp, IngressConfigError } from './api/app';
+import { ingressMetrics } from './api/metrics';
+import { CallbackInbox } from './callbacks/inbox';
+import { CallbackRelay } from './callbacks/relay';
+import { AlertsClient, type AlertsClientOptions } from './client';
+import { ConfigError, loadConfig, type Config } from './config';
+import { createLogger, type Logger } from './shared/logger';
+
+export interface StartIngressOptions {
+  config: Config;
+  logger: Logger;
+  /** A ready Client (its connection is the caller's to close). */
+  client?: Client;
+  /** A connection to build the Client on (the caller's to close). Neither given: a lazy one is made and owned. */
+  connection?: Connection;
+  /** SQLite file of the callback inbox (default `<dataDir>/callbacks.sqlite`). */
+  inboxFile?: string;
+  registry?: Registry;
+  /** Passed to AlertsClient (tests use their own task queue). */
+  alertsClientOptions?: AlertsClientOptions;
+  relay?: { concurrency?: number; initialBackoffMs?: number; maxBackoffMs?: number; pollIntervalMs?: number };
+  /** See AppDeps.insecureDevMode. */
+  insecureDevMode?: boolean;
+  /** Max time close() waits for in-flight requests before cutting connections. */
+  drainTimeoutMs?: number;
+}
+
+export interface Ingress {
+  url: string;
+  port: number;
+  inbox: CallbackInbox;
+  relay: CallbackRelay;
+  alerts: AlertsClient;
+  close(): Promise<void>;
+}
+
+/**
+ * A connection that never blocks start-up: the ingress must answer /healthz and take callbacks
+ * while Temporal is down. Reconnect back-off is capped so it notices a returning server quickly.
+ */
+export function createTemporalConnection(address: string | undefined, extra: ConnectionOptions = {}): Connection {
+  return Connection.lazy({
+    address: address ?? 'localhost:7233',
+    ...extra,
+    channelArgs: {
+      'grpc.initial_reconnect_backoff_ms': 250,
+      'grpc.max_reconnect_backoff_ms': 2_000,
+      ...extra.channelArgs,
+    },
+  });
+}
+
+export async function startIngress(opts: StartIngressOptions): Promise<Ingress> {
+  const { config, logger } = opts;
+  const ownedConnection = opts.client || opts.connection ? undefined : createTemporalConnection(config.temporal.address);
+  const client = opts.client ?? new Client({ connection: (opts.connection ?? ownedConnection)!, namespace: config.temporal.namespace });
+  const alerts = new AlertsClient(client, config, opts.alertsClientOptions);
+  const registry = opts.registry ?? new Registry();
+  const inbox = new CallbackInbox(opts.inboxFile ?? path.join(config.dataDir, 'callbacks.sqlite'));
+  const cleanup: Array<() => Promise<void> | void> = [() => inbox.close()];
+  if (ownedConnection) cleanup.push(() => ownedConnection.close());
+  let server: Server | undefined;
+  let relay: CallbackRelay | undefined;
+  try {
+    const metrics = ingressMetrics(registry, () => inbox.deadLetterCount());
+    relay = new CallbackRelay({
+      inbox,
+      alerts,
+      logger: logger.child({ component: 'callback-relay' }),
+      ...opts.relay,
+      onOutcome: (outcome, reason) => metrics.relayOutcomes.inc({ outcome, reason: reason ?? '' }),
+    });
+    const app = createApp({ config, alerts, inbox, logger, registry, isReady: () => alerts.ping(), insecureDevMode: opts.insecureDevMode });
+    relay.start();
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.ingress.port, config.ingress.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+      s.once('error', reject);
+    });
+    // Keep-alive sockets must not outlive close(); bound how long a slow client can hold a request.
+    server.keepAliveTimeout = 5_000;
+    server.requestTimeout = 30_000;
+  } catch (err) {
+    await relay?.close();
+    for (const fn of cleanup.reverse()) await fn();
+    throw err;
+  }
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address;
+  const url = `http://${host}:${addr.port}`;
+  logger.info({ url, temporal: config.temporal.address ?? 'localhost:7233', namespace: config.temporal.namespace }, 'ingress listening');
+
+  let closing: Promise<void> | undefined;
+  const srv = server;
+  const rel = relay;
+  const close = () =>
+    (closing ??= (async () => {
+      // Stop accepting, let in-flight requests finish (bounded), then stop the relay and release resources.
+      const drained = new Promise<void>((resolve) => srv.close(() => resolve()));
+      srv.closeIdleConnections();
+      const timer = setTimeout(() => srv.closeAllConnections(), opts.drainTimeoutMs ?? 10_000);
+      await drained;
+      clearTimeout(timer);
+      await rel.close();
+      for (const fn of cleanup.reverse()) await fn();
+      logger.info('ingress closed');
+    })());
+  return { url, port: addr.port, inbox, relay, alerts, close };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel, name: 'ingress' });
+  const insecureDevMode = process.env.NODE_ENV === 'development';
+  if (insecureDevMode) logger.warn('NODE_ENV=development: missing API keys / signing secret are tolerated. Never run like this in production.');
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  let ingress: Ingress;
+  try {
+    ingress = await startIngress({ config, logger, registry, insecureDevMode });
+  } catch (err) {
+    if (err instanceof IngressConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    ingress.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`ingress failed to start: ${String((err as Error)?.stack ?? err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,178 @@
+/** buildAlertInput (pure) and AlertsClient against the real Temporal dev server + a fixture worker. */
+import { Client, type Connection } from '@temporalio/client';
+import {
+  ActionRejectedError,
+  AlertClosedError,
+  AlertNotFoundError,
+  AlertValidationError,
+  AlertsClient,
+  buildAlertInput,
+  type FieldIssue,
+} from '../../src/client';
+import { createTemporalConnection } from '../../src/server';
+import { SA } from '../../src/shared/search-attributes';
+import { alertBody, callbackFor, startFixtureWorker, testConfig, uniqueKey, type TestWorker } from './helpers';
+
+const now = new Date('2026-11-29T12:00:00Z');
+const config = testConfig();
+const build = (body: unknown, extra: Partial<Parameters<typeof buildAlertInput>[1]> = {}) =>
+  buildAlertInput(body, { config, correlationId: 'corr-1', now, ...extra });
+const fields = (r: ReturnType<typeof buildAlertInput>): string[] => (r.ok ? [] : r.issues.map((i: FieldIssue) => i.path).sort());
+
+describe('buildAlertInput', () => {
+  test('resolves every default', () => {
+    const r = build(alertBody({ metadata: { transactionId: 'TXN-1' } }));
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    const i = r.input;
+    expect(i.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+    expect(i.alertId).toBe(`alert-${i.idempotencyKey}`);
+    expect(i.expiresAt).toBe('2026-11-29T13:00:00.000Z');
+    expect(i.priority).toBe('normal');
+    expect(i.fallback.channels).toEqual(['webhook']);
+    expect(i.policy).toEqual({ requireAck: true, waitForAgent: false, operationalPresences: expect.arrayContaining(['available', 'away']) });
+    expect(i.source).toBe('api');
+    expect(i.callbackUrl).toBe('https://alerts.example.com/webhooks/desktop-callback');
+    expect(i.acceptedAt).toBe(now.toISOString());
+    expect(i.correlationId).toBe('corr-1');
+  });
+
+  test('source from metadata, then the caller, then "api"; requireAck false without callback actions', () => {
+    const r = build(alertBody({ actions: [], metadata: { source: 'crm' } }), { source: 'svc' });
+    expect(r.ok && r.input.source).toBe('crm');
+    expect(r.ok && r.input.policy.requireAck).toBe(false);
+    const r2 = build(alertBody({ metadata: {} }), { source: 'svc' });
+    expect(r2.ok && r2.input.source).toBe('svc');
+  });
+
+  test('idempotency key from the body or the header; both and different is an error', () => {
+    expect(build(alertBody({ idempotencyKey: 'k-1' }))).toMatchObject({ ok: true, input: { idempotencyKey: 'k-1', alertId: 'alert-k-1' } });
+    expect(build(alertBody(), { idempotencyKeyHeader: 'k-2' })).toMatchObject({ ok: true, input: { idempotencyKey: 'k-2' } });
+    expect(build(alertBody({ idempotencyKey: 'k-3' }), { idempotencyKeyHeader: 'k-3' }).ok).toBe(true);
+    expect(fields(build(alertBody({ idempotencyKey: 'k-4' }), { idempotencyKeyHeader: 'k-5' }))).toEqual(['idempotencyKey']);
+    expect(fields(build(alertBody(), { idempotencyKeyHeader: 'has space' }))).toEqual(['Idempotency-Key']);
+  });
+
+  test('expiresAt must be in the future and within 24 h', () => {
+    expect(fields(build(alertBody({ expiresAt: '2026-11-29T11:59:59Z' })))).toEqual(['expiresAt']);
+    expect(fields(build(alertBody({ expiresAt: '2026-11-30T12:00:01Z' })))).toEqual(['expiresAt']);
+    expect(build(alertBody({ expiresAt: '2026-11-30T12:00:00+00:00' })).ok).toBe(true);
+    expect(fields(build(alertBody({ expiresAt: 'tomorrow' })))).toEqual(['expiresAt']);
+  });
+
+  test('names every bad field at once, structural and semantic', () => {
+    const r = build({
+      ...alertBody({ expiresAt: '2020-01-01T00:00:00Z', title: 'x'.repeat(251), type: 'urgent' }),
+      actions: [
+        { id: 'a', label: 'Open', actionType: 'openUrl', url: 'http://crm.example.com/x' },
+        { id: 'b', label: 'Ack', actionType: 'callback', callbackUrl: 'https://evil.example.com/' },
+      ],
+      callbackUrl: 'https://evil.example.com/',
+      surprise: true,
+    });
+    expect(fields(r)).toEqual(['actions.0.url', 'actions.1.callbackUrl', 'callbackUrl', 'expiresAt', 'surprise', 'title', 'type']);
+    const byPath = Object.fromEntries((r.ok ? [] : r.issues).map((i) => [i.path, i.message]));
+    expect(byPath.callbackUrl).toMatch(/chosen by the service/);
+  });
+
+  test('target: exactly one of userId or email, and the branch the caller meant is reported', () => {
+    expect(fields(build(alertBody({ target: { email: 'not-an-email' } })))).toEqual(['target.email']);
+    expect(fields(build(alertBody({ target: { userId: 'u1', email: 'a@b.co' } })))).toEqual(['target']);
+  });
+
+  test('action URLs on the allow-list, reserved routing key, duplicate ids, unconfigured channels', () => {
+    const strict = testConfig({ ingress: { actionUrlAllowedHosts: ['crm.example.com', '*.corp.example'] } });
+    const ok = build(alertBody({ actions: [{ label: 'x', actionType: 'openUrl', url: 'https://a.corp.example/x' }] }), { config: strict });
+    expect(ok.ok).toBe(true);
+    const r = build(
+      alertBody({
+        actions: [
+          { id: 'x', label: 'Open', actionType: 'openUrl', url: 'https://phish.example.net/' },
+          { id: 'x', label: 'Ack', actionType: 'callback', metadata: { desktopAlertId: 'alert-someone-else' } },
+        ],
+        fallback: { channels: ['email'] },
+      }),
+      { config: strict },
+    );
+    expect(fields(r)).toEqual(['actions.0.url', 'actions.1.id', 'actions.1.metadata.desktopAlertId', 'fallback.channels.0']);
+  });
+});
+
+describe('AlertsClient on a real Temporal server', () => {
+  let worker: TestWorker;
+  let connection: Connection;
+  let alerts: AlertsClient;
+  let client: Client;
+  beforeAll(async () => {
+    worker = await startFixtureWorker(process.env.TEMPORAL_TEST_ADDRESS!);
+    connection = createTemporalConnection(process.env.TEMPORAL_TEST_ADDRESS);
+    client = new Client({ connection, namespace: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default' });
+    alerts = new AlertsClient(client, testConfig(), { taskQueue: worker.taskQueue });
+  });
+  afterAll(async () => {
+    await worker?.shutdown();
+    await connection?.close();
+  });
+
+  test('start once, the same key again is a duplicate of the same run; search attributes and summary are set', async () => {
+    const key = uniqueKey('dup');
+    const first = await alerts.startAlert(alertBody({ idempotencyKey: key }), { correlationId: 'c1' });
+    expect(first).toEqual({ alertId: `alert-${key}`, status: 'accepted' });
+    const handle = client.workflow.getHandle(first.alertId);
+    const before = await handle.describe();
+    const again = await alerts.startAlert(alertBody({ idempotencyKey: key, title: 'different' }), { correlationId: 'c2' });
+    expect(again).toEqual({ alertId: first.alertId, status: 'duplicate' });
+    const after = await handle.describe();
+    expect(after.runId).toBe(before.runId);
+    expect(after.typedSearchAttributes.get(SA.status)).toBe('accepted');
+    expect(after.typedSearchAttributes.get(SA.type)).toBe('warning');
+    expect(after.typedSearchAttributes.get(SA.priority)).toBe('normal');
+    expect(after.typedSearchAttributes.get(SA.agent)).toBe('agent-1');
+    expect(after.typedSearchAttributes.get(SA.source)).toBe('crm');
+    expect(after.typedSearchAttributes.get(SA.transactionId)).toBe('TXN-88921');
+    expect(await after.staticSummary()).toBe('warning alert to agent agent-1: Compliance Review Required');
+    await alerts.cancelAlert(first.alertId);
+  });
+
+  test('invalid requests throw AlertValidationError without touching Temporal', async () => {
+    await expect(alerts.startAlert({ title: 'x' }, { correlationId: 'c' })).rejects.toBeInstanceOf(AlertValidationError);
+  });
+
+  test('applyAction: applied, deduplicated by update id, rejected by the validator, closed, unknown', async () => {
+    const key = uniqueKey('act');
+    const { alertId } = await alerts.startAlert(alertBody({ idempotencyKey: key, metadata: { completeAfterActions: '2' } }), { correlationId: 'c' });
+    const cb = callbackFor(key);
+    const action = { ...cb };
+    expect(await alerts.applyAction(alertId, action)).toEqual({ outcome: 'applied' });
+    expect(await alerts.applyAction(alertId, action)).toEqual({ outcome: 'applied' }); // same update id: Temporal returns the first result
+    expect(await alerts.applyAction(alertId, action, 'another-update-id')).toEqual({ outcome: 'duplicate' }); // workflow-level dedup
+    const wrongAgent = alerts.applyAction(alertId, { ...callbackFor(key, 'x'), userId: 'intruder' });
+    await expect(wrongAgent).rejects.toBeInstanceOf(ActionRejectedError);
+    await expect(wrongAgent).rejects.toMatchObject({ failureType: 'WrongAgent' });
+    await expect(alerts.applyAction(alertId, { ...callbackFor(key), notificationId: 'notif-other' })).rejects.toMatchObject({ failureType: 'UnknownNotification' });
+    expect(await alerts.applyAction(alertId, callbackFor(key, 'second'))).toEqual({ outcome: 'applied' });
+    await expect(alerts.applyAction(alertId, callbackFor(key, 'third'))).rejects.toBeInstanceOf(AlertClosedError);
+    await expect(alerts.applyAction('alert-never-started-' + key, callbackFor(key))).rejects.toBeInstanceOf(AlertNotFoundError);
+    const final = await alerts.getAlert(alertId);
+    expect(final?.status).toBe('actioned');
+    expect(final?.actions.map((a) => a.actionId)).toEqual(['ack', 'second']);
+  });
+
+  test('getAlert: live state, final state, null; cancelAlert: closed and unknown', async () => {
+    const key = uniqueKey('get');
+    const { alertId } = await alerts.startAlert(alertBody({ idempotencyKey: key }), { correlationId: 'corr-get' });
+    expect(await alerts.getAlert(alertId)).toMatchObject({ alertId, status: 'awaiting_action', correlationId: 'corr-get' });
+    await alerts.cancelAlert(alertId, 'test');
+    await client.workflow.getHandle(alertId).result();
+    expect(await alerts.getAlert(alertId)).toMatchObject({ alertId, status: 'cancelled' });
+    await expect(alerts.cancelAlert(alertId)).rejects.toBeInstanceOf(AlertClosedError);
+    expect(await alerts.getAlert('alert-missing-' + key)).toBeNull();
+    await expect(alerts.cancelAlert('alert-missing-' + key)).rejects.toBeInstanceOf(AlertNotFoundError);
+  });
+
+  test('a terminated alert is still described (from its memo)', async () => {
+    const key = uniqueKey('term');
+    const { alertId } = await alerts.startAlert(alertBody({ idempotencyKey: key }), { correlationId: 'c-term' });
+    await client.workflow.getHandle(alertId).terminate('operator');
+    expect(await alerts.getAlert(alertId)).toMatchObject({ alertId, status: 'failed', failureReason: 'workflow terminated', correlationId: 'c-term', type: 'warning' });
+  });
+});
