@@ -33,7 +33,8 @@ import type { z } from 'zod';
 /** The workflow type the worker registers (src/workflows). */
 export const ALERT_WORKFLOW_TYPE = 'deliverAlert';
 const MAX_EXPIRY_MS = 24 * 60 * 60 * 1000;
-const DEFAULT_RPC_TIMEOUT_MS = 5_000;
+const DEFAULT_RPC_TIMEOUT_MS = 3_000;
+const DEFAULT_ACTION_TIMEOUT_MS = 10_000;
 
 // ---------------------------------------------------------------------------------------------
 // Errors a caller acts on
@@ -299,8 +300,10 @@ export function buildAlertInput(request: unknown, opts: BuildAlertInputOptions):
 export interface AlertsClientOptions {
   /** Task queue of the alert workflows (default ALERTS_TASK_QUEUE; tests use their own). */
   taskQueue?: string;
-  /** Deadline of each call to Temporal, so an outage surfaces quickly as TemporalUnavailableError. */
+  /** Time limit of each call to Temporal, so an outage surfaces quickly as TemporalUnavailableError (default 3 s). */
   rpcTimeoutMs?: number;
+  /** Time limit of applyAction, which waits for a worker to run the update (default 10 s; it is retried, idempotently). */
+  actionTimeoutMs?: number;
 }
 
 export type StartAlertOptions = Omit<BuildAlertInputOptions, 'config'>;
@@ -334,6 +337,7 @@ export const agentOf = (target: AlertInput['target']): string => ('userId' in ta
 export class AlertsClient {
   readonly taskQueue: string;
   private readonly rpcTimeoutMs: number;
+  private readonly actionTimeoutMs: number;
 
   constructor(
     private readonly client: Client,
@@ -342,17 +346,35 @@ export class AlertsClient {
   ) {
     this.taskQueue = opts.taskQueue ?? ALERTS_TASK_QUEUE;
     this.rpcTimeoutMs = opts.rpcTimeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
+    this.actionTimeoutMs = opts.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS;
   }
 
-  /** Run one Temporal call under a deadline; connection-level failures become TemporalUnavailableError. */
+  /**
+   * Run one Temporal call with a hard time limit; connection-level failures become
+   * TemporalUnavailableError. The gRPC deadline alone is not enough: the SDK's retry interceptor
+   * keeps backing off past it, so an outage would answer seconds late.
+   */
   private async rpc<T>(fn: () => Promise<T>, timeoutMs = this.rpcTimeoutMs): Promise<T> {
+    const conn = this.client.connection;
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        reject(new TemporalUnavailableError(`Temporal did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+    });
+    const call = conn.withDeadline(Date.now() + timeoutMs, () => conn.withAbortSignal(abort.signal, fn));
+    call.catch(() => undefined); // the losing side of the race must not become an unhandled rejection
     try {
-      return await this.client.connection.withDeadline(Date.now() + timeoutMs, fn);
+      return await Promise.race([call, timedOut]);
     } catch (err) {
       if (isTemporalUnavailable(err) && !(err instanceof TemporalUnavailableError)) {
         throw new TemporalUnavailableError(`Temporal is unreachable: ${(err as Error).message}`, { cause: err });
       }
       throw err;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -462,7 +484,7 @@ export class AlertsClient {
   async applyAction(alertId: string, action: AgentAction, updateId = `${action.notificationId}:${action.actionId}`): Promise<AgentActionResult> {
     const handle = this.client.workflow.getHandle(alertId);
     try {
-      return await this.rpc(() => handle.executeUpdate(agentActionUpdate, { args: [action], updateId }));
+      return await this.rpc(() => handle.executeUpdate(agentActionUpdate, { args: [action], updateId }), this.actionTimeoutMs);
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
         const cause = err.cause;

@@ -1,3 +1,9 @@
+/**
+ * The ingress entry point: `startIngress()` for embedding (src/main.ts, tests), or run directly
+ * (`npm run server`). Start-up refuses an empty INGRESS_API_KEYS, a missing CALLBACK_SIGNING_SECRET
+ * or a missing PUBLIC_BASE_URL with one line per problem (exit 1); only NODE_ENV=development
+ * relaxes that, loudly. Temporal being down never blocks start-up.
+ */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import path from 'node:path';

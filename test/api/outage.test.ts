@@ -70,7 +70,7 @@ test('callbacks are answered within 5 s and kept while Temporal is down, then ap
   expect(start.status).toBe(503);
   expect(start.headers['retry-after']).toBe('5');
   expect(start.body).toMatchObject({ type: '/problems/temporal-unavailable', status: 503 });
-  expect(Date.now() - t0).toBeLessThan(10_000);
+  expect(Date.now() - t0).toBeLessThan(4_500); // the 3 s call limit, not the SDK's ~20 s of gRPC retries
   expect((await api.get(`/v1/alerts/${alertIds[0]}`).set(auth())).status).toBe(503);
 
   // The agents click; the platform also retries some deliveries.
