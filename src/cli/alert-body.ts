@@ -1,0 +1,151 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { UsageError } from './errors';
+import { parseDuration, parseKeyValue, parseUrlAction } from './parse';
+
+/** What `send` flags (or one CSV row) say about an alert, before it becomes a request body. */
+export interface AlertSpec {
+  userId?: string;
+  email?: string;
+  title?: string;
+  message?: string;
+  type?: string;
+  priority?: string;
+  /** `label=url` each. */
+  actions?: string[];
+  /** `label` each: a callback action the agent acknowledges with. */
+  ackActions?: string[];
+  expiresIn?: string;
+  idempotencyKey?: string;
+  /** `key=value` each. */
+  metadata?: string[];
+}
+
+export type AlertBody = Record<string, unknown>;
+
+/**
+ * Turn a spec into a POST /v1/alerts body, layered over `base` (a body read with --json). Only
+ * the CLI's own syntax is checked here (durations, key=value, label=url); the API names every
+ * field it rejects.
+ */
+export function buildBody(spec: AlertSpec, base: AlertBody = {}, now = new Date()): AlertBody {
+  const body: AlertBody = { ...base };
+  if (spec.userId && spec.email) throw new UsageError('give either --user-id or --email, not both');
+  if (spec.userId) body.target = { userId: spec.userId };
+  if (spec.email) body.target = { email: spec.email };
+  if (spec.title !== undefined) body.title = spec.title;
+  if (spec.message !== undefined) body.message = spec.message;
+  if (spec.type !== undefined) body.type = spec.type;
+  if (spec.priority !== undefined) body.priority = spec.priority;
+  const actions = [
+    ...(spec.actions ?? []).map(parseUrlAction),
+    ...(spec.ackActions ?? []).map((label) => {
+      if (label.trim() === '') throw new UsageError('--ack-action: the label is empty');
+      return { label: label.trim(), actionType: 'callback' as const };
+    }),
+  ];
+  if (actions.length > 0) body.actions = [...(Array.isArray(base.actions) ? (base.actions as unknown[]) : []), ...actions];
+  if (spec.expiresIn !== undefined) body.expiresAt = new Date(now.getTime() + parseDuration(spec.expiresIn, '--expires-in')).toISOString();
+  if (spec.idempotencyKey !== undefined) body.idempotencyKey = spec.idempotencyKey;
+  if (spec.metadata && spec.metadata.length > 0) {
+    const md: Record<string, string> = { ...(isObject(base.metadata) ? (base.metadata as Record<string, string>) : {}) };
+    for (const kv of spec.metadata) {
+      const [k, v] = parseKeyValue(kv, '--metadata');
+      md[k] = v;
+    }
+    body.metadata = md;
+  }
+  return body;
+}
+
+/**
+ * Every request carries an idempotency key, so a retry after a lost answer can never send a
+ * second toast: the caller's, or a new one.
+ */
+export function ensureKey(body: AlertBody, key: () => string = randomUUID): AlertBody {
+  return typeof body.idempotencyKey === 'string' && body.idempotencyKey !== '' ? body : { ...body, idempotencyKey: key() };
+}
+
+/** Key for a bulk row without one: the same file sent again sends nothing twice. */
+export const derivedKey = (content: string, row: number): string =>
+  `bulk-${createHash('sha256').update(content).digest('hex').slice(0, 16)}-${row}`;
+
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+// ---------------------------------------------------------------------------------------------
+// CSV rows
+// ---------------------------------------------------------------------------------------------
+
+/** Header names, normalised (case, '-', '_' ignored), to the spec field they fill. */
+const COLUMNS: Record<string, keyof AlertSpec> = {
+  userid: 'userId',
+  user: 'userId',
+  email: 'email',
+  title: 'title',
+  message: 'message',
+  type: 'type',
+  priority: 'priority',
+  action: 'actions',
+  actions: 'actions',
+  ackaction: 'ackActions',
+  ackactions: 'ackActions',
+  expiresin: 'expiresIn',
+  idempotencykey: 'idempotencyKey',
+  key: 'idempotencyKey',
+  metadata: 'metadata',
+};
+const LIST_FIELDS = new Set<keyof AlertSpec>(['actions', 'ackActions', 'metadata']);
+const norm = (h: string) => h.toLowerCase().replace(/[-_\s]/g, '');
+
+export interface ColumnMap {
+  /** Per column: the spec field, or a metadata key (`metadata.<key>` columns). */
+  columns: Array<{ field: keyof AlertSpec } | { metadataKey: string } | null>;
+}
+
+/**
+ * Map a CSV header onto spec fields. Columns are named like the flags (`user-id`, `expires-in`,
+ * `ack-action`, ...); `action`/`ack-action`/`metadata` may repeat, and `metadata.<key>` fills one
+ * key. Unknown columns are a usage error (a typo would otherwise silently drop data).
+ */
+export function mapHeader(header: string[]): ColumnMap {
+  const unknown: string[] = [];
+  const seen = new Set<string>();
+  const columns = header.map((h) => {
+    const md = /^metadata\.(.+)$/i.exec(h.trim());
+    if (md) return { metadataKey: md[1]! };
+    const field = COLUMNS[norm(h)];
+    if (!field) {
+      if (h.trim() !== '') unknown.push(h);
+      return null;
+    }
+    if (seen.has(field) && !LIST_FIELDS.has(field)) throw new UsageError(`CSV header: column '${h}' appears twice`);
+    seen.add(field);
+    return { field };
+  });
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `CSV header: unknown column(s) ${unknown.map((u) => `'${u}'`).join(', ')}; expected: user-id, email, title, message, type, priority, action, ack-action, expires-in, idempotency-key, metadata, metadata.<key>`,
+    );
+  }
+  return { columns };
+}
+
+/** One CSV row -> spec. List cells (`action`, `ack-action`, `metadata`) may hold several values separated by ';'. */
+export function rowToSpec(map: ColumnMap, cells: string[]): AlertSpec {
+  const spec: AlertSpec = {};
+  map.columns.forEach((col, i) => {
+    const raw = (cells[i] ?? '').trim();
+    if (!col || raw === '') return;
+    if ('metadataKey' in col) {
+      spec.metadata = [...(spec.metadata ?? []), `${col.metadataKey}=${raw}`];
+      return;
+    }
+    if (LIST_FIELDS.has(col.field)) {
+      const values = raw.split(';').map((v) => v.trim()).filter(Boolean);
+      const prev = (spec[col.field] as string[] | undefined) ?? [];
+      (spec as Record<string, unknown>)[col.field] = [...prev, ...values];
+    } else {
+      (spec as Record<string, unknown>)[col.field] = raw;
+    }
+  });
+  return spec;
+}

@@ -1,0 +1,139 @@
+import { Agent, request } from 'undici';
+import { CliError } from './errors';
+
+/** RFC 9457 problem details as the ingress sends them. */
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  errors?: Array<{ field: string; message: string }>;
+  requestId?: string;
+  [k: string]: unknown;
+}
+
+/** The API answered with an error status. */
+export class ApiError extends CliError {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(describeProblem(status, problem), problemLines(problem), { error: { ...problem, status } });
+  }
+}
+
+/** The API could not be reached at all (refused, DNS, timeout). */
+export class ApiUnreachableError extends CliError {
+  constructor(
+    readonly baseUrl: string,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message, [], { error: { type: 'unreachable', code, detail: message } });
+  }
+}
+
+export function describeProblem(status: number, p: Problem): string {
+  const title = p.title ?? `HTTP ${status}`;
+  const detail = p.detail && p.detail !== title ? `: ${p.detail}` : '';
+  return `${title} (${status})${detail}`;
+}
+
+function problemLines(p: Problem): string[] {
+  const lines = (p.errors ?? []).map((e) => `${e.field || '(body)'}: ${e.message}`);
+  if (p.requestId) lines.push(`request id: ${p.requestId}`);
+  return lines;
+}
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+/** Errors after which the same request may be sent again (it carries an idempotency key). */
+const TRANSIENT = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+const codeOf = (err: unknown): string | undefined => {
+  for (let e: unknown = err, d = 0; e && d < 5; e = (e as { cause?: unknown }).cause, d++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+};
+
+export interface ApiClientOptions {
+  baseUrl: string;
+  apiKey?: string;
+  timeoutMs: number;
+  /** How often a 503 or a dropped connection is retried (honouring Retry-After). */
+  retries: number;
+  /** Upper bound on one wait before a retry. */
+  maxRetryDelayMs?: number;
+}
+
+export interface ApiResponse<T> {
+  status: number;
+  body: T;
+}
+
+/** The ingress's HTTP API, over one keep-alive pool that close() releases. */
+export class ApiClient {
+  private readonly agent: Agent;
+  readonly baseUrl: string;
+
+  constructor(private readonly opts: ApiClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.agent = new Agent({ connectTimeout: opts.timeoutMs, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, keepAliveTimeout: 2_000 });
+  }
+
+  async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<ApiResponse<T>> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await this.once<T>(method, path, body);
+        return res;
+      } catch (err) {
+        const retryable = (err instanceof ApiError && err.status === 503) || (!(err instanceof CliError) && TRANSIENT.has(codeOf(err) ?? ''));
+        if (!retryable || attempt >= this.opts.retries) throw this.translate(err);
+        const hinted = err instanceof ApiError ? err.retryAfterSeconds : undefined;
+        const delay = Math.min(hinted !== undefined ? hinted * 1000 : 500 * 2 ** attempt, this.opts.maxRetryDelayMs ?? 10_000);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private async once<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
+    if (this.opts.apiKey) headers.authorization = `Bearer ${this.opts.apiKey}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await request(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      dispatcher: this.agent,
+    });
+    const text = await res.body.text();
+    let parsed: unknown = undefined;
+    if (text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+    }
+    if (res.statusCode >= 400) {
+      const problem: Problem = parsed && typeof parsed === 'object' ? (parsed as Problem) : { title: `HTTP ${res.statusCode}`, detail: text.slice(0, 200) || undefined };
+      const ra = Number(res.headers['retry-after']);
+      throw new ApiError(res.statusCode, problem, Number.isFinite(ra) && ra >= 0 ? ra : undefined);
+    }
+    return { status: res.statusCode, body: parsed as T };
+  }
+
+  private translate(err: unknown): Error {
+    if (err instanceof CliError) return err;
+    const code = codeOf(err) ?? 'UNKNOWN';
+    if (UNREACHABLE.has(code)) return new ApiUnreachableError(this.baseUrl, code, `cannot reach the API at ${this.baseUrl}: is it running? (${code})`);
+    if (TRANSIENT.has(code)) return new ApiUnreachableError(this.baseUrl, code, `the API at ${this.baseUrl} dropped the request or did not answer in time (${code})`);
+    return new ApiUnreachableError(this.baseUrl, code, `request to ${this.baseUrl} failed: ${(err as Error)?.message ?? String(err)}`);
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}

@@ -1,0 +1,137 @@
+import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
+import { SA } from '../shared/search-attributes';
+import { ALERT_TYPES, PRIORITIES } from '../shared/schemas';
+import type { AlertStatus } from '../shared/messages';
+import { CliError, UsageError } from './errors';
+
+/** Must match the workflow type the worker registers (src/client.ts ALERT_WORKFLOW_TYPE). */
+export const WORKFLOW_TYPE = 'deliverAlert';
+
+export const ALERT_STATUSES = [
+  'accepted',
+  'resolving',
+  'checking_session',
+  'sending',
+  'awaiting_action',
+  'waiting_for_agent',
+  'falling_back',
+  'actioned',
+  'expired',
+  'fallback_delivered',
+  'failed',
+  'cancelled',
+] as const satisfies readonly AlertStatus[];
+// Compile-time: a status added to AlertStatus must be added above.
+const _allStatuses: Exclude<AlertStatus, (typeof ALERT_STATUSES)[number]> extends never ? true : never = true;
+void _allStatuses;
+
+export interface ListFilters {
+  status?: string[];
+  type?: string[];
+  priority?: string[];
+  agent?: string[];
+  source?: string[];
+  transactionId?: string[];
+  since?: Date;
+  /** A raw visibility clause, ANDed with the rest. */
+  query?: string;
+}
+
+/** Values are quoted into the query: refuse anything that could break out of the literal. */
+const safeValue = (v: string): boolean => v.length > 0 && v.length <= 500 && !/['"\\]/.test(v) && ![...v].some((c) => c.charCodeAt(0) < 0x20);
+
+function inClause(attr: string, flag: string, values: string[] | undefined, allowed?: readonly string[]): string | undefined {
+  if (!values || values.length === 0) return undefined;
+  for (const v of values) {
+    if (!safeValue(v)) throw new UsageError(`${flag}: '${v}' contains quotes, backslashes or control characters`);
+    if (allowed && !allowed.includes(v)) throw new UsageError(`${flag}: '${v}' is not one of ${allowed.join(', ')}`);
+  }
+  const quoted = values.map((v) => `'${v}'`);
+  return quoted.length === 1 ? `${attr} = ${quoted[0]}` : `${attr} IN (${quoted.join(', ')})`;
+}
+
+/** The visibility query for `list`: alert workflows only, every filter ANDed; values of one filter ORed. */
+export function buildListQuery(f: ListFilters): string {
+  const clauses = [
+    `WorkflowType = '${WORKFLOW_TYPE}'`,
+    inClause(SA.status.name, '--status', f.status, ALERT_STATUSES),
+    inClause(SA.type.name, '--type', f.type, ALERT_TYPES),
+    inClause(SA.priority.name, '--priority', f.priority, PRIORITIES),
+    inClause(SA.agent.name, '--agent', f.agent),
+    inClause(SA.source.name, '--source', f.source),
+    inClause(SA.transactionId.name, '--transaction-id', f.transactionId),
+    f.since ? `StartTime >= '${f.since.toISOString()}'` : undefined,
+    f.query ? `(${f.query})` : undefined,
+  ];
+  return clauses.filter((c): c is string => c !== undefined).join(' AND ');
+}
+
+export interface AlertRow {
+  alertId: string;
+  status: string;
+  type: string;
+  priority: string;
+  agent: string;
+  source?: string;
+  transactionId?: string;
+  startedAt: string;
+  closedAt?: string;
+  /** Temporal's own status of the run (RUNNING, COMPLETED, FAILED, ...). */
+  workflowStatus: string;
+}
+
+export function toRow(w: WorkflowExecutionInfo): AlertRow {
+  const sa = w.typedSearchAttributes;
+  const run = w.status.name;
+  const status = sa.get(SA.status);
+  return {
+    alertId: w.workflowId,
+    // A run that ended abnormally never wrote its final status: say how it ended instead.
+    status: status && (run === 'RUNNING' || run === 'COMPLETED') ? status : run.toLowerCase(),
+    type: sa.get(SA.type) ?? '',
+    priority: sa.get(SA.priority) ?? '',
+    agent: sa.get(SA.agent) ?? '',
+    source: sa.get(SA.source),
+    transactionId: sa.get(SA.transactionId),
+    startedAt: w.startTime.toISOString(),
+    closedAt: w.closeTime?.toISOString(),
+    workflowStatus: run,
+  };
+}
+
+export interface TemporalTarget {
+  address: string;
+  namespace: string;
+  connectTimeoutMs: number;
+}
+
+/** Newest first, at most `limit` alerts. */
+export async function listAlerts(t: TemporalTarget, query: string, limit: number): Promise<AlertRow[]> {
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address: t.address, connectTimeout: t.connectTimeoutMs });
+  } catch (err) {
+    throw new CliError(`cannot reach Temporal at ${t.address}: is it running? (${(err as Error).message})`, [], {
+      error: { type: 'unreachable', detail: `cannot reach Temporal at ${t.address}` },
+    });
+  }
+  try {
+    const client = new Client({ connection, namespace: t.namespace });
+    const rows: AlertRow[] = [];
+    for await (const w of client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
+      rows.push(toRow(w));
+      if (rows.length >= limit) break;
+    }
+    return rows;
+  } catch (err) {
+    const msg = (err as Error).message ?? String(err);
+    const hint = /search attribute|not defined|unknown/i.test(msg)
+      ? ['are the search attributes registered? (docker compose runs temporal-admin-tools; `npm run temporal` does it locally)']
+      : [];
+    throw new CliError(`Temporal rejected the query in namespace '${t.namespace}': ${msg}`, [`query: ${query}`, ...hint], {
+      error: { type: 'query_failed', detail: msg, query },
+    });
+  } finally {
+    await connection.close();
+  }
+}
