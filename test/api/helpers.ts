@@ -5,7 +5,7 @@ import { Client, type Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { webhookHeaders } from '../../src/api/webhook-signature';
+import { webhookHeaders } from '../../src/shared/standard-webhooks';
 import type { Config } from '../../src/config';
 import { ALERT_ID_METADATA_KEY } from '../../src/shared/constants';
 import { createTemporalConnection, startIngress, type Ingress } from '../../src/server';

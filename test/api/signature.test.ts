@@ -1,7 +1,7 @@
 /** Our Standard Webhooks verifier, proven against the reference `standardwebhooks` package both ways. */
 import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
-import { signWebhook, verifyWebhook, webhookHeaders } from '../../src/api/webhook-signature';
+import { signWebhook, verifyWebhook, webhookHeaders } from '../../src/shared/standard-webhooks';
 import { SIGNING_SECRET } from './helpers';
 
 const ref = new Webhook(SIGNING_SECRET);

@@ -6,7 +6,7 @@ import { CALLBACK_PATH } from '../../shared/constants';
 import { DesktopCallbackSchema } from '../../shared/schemas';
 import type { IngressMetrics } from '../metrics';
 import { sendProblem } from '../problem';
-import { verifyWebhook, type WebhookHeaders } from '../webhook-signature';
+import { verifyWebhook, type WebhookHeaders } from '../../shared/standard-webhooks';
 
 interface Deps {
   inbox: CallbackInbox;
