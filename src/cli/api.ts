@@ -19,7 +19,9 @@ export class ApiError extends CliError {
     readonly problem: Problem,
     readonly retryAfterSeconds?: number,
   ) {
-    super(describeProblem(status, problem), problemLines(problem), { error: { ...problem, status } });
+    super(describeProblem(status, problem), [...problemLines(problem), ...(status === 401 ? ['check --api-key or DESKTOP_ALERTS_API_KEY'] : [])], {
+      error: { ...problem, status },
+    });
   }
 }
 

@@ -19,7 +19,8 @@ export function renderState(s: AlertState): string {
     ['status', s.status],
     ['type', `${s.type} (priority ${s.priority})`],
     ['target', 'userId' in s.target ? `user ${s.target.userId}` : `email ${s.target.email}`],
-    ['agent', s.agent ? `${s.agent.name ?? ''}${s.agent.email ? ` <${s.agent.email}>` : ''} ${s.agent.userId}`.trim() : undefined],
+    // The resolved agent, when it says more than the target does.
+    ['agent', s.agent && !('userId' in s.target && s.target.userId === s.agent.userId && !s.agent.name && !s.agent.email) ? `${s.agent.name ?? ''}${s.agent.email ? ` <${s.agent.email}>` : ''} ${s.agent.userId}`.trim() : undefined],
     ['presence', s.presence ? `${s.presence}${s.routingStatus ? ` / ${s.routingStatus}` : ''}` : undefined],
     ['notification', s.notificationId],
     ['expires', shortTime(s.expiresAt)],

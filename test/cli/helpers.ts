@@ -1,0 +1,131 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import pino from 'pino';
+import { run } from '../../src/cli';
+import type { Config } from '../../src/config';
+import { startIngress, type Ingress } from '../../src/server';
+import { startStack, TEST_SIGNING_SECRET, type Stack } from '../helpers/stack';
+
+export const API_KEY = 'cli-test-key-0123456789abcdef';
+export const AGENT = { id: '11111111-1111-4111-8111-111111111111', name: 'Jordan Smith', email: 'jordan.smith@example.com', presence: 'Available', routingStatus: 'IDLE' };
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface FakeOut {
+  text: string;
+  isTTY?: boolean;
+  columns?: number;
+  write(s: string): boolean;
+}
+
+export const fakeOut = (isTTY = false): FakeOut => ({
+  text: '',
+  isTTY,
+  columns: 100,
+  write(s: string) {
+    this.text += s;
+    return true;
+  },
+});
+
+/** Run the CLI in-process, as `desktop-alerts ...argv` with only `env` set. */
+export async function cli(argv: string[], env: Record<string, string | undefined> = {}, opts: { stdin?: string; ttyStderr?: boolean } = {}): Promise<CliResult> {
+  const stdout = fakeOut();
+  const stderr = fakeOut(opts.ttyStderr);
+  const code = await run(argv, { stdout, stderr, env, stdin: opts.stdin !== undefined ? Readable.from([opts.stdin]) : Readable.from([]) });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+export const tempDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'desktop-alerts-cli-'));
+
+/** A port nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function cliConfig(dataDir: string): Config {
+  return {
+    logLevel: 'silent',
+    temporal: { address: process.env.TEMPORAL_TEST_ADDRESS, namespace: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default' },
+    genesys: { rateLimitPerMinute: 300, rateLimitShare: 0.8, notificationsPath: '/api/v2/desktop/notifications', timeoutMs: 2000 },
+    ingress: {
+      port: 0,
+      host: '127.0.0.1',
+      // Callbacks are posted by the tests themselves; the emulator's deliveries go nowhere.
+      publicBaseUrl: 'http://127.0.0.1:9',
+      apiKeys: [API_KEY],
+      callbackSigningSecret: TEST_SIGNING_SECRET,
+      actionUrlAllowedHosts: [],
+    },
+    fallback: { smtpFrom: 'alerts@test' },
+    downstream: {},
+    defaultAlertTtlSeconds: 3600,
+    dataDir,
+  };
+}
+
+export interface CliStack {
+  stack: Stack;
+  ingress: Ingress;
+  /** Env pointing the CLI at this ingress and the test Temporal server. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** Emulator + real workers (unique task queue) + the real ingress on port 0, all against the shared dev server. */
+export async function startCliStack(): Promise<CliStack> {
+  const stack = await startStack({ emulator: { users: [AGENT] } });
+  const dataDir = tempDir();
+  const ingress = await startIngress({
+    config: cliConfig(dataDir),
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    client: stack.client,
+    alertsClientOptions: { taskQueue: stack.taskQueue, rpcTimeoutMs: 3_000 },
+    inboxFile: path.join(dataDir, 'callbacks.sqlite'),
+    relay: { initialBackoffMs: 100, maxBackoffMs: 500, pollIntervalMs: 200 },
+    drainTimeoutMs: 1_000,
+  });
+  return {
+    stack,
+    ingress,
+    env: {
+      DESKTOP_ALERTS_URL: ingress.url,
+      DESKTOP_ALERTS_API_KEY: API_KEY,
+      TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS!,
+      TEMPORAL_NAMESPACE: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default',
+    },
+    async close() {
+      await ingress.close();
+      await stack.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+let seq = 0;
+export const uniqueKey = (prefix = 'cli'): string => `${prefix}-${process.pid}-${Date.now().toString(36)}-${(seq++).toString(36)}`;
+
+export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 20_000, intervalMs = 200): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await fn();
+    if (last) return last as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
