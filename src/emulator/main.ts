@@ -1,0 +1,110 @@
+/**
+ * `npm run emulator`: a Genesys Cloud emulator on EMULATOR_PORT (default 4010) with demo agents.
+ * Optional: EMULATOR_HOST, EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, EMULATOR_RATE_LIMIT_PER_MINUTE,
+ * CALLBACK_SIGNING_SECRET (whsec_..., signs callbacks), EMULATOR_TIME_SCALE.
+ */
+import { startEmulator, type EmulatorUserSeed } from './index';
+
+const demoUsers: EmulatorUserSeed[] = [
+  {
+    id: '11111111-1111-4111-8111-111111111111',
+    name: 'Jordan Smith',
+    email: 'jordan.smith@example.com',
+    presence: 'Available',
+    routingStatus: 'IDLE',
+  },
+  {
+    id: '22222222-2222-4222-8222-222222222222',
+    name: 'Avery Lee',
+    email: 'avery.lee@example.com',
+    presence: 'On Queue',
+    routingStatus: 'INTERACTING',
+  },
+  {
+    id: '33333333-3333-4333-8333-333333333333',
+    name: 'Sam Offline',
+    email: 'sam.offline@example.com',
+    presence: 'Offline',
+  },
+  {
+    id: '44444444-4444-4444-8444-444444444444',
+    name: 'Pat Former',
+    email: 'pat.former@example.com',
+    state: 'inactive',
+    presence: 'Offline',
+  },
+  {
+    id: '55555555-5555-4555-8555-555555555555',
+    name: 'Alex Shared (1)',
+    email: 'shared@example.com',
+    presence: 'Available',
+  },
+  {
+    id: '66666666-6666-4666-8666-666666666666',
+    name: 'Alex Shared (2)',
+    email: 'shared@example.com',
+    presence: 'Busy',
+  },
+];
+
+function envNumber(name: string, fallback: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n)) {
+    console.error(`${name} must be a number (got '${v}')`);
+    process.exit(2);
+  }
+  return n;
+}
+
+async function main(): Promise<void> {
+  const clientId = process.env.EMULATOR_CLIENT_ID ?? 'emulator-client';
+  const clientSecret = process.env.EMULATOR_CLIENT_SECRET ?? 'emulator-secret';
+  const emulator = await startEmulator({
+    port: envNumber('EMULATOR_PORT', 4010),
+    host: process.env.EMULATOR_HOST ?? '127.0.0.1',
+    clients: [{ clientId, clientSecret }],
+    rateLimitPerMinute: envNumber('EMULATOR_RATE_LIMIT_PER_MINUTE', 300),
+    timeScale: envNumber('EMULATOR_TIME_SCALE', 1),
+    callbackSigningSecret: process.env.CALLBACK_SIGNING_SECRET || undefined,
+    users: demoUsers,
+    logger: { info: (...a: unknown[]) => console.log(...a), warn: (...a: unknown[]) => console.warn(...a) },
+  });
+  const lines = [
+    `Genesys Cloud emulator listening on ${emulator.url}`,
+    `  GENESYS_API_BASE=${emulator.url}  GENESYS_LOGIN_BASE=${emulator.url}`,
+    `  GENESYS_CLIENT_ID=${clientId}  GENESYS_CLIENT_SECRET=${clientSecret}`,
+    `  callbacks ${process.env.CALLBACK_SIGNING_SECRET ? 'signed (Standard Webhooks)' : 'NOT signed (set CALLBACK_SIGNING_SECRET)'}`,
+    `  control API: ${emulator.url}/__emulator (see src/emulator/README.md)`,
+    '  seeded users:',
+    ...emulator.control
+      .listUsers()
+      .map(
+        (u) =>
+          `    ${u.id}  ${u.email.padEnd(26)} ${u.state.padEnd(8)} ${u.presence.padEnd(9)} ${u.routingStatus.padEnd(11)} ${u.name}`,
+      ),
+  ];
+  console.log(lines.join('\n'));
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping the emulator`);
+    emulator.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        console.error(e);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

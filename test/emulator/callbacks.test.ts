@@ -1,0 +1,230 @@
+import { Webhook } from 'standardwebhooks';
+import { startEmulator, type Emulator } from '../../src/emulator';
+import { call, getToken, NOTIFICATIONS, notificationBody, startReceiver } from './helpers';
+
+const SECRET = `whsec_${Buffer.from('a-test-secret-of-32-bytes-length!').toString('base64')}`;
+
+describe('emulator: agent clicks and callbacks', () => {
+  let emu: Emulator;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let answers: { status: number; delayMs?: number }[];
+
+  beforeAll(async () => {
+    emu = await startEmulator({ callbackSigningSecret: SECRET, timeScale: 0.01, rateLimitPerMinute: 0 });
+    receiver = await startReceiver((n) => answers[n - 1] ?? { status: 202 });
+  });
+  afterAll(async () => {
+    await emu.close();
+    await receiver.close();
+  });
+  beforeEach(() => {
+    emu.control.reset();
+    // 0.04: a 200 ms callback time-out, comfortable on a loaded CI machine; retries after 0.2, 1.2, 4.8 s
+    emu.control.setConfig({ callbackSigningSecret: SECRET, timeScale: 0.04 });
+    emu.control.addUser({ id: 'u-1', name: 'Jordan', email: 'jordan@company.com' });
+    receiver.received.length = 0;
+    answers = [];
+  });
+
+  async function notify(actions: unknown[]): Promise<string> {
+    const token = await getToken(emu.url);
+    const res = await call(emu.url, 'POST', NOTIFICATIONS, { token, json: notificationBody({ actions }) });
+    expect(res.status).toBe(201);
+    return (res.body as { id: string }).id;
+  }
+  const ack = (extra: Record<string, unknown> = {}) => ({
+    id: 'ack',
+    label: 'Acknowledge',
+    actionType: 'callback',
+    callbackUrl: receiver.url,
+    metadata: { alertId: 'alert-1', nested: { n: 1 } },
+    ...extra,
+  });
+
+  it('POSTs a signed callback that a Standard Webhooks library verifies', async () => {
+    const id = await notify([{ label: 'Open', actionType: 'openUrl', url: 'https://x.example' }, ack()]);
+    const click = emu.control.click(id, { actionId: 'ack' });
+    expect(click).toMatchObject({
+      actionId: 'ack',
+      index: 1,
+      actionType: 'callback',
+      delivery: { status: 'pending' },
+    });
+    const done = await emu.control.waitForCallback(click.delivery!.id, 5000);
+    expect(done).toMatchObject({
+      status: 'delivered',
+      signed: true,
+      attempts: [{ attempt: 1, status: 202, error: null }],
+    });
+
+    expect(receiver.received).toHaveLength(1);
+    const got = receiver.received[0]!;
+    expect(got.headers['content-type']).toBe('application/json');
+    expect(got.headers['webhook-id']).toBe(click.delivery!.id);
+    const payload = new Webhook(SECRET).verify(got.body, {
+      'webhook-id': got.headers['webhook-id'] as string,
+      'webhook-timestamp': got.headers['webhook-timestamp'] as string,
+      'webhook-signature': got.headers['webhook-signature'] as string,
+    });
+    expect(payload).toEqual({
+      notificationId: id,
+      userId: 'u-1',
+      actionId: 'ack',
+      metadata: { alertId: 'alert-1', nested: { n: 1 } },
+      timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
+    });
+    // a wrong secret does not verify
+    expect(() =>
+      new Webhook(`whsec_${Buffer.from('another-secret').toString('base64')}`).verify(got.body, {
+        'webhook-id': got.headers['webhook-id'] as string,
+        'webhook-timestamp': got.headers['webhook-timestamp'] as string,
+        'webhook-signature': got.headers['webhook-signature'] as string,
+      }),
+    ).toThrow();
+    expect(emu.control.getNotification(id)).toMatchObject({
+      status: 'actioned',
+      clicks: [{ actionId: 'ack', deliveryId: click.delivery!.id }],
+    });
+  });
+
+  it('uses the action index as actionId when the action has no id; no secret = unsigned', async () => {
+    emu.control.setConfig({ callbackSigningSecret: null });
+    const id = await notify([ack({ id: undefined, metadata: undefined })]);
+    const click = emu.control.click(id);
+    await emu.control.waitForCallback(click.delivery!.id, 5000);
+    const got = receiver.received[0]!;
+    expect(JSON.parse(got.body)).toMatchObject({ actionId: '0', notificationId: id, metadata: {} });
+    expect(got.headers['webhook-signature']).toBeUndefined();
+    expect(got.headers['webhook-id']).toBeTruthy();
+  });
+
+  it('retries a 5xx after 5, 30, 120 s (x timeScale) with the same webhook-id, then marks it failed', async () => {
+    answers = [{ status: 500 }, { status: 503 }, { status: 502 }, { status: 500 }];
+    const id = await notify([ack()]);
+    const click = emu.control.click(id, { actionId: 'ack' });
+    const done = await emu.control.waitForCallback(click.delivery!.id, 20_000);
+    expect(done.status).toBe('failed');
+    expect(done.attempts.map((a) => a.status)).toEqual([500, 503, 502, 500]);
+    expect(receiver.received).toHaveLength(4);
+    expect(new Set(receiver.received.map((r) => r.headers['webhook-id']))).toEqual(
+      new Set([click.delivery!.id]),
+    );
+    expect(new Set(receiver.received.map((r) => r.body)).size).toBe(1);
+    const gaps = done.attempts.slice(1).map((a, i) => a.at - done.attempts[i]!.at);
+    // 5, 30, 120 s x 0.04
+    expect(gaps[0]).toBeGreaterThanOrEqual(200 - 5);
+    expect(gaps[1]).toBeGreaterThanOrEqual(1200 - 5);
+    expect(gaps[2]).toBeGreaterThanOrEqual(4800 - 5);
+    expect(gaps[2]).toBeLessThan(7000);
+    // every attempt is individually signed and verifies
+    const wh = new Webhook(SECRET);
+    for (const r of receiver.received) {
+      expect(() =>
+        wh.verify(r.body, {
+          'webhook-id': r.headers['webhook-id'] as string,
+          'webhook-timestamp': r.headers['webhook-timestamp'] as string,
+          'webhook-signature': r.headers['webhook-signature'] as string,
+        }),
+      ).not.toThrow();
+    }
+    expect(emu.control.getNotification(id)!.status).toBe('failed');
+    expect(emu.control.stats().callbacks).toMatchObject({ messages: 1, attempts: 4, failed: 1, pending: 0 });
+  });
+
+  it('a retry that succeeds ends delivered', async () => {
+    answers = [{ status: 503 }, { status: 200 }];
+    const id = await notify([ack()]);
+    const click = emu.control.click(id);
+    const done = await emu.control.waitForCallback(click.delivery!.id, 5000);
+    expect(done.status).toBe('delivered');
+    expect(done.attempts.map((a) => a.status)).toEqual([503, 200]);
+  });
+
+  it('a time-out (no answer within 5 s x timeScale) is retried', async () => {
+    answers = [{ status: 202, delayMs: 1500 }, { status: 202 }];
+    const id = await notify([ack()]);
+    const click = emu.control.click(id);
+    const done = await emu.control.waitForCallback(click.delivery!.id, 5000);
+    expect(done.status).toBe('delivered');
+    expect(done.attempts[0]).toMatchObject({ status: null, error: 'timeout' });
+    expect(done.attempts[0]!.latencyMs).toBeGreaterThanOrEqual(195);
+    expect(done.attempts[0]!.latencyMs).toBeLessThan(1200);
+    expect(done.attempts[1]).toMatchObject({ status: 202 });
+  });
+
+  it('a 4xx stops the retries (rejected)', async () => {
+    answers = [{ status: 401 }];
+    const id = await notify([ack()]);
+    const click = emu.control.click(id);
+    const done = await emu.control.waitForCallback(click.delivery!.id, 5000);
+    expect(done).toMatchObject({ status: 'rejected', attempts: [{ status: 401 }] });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(receiver.received).toHaveLength(1);
+  });
+
+  it('connection errors are retried', async () => {
+    emu.control.setConfig({ timeScale: 0.01 });
+    const id = await notify([ack({ callbackUrl: 'http://127.0.0.1:1/unreachable' })]);
+    const click = emu.control.click(id);
+    const done = await emu.control.waitForCallback(click.delivery!.id, 10_000);
+    expect(done.status).toBe('failed');
+    expect(done.attempts).toHaveLength(4);
+    expect(done.attempts[0]!.error).toMatch(/^connection/);
+  });
+
+  it('a double click sends two messages with different webhook-ids', async () => {
+    const id = await notify([ack()]);
+    const a = emu.control.click(id, { actionId: 'ack' });
+    const b = emu.control.click(id, { actionId: 'ack' });
+    await emu.control.waitForCallbacksIdle(5000);
+    expect(a.delivery!.id).not.toBe(b.delivery!.id);
+    expect(receiver.received).toHaveLength(2);
+    expect(new Set(receiver.received.map((r) => r.headers['webhook-id'])).size).toBe(2);
+    const bodies = receiver.received.map((r) => JSON.parse(r.body) as Record<string, unknown>);
+    expect(bodies[0]).toMatchObject({ notificationId: id, actionId: 'ack' });
+    expect(bodies[1]).toMatchObject({ notificationId: id, actionId: 'ack' });
+    expect(emu.control.listCallbackDeliveries({ notificationId: id })).toHaveLength(2);
+  });
+
+  it('clicks over the control HTTP API; refused (409) once expired or when the agent is offline', async () => {
+    const id = await notify([ack()]);
+    const res = await call(emu.url, 'POST', `/__emulator/notifications/${id}/click`, {
+      json: { actionId: 'ack' },
+    });
+    expect(res.status).toBe(202);
+    const deliveryId = (res.body as { delivery: { id: string } }).delivery.id;
+    await emu.control.waitForCallback(deliveryId, 5000);
+    const listed = await call(emu.url, 'GET', `/__emulator/callbacks?notificationId=${id}`);
+    expect(listed.body).toEqual([
+      expect.objectContaining({
+        id: deliveryId,
+        status: 'delivered',
+        attempts: [expect.objectContaining({ status: 202 })],
+      }),
+    ]);
+    expect((await call(emu.url, 'GET', `/__emulator/callbacks/${deliveryId}`)).status).toBe(200);
+
+    emu.control.updateUser('u-1', { presence: 'Offline' });
+    expect((await call(emu.url, 'POST', `/__emulator/notifications/${id}/click`, { json: {} })).status).toBe(
+      409,
+    );
+    emu.control.updateUser('u-1', { presence: 'Available' });
+    await call(emu.url, 'POST', `/__emulator/notifications/${id}/expire`);
+    const expired = await call(emu.url, 'POST', `/__emulator/notifications/${id}/click`, { json: {} });
+    expect(expired).toMatchObject({ status: 409, body: { code: 'notification.expired' } });
+    expect((await call(emu.url, 'POST', `/__emulator/notifications/nope/click`, { json: {} })).status).toBe(
+      404,
+    );
+  });
+
+  it('reset() cancels pending retries', async () => {
+    answers = [{ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }];
+    const id = await notify([ack()]);
+    emu.control.click(id);
+    await new Promise((r) => setTimeout(r, 20));
+    emu.control.reset();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(receiver.received.length).toBeLessThanOrEqual(2);
+    expect(emu.control.listCallbackDeliveries()).toHaveLength(0);
+  });
+});

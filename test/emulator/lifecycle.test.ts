@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { startEmulator } from '../../src/emulator';
+import { call, getToken, NOTIFICATIONS, notificationBody, startReceiver } from './helpers';
+
+describe('emulator: lifecycle and load', () => {
+  it('close() ends keep-alive sockets, pending delays and callback retries', async () => {
+    const emu = await startEmulator({ timeScale: 1, users: [{ id: 'u-1', name: 'J', email: 'j@x.com' }] });
+    const receiver = await startReceiver(() => ({ status: 500 }));
+    try {
+      const token = await getToken(emu.url);
+      const res = await call(emu.url, 'POST', NOTIFICATIONS, {
+        token,
+        json: notificationBody({
+          actions: [{ label: 'Ack', actionType: 'callback', callbackUrl: receiver.url }],
+        }),
+      });
+      const click = emu.control.click((res.body as { id: string }).id);
+      await new Promise((r) => setTimeout(r, 100)); // first attempt done, a 5 s retry timer is pending
+      expect(emu.control.getCallbackDelivery(click.delivery!.id)!.attempts).toHaveLength(1);
+      emu.control.setFaults({ latencyMs: 60_000 });
+      const hanging = call(emu.url, 'GET', '/api/v2/users/u-1', { token }).catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 50));
+      const t0 = Date.now();
+      await emu.close();
+      await emu.close(); // idempotent
+      expect(Date.now() - t0).toBeLessThan(2000);
+      expect(String(await hanging)).toMatch(/fetch failed|other side closed|socket/i);
+    } finally {
+      await emu.close();
+      await receiver.close();
+    }
+  });
+
+  it('the same options twice on one port fail cleanly', async () => {
+    const a = await startEmulator();
+    await expect(startEmulator({ port: a.port })).rejects.toThrow(/EADDRINUSE/);
+    await a.close();
+  });
+
+  it('serves a burst of concurrent calls quickly', async () => {
+    const emu = await startEmulator({
+      rateLimitPerMinute: 0,
+      users: [{ id: 'u-1', name: 'J', email: 'j@x.com' }],
+    });
+    try {
+      const token = await getToken(emu.url);
+      const t0 = Date.now();
+      const n = 1000;
+      const statuses = await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          call(emu.url, 'POST', NOTIFICATIONS, {
+            token,
+            json: notificationBody({ idempotencyKey: `k-${i % 500}` }),
+          }).then((r) => r.status),
+        ),
+      );
+      const elapsed = Date.now() - t0;
+      expect(statuses.filter((s) => s === 201)).toHaveLength(500);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(500);
+      expect(emu.control.stats().notifications).toMatchObject({ created: 500, duplicatesSuppressed: 500 });
+      expect(elapsed).toBeLessThan(10_000);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it('`npm run emulator` (main.ts) starts with demo users and stops on SIGTERM', async () => {
+    const root = path.resolve(__dirname, '../..');
+    const child = spawn(
+      process.execPath,
+      [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'src/emulator/main.ts'],
+      {
+        cwd: root,
+        env: { ...process.env, EMULATOR_PORT: '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 20_000);
+      child.stdout.on('data', () => {
+        const m = /listening on (http:\/\/\S+)/.exec(out);
+        if (m && out.includes('seeded users')) {
+          clearTimeout(t);
+          resolve(m[1]!);
+        }
+      });
+    });
+    expect(out).toContain('emulator-client');
+    expect(out).toContain('shared@example.com');
+    const token = await getToken(url);
+    const dup = await call<{ results: { state: string }[] }>(url, 'POST', '/api/v2/users/search', {
+      token,
+      json: { query: [{ type: 'EXACT', fields: ['email'], value: 'shared@example.com' }] },
+    });
+    expect(dup.body.results.filter((u) => u.state === 'active')).toHaveLength(2);
+    const users = await call<{ state: string; presence: string }[]>(url, 'GET', '/__emulator/users');
+    expect(users.body.some((u) => u.state === 'inactive')).toBe(true);
+    expect(users.body.some((u) => u.presence === 'Offline' && u.state === 'active')).toBe(true);
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('exit', (c) => resolve(c));
+      child.kill('SIGTERM');
+    });
+    expect(code).toBe(0);
+  }, 30_000);
+});
