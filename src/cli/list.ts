@@ -1,11 +1,10 @@
 import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
+import { ALERT_WORKFLOW_TYPE } from '../client';
 import { SA } from '../shared/search-attributes';
 import { ALERT_TYPES, PRIORITIES } from '../shared/schemas';
 import type { AlertStatus } from '../shared/messages';
 import { CliError, UsageError } from './errors';
 
-/** Must match the workflow type the worker registers (src/client.ts ALERT_WORKFLOW_TYPE). */
-export const WORKFLOW_TYPE = 'deliverAlert';
 
 export const ALERT_STATUSES = [
   'accepted',
@@ -53,7 +52,7 @@ function inClause(attr: string, flag: string, values: string[] | undefined, allo
 /** The visibility query for `list`: alert workflows only, every filter ANDed; values of one filter ORed. */
 export function buildListQuery(f: ListFilters): string {
   const clauses = [
-    `WorkflowType = '${WORKFLOW_TYPE}'`,
+    `WorkflowType = '${ALERT_WORKFLOW_TYPE}'`,
     inClause(SA.status.name, '--status', f.status, ALERT_STATUSES),
     inClause(SA.type.name, '--type', f.type, ALERT_TYPES),
     inClause(SA.priority.name, '--priority', f.priority, PRIORITIES),
