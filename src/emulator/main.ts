@@ -3,49 +3,8 @@
  * Optional: EMULATOR_HOST, EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, EMULATOR_RATE_LIMIT_PER_MINUTE,
  * CALLBACK_SIGNING_SECRET (whsec_..., signs callbacks), EMULATOR_TIME_SCALE.
  */
-import { startEmulator, type EmulatorUserSeed } from './index';
-
-const demoUsers: EmulatorUserSeed[] = [
-  {
-    id: '11111111-1111-4111-8111-111111111111',
-    name: 'Jordan Smith',
-    email: 'jordan.smith@example.com',
-    presence: 'Available',
-    routingStatus: 'IDLE',
-  },
-  {
-    id: '22222222-2222-4222-8222-222222222222',
-    name: 'Avery Lee',
-    email: 'avery.lee@example.com',
-    presence: 'On Queue',
-    routingStatus: 'INTERACTING',
-  },
-  {
-    id: '33333333-3333-4333-8333-333333333333',
-    name: 'Sam Offline',
-    email: 'sam.offline@example.com',
-    presence: 'Offline',
-  },
-  {
-    id: '44444444-4444-4444-8444-444444444444',
-    name: 'Pat Former',
-    email: 'pat.former@example.com',
-    state: 'inactive',
-    presence: 'Offline',
-  },
-  {
-    id: '55555555-5555-4555-8555-555555555555',
-    name: 'Alex Shared (1)',
-    email: 'shared@example.com',
-    presence: 'Available',
-  },
-  {
-    id: '66666666-6666-4666-8666-666666666666',
-    name: 'Alex Shared (2)',
-    email: 'shared@example.com',
-    presence: 'Busy',
-  },
-];
+import { DEMO_USERS } from './demo-users';
+import { startEmulator } from './index';
 
 function envNumber(name: string, fallback: number): number {
   const v = process.env[name];
@@ -68,7 +27,7 @@ async function main(): Promise<void> {
     rateLimitPerMinute: envNumber('EMULATOR_RATE_LIMIT_PER_MINUTE', 300),
     timeScale: envNumber('EMULATOR_TIME_SCALE', 1),
     callbackSigningSecret: process.env.CALLBACK_SIGNING_SECRET || undefined,
-    users: demoUsers,
+    users: DEMO_USERS,
     logger: { info: (...a: unknown[]) => console.log(...a), warn: (...a: unknown[]) => console.warn(...a) },
   });
   const lines = [
