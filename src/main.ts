@@ -1,0 +1,189 @@
+/**
+ * `npm start`: the whole service on one machine with embedded defaults. Starts a Temporal dev
+ * server (unless TEMPORAL_ADDRESS is set), the Genesys emulator (unless Genesys credentials are
+ * set), the workers and the ingress; Ctrl-C stops all of it.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { NativeConnection } from '@temporalio/worker';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { ConfigError, loadConfig, type Config } from './config';
+import { freePort, startDevServer, type DevServer } from './dev/temporal';
+import { startEmulator, type Emulator } from './emulator';
+import { DEMO_USERS } from './emulator/demo-users';
+import { createGenesysClient } from './genesys';
+import { startIngress, type Ingress } from './server';
+import { createLogger } from './shared/logger';
+import { installTemporalRuntimeLogger } from './shared/temporal-runtime';
+import { createWorkers, type AlertWorkers } from './worker';
+
+const DEV_API_KEY = 'dev-key';
+
+/** The conventional port when it is free (so the UI is where people expect it), any free port when not. */
+function portOr(preferred: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', () => freePort().then(resolve, reject));
+    s.listen(preferred, '127.0.0.1', () => s.close(() => resolve(preferred)));
+  });
+}
+
+/** A signing secret for the embedded emulator, kept in the data folder so restarts agree. */
+function devSigningSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'dev-callback-secret');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  const secret = `whsec_${randomBytes(24).toString('base64')}`;
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel, name: 'desktop-alerts' });
+  installTemporalRuntimeLogger(logger);
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        logger.error({ err }, 'error while stopping');
+      }
+    }
+  };
+
+  try {
+    let temporal: DevServer | undefined;
+    if (!config.temporal.address) {
+      const port = await portOr(7233);
+      temporal = await startDevServer({
+        port,
+        uiPort: await portOr(8233),
+        dbFile: path.resolve(config.dataDir, 'temporal.sqlite'),
+        logFile: path.resolve(config.dataDir, 'temporal.log'),
+        log: (m) => logger.info(m),
+      });
+      stops.push(() => temporal!.stop());
+      config = { ...config, temporal: { ...config.temporal, address: temporal.address, namespace: temporal.namespace } };
+    }
+
+    let emulator: Emulator | undefined;
+    let credentials = config.genesys.credentials;
+    if (!credentials) {
+      const secret = config.ingress.callbackSigningSecret ?? devSigningSecret(config.dataDir);
+      emulator = await startEmulator({
+        port: await portOr(Number(process.env.EMULATOR_PORT ?? 4010)),
+        rateLimitPerMinute: config.genesys.rateLimitPerMinute,
+        callbackSigningSecret: secret,
+        users: DEMO_USERS,
+        notificationsPath: config.genesys.notificationsPath,
+      });
+      stops.push(() => emulator!.close());
+      credentials = { clientId: 'emulator-client', clientSecret: 'emulator-secret' };
+      config = {
+        ...config,
+        genesys: { ...config.genesys, credentials, apiBase: emulator.url, loginBase: emulator.url },
+        ingress: { ...config.ingress, callbackSigningSecret: secret },
+      };
+    }
+
+    const port = config.ingress.port || (await freePort());
+    const embedded = !!emulator;
+    const apiKeys = config.ingress.apiKeys.length > 0 ? config.ingress.apiKeys : embedded ? [DEV_API_KEY] : [];
+    config = {
+      ...config,
+      ingress: {
+        ...config.ingress,
+        port,
+        apiKeys,
+        publicBaseUrl: config.ingress.publicBaseUrl ?? `http://127.0.0.1:${port}`,
+      },
+    };
+
+    const genesys = createGenesysClient({
+      apiBase: config.genesys.apiBase!,
+      loginBase: config.genesys.loginBase!,
+      ...credentials,
+      notificationsPath: config.genesys.notificationsPath,
+      timeoutMs: config.genesys.timeoutMs,
+      logger: logger.child({ component: 'genesys' }),
+    });
+    stops.push(() => genesys.close());
+
+    const connection = await NativeConnection.connect({ address: config.temporal.address! });
+    stops.push(() => connection.close());
+    const workers: AlertWorkers = await createWorkers({
+      connection,
+      namespace: config.temporal.namespace,
+      config,
+      genesys,
+      logger: logger.child({ component: 'worker' }),
+    });
+    const workersDone = workers.run();
+    stops.push(async () => {
+      await workers.shutdown();
+      await workersDone;
+    });
+
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const ingress: Ingress = await startIngress({ config, logger: logger.child({ component: 'ingress' }), registry });
+    stops.push(() => ingress.close());
+
+    logger.info(
+      {
+        api: ingress.url,
+        temporal: config.temporal.address,
+        temporalUi: temporal?.uiUrl,
+        emulator: emulator?.url,
+        desktop: emulator ? `${emulator.url}/desktop?agent=${DEMO_USERS[0]!.id}` : undefined,
+      },
+      'desktop-alerts is running',
+    );
+    if (emulator && config.ingress.apiKeys.includes(DEV_API_KEY)) {
+      logger.warn(`embedded mode: the API key is '${DEV_API_KEY}' (set INGRESS_API_KEYS for anything else)`);
+    }
+    process.stdout.write(
+      [
+        '',
+        `  API          ${ingress.url}   (try: curl ${ingress.url}/healthz)`,
+        temporal ? `  Temporal UI  ${temporal.uiUrl}` : `  Temporal     ${config.temporal.address}`,
+        emulator ? `  Emulator     ${emulator.url}   (agents: ${DEMO_USERS.map((u) => u.email).join(', ')})` : '',
+        '',
+      ]
+        .filter((l) => l !== undefined)
+        .join('\n') + '\n',
+    );
+  } catch (err) {
+    logger.error({ err }, 'start-up failed');
+    await stopAll();
+    process.exit(1);
+  }
+
+  let stopping = false;
+  const onSignal = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    stopAll().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+}
+
+void main();
