@@ -55,8 +55,10 @@ export function callbackRoute({ inbox, logger, metrics, secret }: Deps): Router 
         return sendProblem(res, 'malformedJson', { detail: 'the body is not valid JSON; kept for inspection', deadLetterId: id });
       }
       const parsed = DesktopCallbackSchema.safeParse(body);
-      if (!parsed.success) {
-        const errors = zodIssuesToFieldIssues(parsed.error.issues).map((i) => ({ field: i.path, message: i.message }));
+      if (!parsed.success || nestedDeeperThan(parsed.data.metadata, MAX_METADATA_DEPTH)) {
+        const errors = parsed.success
+          ? [{ field: 'metadata', message: `nested deeper than ${MAX_METADATA_DEPTH} levels` }]
+          : zodIssuesToFieldIssues(parsed.error.issues).map((i) => ({ field: i.path, message: i.message }));
         const id = inbox.deadLetterRaw('invalid_schema', raw, JSON.stringify(errors), meta);
         ack('invalid_schema');
         logger.warn({ requestId, deadLetterId: id, errors }, 'desktop callback dead-lettered: invalid body');
@@ -77,3 +79,21 @@ export function callbackRoute({ inbox, logger, metrics, secret }: Deps): Router 
 }
 
 const respond = (res: Response, status: number, body: unknown) => res.status(status).json(body);
+
+/**
+ * The platform echoes the flat metadata map the service sent. Anything nested deeply is not ours, and
+ * past a few thousand levels it would overflow the stack when stored or handed to Temporal (a 500 the
+ * platform retries and then drops): refuse it up front. Iterative, so the check itself cannot overflow.
+ */
+export const MAX_METADATA_DEPTH = 32;
+
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
