@@ -176,6 +176,15 @@ export function callbackUrlFor(config: Config): string {
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+const RESERVED_MAP_KEYS = ['__proto__', 'constructor', 'prototype'];
+
+function reservedMapKeys(map: unknown, path: string, issues: FieldIssue[]): void {
+  if (!isObj(map)) return;
+  for (const k of RESERVED_MAP_KEYS) {
+    if (Object.prototype.hasOwnProperty.call(map, k)) issues.push({ path: `${path}.${k}`, message: 'reserved key' });
+  }
+}
+
 /** Time, allow-list, routing-key, duplicate-id and channel rules, read defensively from the raw body. */
 function semanticIssues(raw: unknown, headerKey: string | undefined, config: Config, now: Date): FieldIssue[] {
   const issues: FieldIssue[] = [];
@@ -192,6 +201,9 @@ function semanticIssues(raw: unknown, headerKey: string | undefined, config: Con
       else if (t - now.getTime() > MAX_EXPIRY_MS) issues.push({ path: 'expiresAt', message: 'must be within 24 hours from now' });
     }
   }
+  // `__proto__` in a string map: zod's record drops that key silently instead of refusing it, so the
+  // caller would never learn their data was cut. Refuse it by name, like the other reserved keys.
+  reservedMapKeys(raw.metadata, 'metadata', issues);
   // Actions: allow-listed hosts, no caller-chosen routing keys, unique ids.
   if (Array.isArray(raw.actions)) {
     const allowed = config.ingress.actionUrlAllowedHosts;
@@ -209,6 +221,7 @@ function semanticIssues(raw: unknown, headerKey: string | undefined, config: Con
           issues.push({ path: `actions.${idx}.url`, message: 'host is not on the allow-list (ACTION_URL_ALLOWED_HOSTS)' });
         }
       }
+      reservedMapKeys(a.metadata, `actions.${idx}.metadata`, issues);
       if (isObj(a.metadata) && Object.prototype.hasOwnProperty.call(a.metadata, ALERT_ID_METADATA_KEY)) {
         issues.push({ path: `actions.${idx}.metadata.${ALERT_ID_METADATA_KEY}`, message: 'reserved key, set by the service' });
       }
