@@ -101,15 +101,26 @@ export async function startIngress(opts: StartIngressOptions): Promise<Ingress> 
   logger.info({ url, temporal: config.temporal.address ?? 'localhost:7233', namespace: config.temporal.namespace }, 'ingress listening');
 
   let closing: Promise<void> | undefined;
+  let draining = false;
   const srv = server;
   const rel = relay;
+  // While draining, a request that arrives on an existing keep-alive socket is still served, but its
+  // answer says `Connection: close`, so the client moves on instead of holding the socket open.
+  srv.prependListener('request', (_req, res) => {
+    if (draining) res.shouldKeepAlive = false;
+  });
   const close = () =>
     (closing ??= (async () => {
       // Stop accepting, let in-flight requests finish (bounded), then stop the relay and release resources.
+      draining = true;
       const drained = new Promise<void>((resolve) => srv.close(() => resolve()));
+      // server.close() only drops the sockets idle at that instant; one busy then would stay open after its
+      // answer until the drain time-out. Close each socket as soon as its last answer is out.
+      const sweep = setInterval(() => srv.closeIdleConnections(), 50);
       srv.closeIdleConnections();
       const timer = setTimeout(() => srv.closeAllConnections(), opts.drainTimeoutMs ?? 10_000);
       await drained;
+      clearInterval(sweep);
       clearTimeout(timer);
       await rel.close();
       for (const fn of cleanup.reverse()) await fn();
