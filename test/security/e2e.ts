@@ -1,0 +1,196 @@
+/**
+ * The whole service in one process for security tests: emulator, Genesys client, real workers running
+ * the real workflow, and the ingress, all logging to one logger the test chooses. Three loopback
+ * sinks: the configured downstream consumer, the configured fallback webhook, and an "attacker" whose
+ * URL callers try to smuggle in; it must never be called.
+ */
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import type { Config } from '../../src/config';
+import { freePort } from '../../src/dev/temporal';
+import { startEmulator, type Emulator } from '../../src/emulator';
+import { createGenesysClient } from '../../src/genesys';
+import { startIngress, type Ingress } from '../../src/server';
+import { createWorkers, type AlertWorkers } from '../../src/worker';
+import { testConfig } from '../api/helpers';
+import { startSink } from '../helpers/sink';
+import { quietRuntime, workflowBundle } from '../helpers/stack';
+import { testTemporalAddress, uniqueQueue } from '../helpers/temporal';
+
+type Sink = Awaited<ReturnType<typeof startSink>>;
+
+const whsec = () => `whsec_${randomBytes(32).toString('base64')}`;
+
+/** Fresh secrets per run, long and random so a substring search cannot match by accident. */
+export function makeSecrets() {
+  return {
+    clientId: `client-${randomBytes(6).toString('hex')}`,
+    clientSecret: `cs-${randomBytes(24).toString('hex')}`,
+    signingSecret: whsec(),
+    downstreamSecret: whsec(),
+    apiKeys: [`ak-${randomBytes(20).toString('hex')}`, `ak-${randomBytes(20).toString('hex')}`],
+  };
+}
+export type Secrets = ReturnType<typeof makeSecrets>;
+
+export const AVAILABLE = {
+  id: 'sec-agent-available',
+  name: 'Jordan Smith',
+  email: 'jordan@example.com',
+  presence: 'Available',
+};
+export const OFFLINE = {
+  id: 'sec-agent-offline',
+  name: 'Sam Offline',
+  email: 'sam@example.com',
+  presence: 'Offline',
+};
+
+export interface E2E {
+  emulator: Emulator;
+  ingress: Ingress;
+  workers: AlertWorkers;
+  config: Config;
+  secrets: Secrets;
+  downstream: Sink;
+  fallback: Sink;
+  attacker: Sink;
+  /** Bearer tokens the emulator issued during the run. */
+  issuedTokens: string[];
+  api(path: string, body?: unknown, key?: string): Promise<{ status: number; json: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+export async function startE2E(opts: {
+  logger: Logger;
+  secrets?: Secrets;
+  actionUrlAllowedHosts?: string[];
+}): Promise<E2E> {
+  quietRuntime();
+  const secrets = opts.secrets ?? makeSecrets();
+  const logger = opts.logger;
+  const [downstream, fallback, attacker] = await Promise.all([startSink(), startSink(), startSink()]);
+  const emulator = await startEmulator({
+    rateLimitPerMinute: 0,
+    timeScale: 0.01,
+    callbackSigningSecret: secrets.signingSecret,
+    clients: [{ clientId: secrets.clientId, clientSecret: secrets.clientSecret }],
+    users: [AVAILABLE, OFFLINE],
+    logger: {
+      info: (...a: unknown[]) => logger.info({ emulator: a }, 'emulator'),
+      warn: (...a: unknown[]) => logger.warn({ emulator: a }, 'emulator'),
+    },
+  });
+  const issuedTokens: string[] = [];
+  const core = emulator.control as unknown as {
+    issueToken(id: string): { token: string; expiresIn: number };
+  };
+  const issue = core.issueToken.bind(core);
+  core.issueToken = (id) => {
+    const t = issue(id);
+    issuedTokens.push(t.token);
+    return t;
+  };
+  const genesys = createGenesysClient({
+    apiBase: emulator.url,
+    loginBase: emulator.url,
+    clientId: secrets.clientId,
+    clientSecret: secrets.clientSecret,
+    timeoutMs: 2_000,
+    logger,
+  });
+  const taskQueue = uniqueQueue('sec-e2e');
+  const connection = await NativeConnection.connect({ address: testTemporalAddress() });
+  const clientConnection = await Connection.connect({ address: testTemporalAddress() });
+  const client = new Client({ connection: clientConnection, namespace: 'default' });
+  const port = await freePort();
+  const base = testConfig({
+    ingress: {
+      port,
+      publicBaseUrl: `http://127.0.0.1:${port}`,
+      apiKeys: secrets.apiKeys,
+      callbackSigningSecret: secrets.signingSecret,
+      actionUrlAllowedHosts: opts.actionUrlAllowedHosts ?? [],
+    },
+    fallback: { webhookUrl: fallback.url + '/fallback' },
+  });
+  const config: Config = {
+    ...base,
+    logLevel: 'trace',
+    genesys: {
+      ...base.genesys,
+      credentials: { clientId: secrets.clientId, clientSecret: secrets.clientSecret },
+      apiBase: emulator.url,
+      loginBase: emulator.url,
+    },
+    downstream: { webhookUrl: downstream.url + '/downstream', signingSecret: secrets.downstreamSecret },
+  };
+  const workers = await createWorkers({
+    connection,
+    namespace: 'default',
+    config,
+    genesys,
+    logger,
+    workflowBundle: await workflowBundle(),
+    taskQueue,
+    genesysActivitiesPerSecond: 0,
+  });
+  const running = workers.run();
+  const ingress = await startIngress({
+    config,
+    logger,
+    client,
+    alertsClientOptions: { taskQueue },
+    relay: { initialBackoffMs: 100, maxBackoffMs: 1_000, pollIntervalMs: 250 },
+  });
+  return {
+    emulator,
+    ingress,
+    workers,
+    config,
+    secrets,
+    downstream,
+    fallback,
+    attacker,
+    issuedTokens,
+    async api(path, body, key = secrets.apiKeys[0]!) {
+      const res = await fetch(`${ingress.url}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    },
+    async close() {
+      await ingress.close();
+      await workers.shutdown();
+      await running;
+      await connection.close();
+      await clientConnection.close();
+      await genesys.close();
+      await emulator.close();
+      await Promise.all([downstream.close(), fallback.close(), attacker.close()]);
+    },
+  };
+}
+
+/** Poll an alert until `pred` holds. */
+export async function waitForAlert(
+  e: E2E,
+  alertId: string,
+  pred: (s: Record<string, unknown>) => boolean,
+  timeoutMs = 20_000,
+): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Record<string, unknown> = {};
+  while (Date.now() < deadline) {
+    const r = await e.api(`/v1/alerts/${alertId}`);
+    last = r.json;
+    if (r.status === 200 && pred(r.json)) return r.json;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`alert ${alertId} never reached the expected state; last: ${JSON.stringify(last)}`);
+}
