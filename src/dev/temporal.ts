@@ -135,8 +135,14 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     args.push('--db-filename', opts.dbFile);
   }
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_DEFINITIONS)) args.push('--search-attribute', `${name}=${type}`);
-  // Priority keys on task queues (fairness for `high` alerts) and fresh search attributes right after creation.
+  // Priority keys and fairness keys/weights on task queues (server 1.28+; how `high` alerts overtake a
+  // backlog while `low` ones still get their share), and fresh search attributes right after creation.
   args.push('--dynamic-config-value', 'matching.useNewMatcher=true');
+  args.push('--dynamic-config-value', 'matching.enableFairness=true');
+  // One partition per task queue: priority/fairness order and the queue's rate limit are per partition, and
+  // with the default 4 a drained partition idles its quarter of the rate while the others still hold a backlog.
+  args.push('--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1');
+  args.push('--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');
   args.push('--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true');
   // A short poll timeout keeps shutdown fast.
   const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';

@@ -27,8 +27,15 @@ import { SA } from '../shared/search-attributes';
 
 type Activities = ReturnType<typeof createActivities>;
 
-/** Temporal priority keys: 1 runs first. `low` still runs: see the fairness note in ARCHITECTURE. */
-export const PRIORITY_KEYS = { high: 1, normal: 3, low: 5 } as const;
+/**
+ * Task priority of an alert's activities. `high` has its own priority key, so it overtakes any backlog
+ * (the guide: "tag urgent alerts with priority: high and process them first"). `normal` and `low` share
+ * one key and split the rate by fairness weight (4:1), so a stream of normal alerts slows low ones but
+ * never starves them (with a strictly lower key they would wait until no normal alert is left). Without
+ * fairness enabled on the server (`matching.enableFairness`), normal and low are simply FIFO together.
+ */
+export const PRIORITY_KEYS = { high: 1, normal: 3, low: 3 } as const;
+export const FAIRNESS_WEIGHTS = { high: 1, normal: 4, low: 1 } as const;
 
 /** How often an offline agent is looked at again when the policy says to wait for them (default). */
 const AGENT_RECHECK_SECONDS = 60;
@@ -80,7 +87,7 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
     upsertSearchAttributes([{ key: SA.status, value: status }]);
   };
 
-  const priority = { priorityKey: PRIORITY_KEYS[input.priority] };
+  const priority = { priorityKey: PRIORITY_KEYS[input.priority], fairnessKey: input.priority, fairnessWeight: FAIRNESS_WEIGHTS[input.priority] };
   const untilExpiry = () => Math.max(1_000, expiresAtMs - Date.now());
 
   // Every Genesys call runs on the rate-limited queue. Retries stop at the alert's expiry, then fallback.
