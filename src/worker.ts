@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
+import { GenesysThrottle, type GenesysThrottleOptions } from './activities/throttle';
 import { genesysActivitiesPerSecond, loadConfig, ConfigError, type Config } from './config';
 import { createGenesysClient } from './genesys';
 import type { GenesysClient } from './genesys/types';
@@ -13,6 +14,8 @@ export interface AlertWorkers {
   run(): Promise<void>;
   shutdown(): Promise<void>;
   workers: Worker[];
+  /** The cross-worker 429 pause of the Genesys queue (undefined when disabled). */
+  throttle?: GenesysThrottle;
 }
 
 export interface CreateWorkersOptions {
@@ -28,6 +31,9 @@ export interface CreateWorkersOptions {
   activityDeps?: Partial<ActivityDeps>;
   /** Cap on the Genesys queue; default from config (share x limit / 60). 0: no cap. */
   genesysActivitiesPerSecond?: number;
+  /** A 429 pauses the Genesys queue server-side for every worker (default on); false: only that activity waits. */
+  rateLimitThrottle?:
+    false | Partial<Pick<GenesysThrottleOptions, 'maxWaitMs' | 'sweepMs' | 'identity' | 'callsPerSecond'>>;
 }
 
 /**
@@ -35,43 +41,65 @@ export interface CreateWorkersOptions {
  * Genesys call on its own queue whose dispatch rate the server caps across all workers.
  */
 export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorkers> {
+  const alertsQueue = o.taskQueue ?? ALERTS_TASK_QUEUE;
+  const queues = { alerts: alertsQueue, genesys: genesysQueueFor(alertsQueue) };
+  const rate = o.genesysActivitiesPerSecond ?? genesysActivitiesPerSecond(o.config.genesys);
+  const throttle =
+    o.rateLimitThrottle === false
+      ? undefined
+      : new GenesysThrottle({
+          service: o.connection.workflowService,
+          namespace: o.namespace,
+          taskQueue: queues.genesys,
+          logger: o.logger,
+          // Smooths this process's calls to the cap's rate (see callsPerSecond); the server cap bounds the sum.
+          callsPerSecond: rate > 0 ? rate : undefined,
+          ...o.rateLimitThrottle,
+        }).start();
   const activities = createActivities({
     genesys: o.genesys,
     logger: o.logger,
     downstream: o.config.downstream,
     fallback: { ...o.config.fallback, signingSecret: o.config.downstream.signingSecret },
+    throttle,
     ...o.activityDeps,
   });
-  const alertsQueue = o.taskQueue ?? ALERTS_TASK_QUEUE;
-  const queues = { alerts: alertsQueue, genesys: genesysQueueFor(alertsQueue) };
-  const rate = o.genesysActivitiesPerSecond ?? genesysActivitiesPerSecond(o.config.genesys);
   const workflowSource = o.workflowBundle
     ? { workflowBundle: o.workflowBundle }
     : { workflowsPath: require.resolve(path.join(__dirname, 'workflows')) };
-  const alerts = await Worker.create({
-    connection: o.connection,
-    namespace: o.namespace,
-    taskQueue: queues.alerts,
-    ...workflowSource,
-    activities: {
-      forwardAction: activities.forwardAction,
-      sendFallbackEmail: activities.sendFallbackEmail,
-      sendFallbackWebhook: activities.sendFallbackWebhook,
-    },
-    maxConcurrentActivityTaskExecutions: 100,
-  });
-  const genesys = await Worker.create({
-    connection: o.connection,
-    namespace: o.namespace,
-    taskQueue: queues.genesys,
-    activities: { deliverToDesktop: activities.deliverToDesktop },
-    maxConcurrentActivityTaskExecutions: 200,
-    ...(rate > 0 ? { maxTaskQueueActivitiesPerSecond: rate } : {}),
-  });
+  let alerts: Worker, genesys: Worker;
+  try {
+    alerts = await Worker.create({
+      connection: o.connection,
+      namespace: o.namespace,
+      taskQueue: queues.alerts,
+      ...workflowSource,
+      activities: {
+        forwardAction: activities.forwardAction,
+        sendFallbackEmail: activities.sendFallbackEmail,
+        sendFallbackWebhook: activities.sendFallbackWebhook,
+      },
+      maxConcurrentActivityTaskExecutions: 100,
+    });
+    genesys = await Worker.create({
+      connection: o.connection,
+      namespace: o.namespace,
+      taskQueue: queues.genesys,
+      activities: { deliverToDesktop: activities.deliverToDesktop },
+      // Under a cap, about a second's worth of slots: enough to keep the rate, and few enough that tasks wait
+      // in the server's queue (in priority and fairness order) rather than in this process.
+      maxConcurrentActivityTaskExecutions: rate > 0 ? Math.min(200, Math.max(5, Math.ceil(rate))) : 200,
+      ...(rate > 0 ? { maxTaskQueueActivitiesPerSecond: rate } : {}),
+    });
+  } catch (err) {
+    await throttle?.close();
+    throw err;
+  }
   const workers = [alerts, genesys];
   let running: Promise<void> | undefined;
   return {
     workers,
+    throttle,
     run() {
       running ??= Promise.all(workers.map((w) => w.run())).then(() => undefined);
       return running;
@@ -79,6 +107,7 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
     async shutdown() {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await running;
+      await throttle?.close();
     },
   };
 }

@@ -7,6 +7,7 @@ import { GenesysApiError, type GenesysClient } from '../genesys/types';
 import { AgentDirectory } from './directory';
 import { postSignedJson, redactUrl } from './http';
 import { PresenceTracker, type PresenceTrackerOptions } from './presence';
+import { GatePausedError, gatedGenesysClient, type GenesysThrottle } from './throttle';
 import type {
   ChannelResult,
   DeliverToDesktopInput,
@@ -25,11 +26,16 @@ export interface ActivityDeps {
   dispatcher?: Dispatcher;
   presence?: PresenceTrackerOptions;
   now?: () => number;
+  /** Shared 429 gate: every Genesys call waits at it, and a 429 pauses the Genesys queue for every worker. */
+  throttle?: Pick<GenesysThrottle, 'wait' | 'onRateLimited'>;
 }
 
 
 /** Map a Genesys error to what Temporal should do about it. */
 export function toActivityFailure(err: unknown): Error {
+  if (err instanceof GatePausedError) {
+    return ApplicationFailure.create({ message: err.message, type: 'GenesysRateLimited', nextRetryDelay: `${Math.ceil(err.remainingMs / 1000)}s` });
+  }
   if (!(err instanceof GenesysApiError)) return err instanceof Error ? err : new Error(String(err));
   const detail = `${err.message}${err.correlationId ? ` (ININ-Correlation-Id ${err.correlationId})` : ''}`;
   switch (err.kind) {
@@ -52,9 +58,10 @@ export function toActivityFailure(err: unknown): Error {
 export function createActivities(deps: ActivityDeps) {
   const log = deps.logger;
   const now = deps.now ?? Date.now;
+  const genesys = deps.throttle ? gatedGenesysClient(deps.genesys, deps.throttle) : deps.genesys;
   const presence = new PresenceTracker(async (ids) => {
     const out = new Map<string, { presence?: string; routingStatus?: string }>();
-    const g = deps.genesys;
+    const g = genesys;
     if (g.getPresences) {
       // One bulk call for the whole batch (the client splits it at the API's page limit).
       for (const p of await g.getPresences(ids)) out.set(p.userId, { presence: normalisePresence(p) });
@@ -72,7 +79,7 @@ export function createActivities(deps: ActivityDeps) {
     );
     return out;
   }, { now, ...deps.presence });
-  const directory = new AgentDirectory(deps.genesys, {
+  const directory = new AgentDirectory(genesys, {
     now,
     onUsers: (users, at) => {
       for (const u of users) if (u.state === 'active') presence.observe(u.id, normalisePresence(u), u.routingStatus?.status, at);
@@ -112,7 +119,7 @@ export function createActivities(deps: ActivityDeps) {
           };
         }
         try {
-          const n = await deps.genesys.createNotification(
+          const n = await genesys.createNotification(
             {
               userId: agent.userId,
               title: input.title,

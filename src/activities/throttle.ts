@@ -1,0 +1,251 @@
+import { temporal } from '@temporalio/proto';
+import type { Logger } from '../shared/logger';
+import { GenesysApiError, type GenesysClient } from '../genesys/types';
+
+/** The two Workflow Service calls the throttle needs (a Connection's or NativeConnection's workflowService). */
+export interface TaskQueueConfigService {
+  describeTaskQueue(
+    req: temporal.api.workflowservice.v1.IDescribeTaskQueueRequest,
+  ): Promise<temporal.api.workflowservice.v1.IDescribeTaskQueueResponse>;
+  updateTaskQueueConfig(
+    req: temporal.api.workflowservice.v1.IUpdateTaskQueueConfigRequest,
+  ): Promise<temporal.api.workflowservice.v1.IUpdateTaskQueueConfigResponse>;
+}
+
+export interface GenesysThrottleOptions {
+  service: TaskQueueConfigService;
+  namespace: string;
+  /** The Genesys task queue whose dispatch is paused after a 429. */
+  taskQueue: string;
+  identity?: string;
+  logger?: Logger;
+  now?: () => number;
+  /** An activity that finds the gate closed waits in place up to this long; longer, it fails with nextRetryDelay. */
+  maxWaitMs?: number;
+  /** How often every worker looks for a pause left behind by a process that died before lifting it. */
+  sweepMs?: number;
+  /**
+   * Space this process's Genesys calls at least 1/callsPerSecond apart (0 or unset: no pacing). The server's
+   * cap holds the average across workers but is a token bucket: after a quiet moment it lets a second's worth
+   * of tasks through at once, so without pacing a burst can double the rate for a second.
+   */
+  callsPerSecond?: number;
+}
+
+/** Marks a pause as ours in the queue config's `reason`, with the time it ends (ms since the epoch). */
+const MARKER = 'desktop-alerts:genesys-429';
+const reasonFor = (until: number) => `${MARKER} until=${until} (${new Date(until).toISOString()})`;
+export function pausedUntil(reason: string | null | undefined): number | undefined {
+  const m = reason?.startsWith(MARKER) ? /until=(\d+)/.exec(reason) : null;
+  return m ? Number(m[1]) : undefined;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Thrown by the gate when the pause is too long to wait out inside the activity. */
+export class GatePausedError extends Error {
+  override readonly name = 'GatePausedError';
+  constructor(readonly remainingMs: number) {
+    super(
+      `Genesys calls are paused for another ${Math.ceil(remainingMs / 1000)} s after a 429 (Retry-After)`,
+    );
+  }
+}
+
+const ACTIVITY_QUEUE = temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY;
+
+/**
+ * A `429` from Genesys slows every worker, not only the one that saw it: the budget is per OAuth client,
+ * shared by all of them. On a 429 with Retry-After N s this
+ *  - closes an in-process gate for N s, so this process's in-flight activities make no call meanwhile, and
+ *  - sets the Genesys task queue's server-side rate limit to 0 (UpdateTaskQueueConfig), so the server
+ *    dispatches no Genesys activity to any worker; the pause's end is written in the config's `reason`.
+ * When the time has passed, the override is removed and the rate the workers set
+ * (maxTaskQueueActivitiesPerSecond) applies again.
+ *
+ * The API has no compare-and-set, so the writes are guarded by read-then-write: a pause is never shortened
+ * on purpose, and the worst a race can do is lift it early (the next 429 closes it again). It can never
+ * stay closed: every worker sweeps the config periodically and lifts an expired pause of ours, so a
+ * process that dies mid-pause leaves nothing stuck. A rate limit set by someone else (no marker) is left alone.
+ */
+export class GenesysThrottle {
+  private until = 0;
+  private nextCallAt = 0;
+  private restoreTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+  private readonly now: () => number;
+  private readonly identity: string;
+  /** Pauses this process wrote and lifted (for tests and metrics). */
+  readonly counters = { paused: 0, restored: 0, waited: 0 };
+
+  constructor(private readonly o: GenesysThrottleOptions) {
+    this.now = o.now ?? Date.now;
+    this.identity = o.identity ?? `desktop-alerts-worker@${process.pid}`;
+  }
+
+  /** Look once for a pause left behind, then keep sweeping (timers are unref'd: they keep nothing alive). */
+  start(): this {
+    this.enqueue(() => this.sweep());
+    const every = this.o.sweepMs ?? 10_000;
+    if (every > 0) {
+      this.sweepTimer = setInterval(() => this.enqueue(() => this.sweep()), every);
+      this.sweepTimer.unref();
+    }
+    return this;
+  }
+
+  /** Milliseconds until this process may call Genesys again (0: open). */
+  remainingMs(): number {
+    return Math.max(0, this.until - this.now());
+  }
+
+  /** Wait until the gate is open and this call's pacing slot has come; a pause longer than maxWaitMs throws GatePausedError. */
+  async wait(): Promise<void> {
+    const interval = this.o.callsPerSecond ? 1000 / this.o.callsPerSecond : 0;
+    for (;;) {
+      const left = this.remainingMs();
+      if (left > (this.o.maxWaitMs ?? 20_000)) throw new GatePausedError(left);
+      if (left > 0) {
+        this.counters.waited++;
+        await sleep(left);
+        continue;
+      }
+      if (interval === 0) return;
+      const now = this.now();
+      const at = Math.max(now, this.nextCallAt);
+      this.nextCallAt = at + interval;
+      if (at > now) await sleep(at - now);
+      if (this.remainingMs() === 0) return; // a 429 while this call waited for its slot: wait for the pause too
+    }
+  }
+
+  /** Genesys answered 429 with Retry-After: pause this process and, through the server, every worker. */
+  onRateLimited(retryAfterSeconds: number | undefined): void {
+    const until = this.now() + Math.max(1, retryAfterSeconds ?? 1) * 1000;
+    if (until <= this.until) return; // already paused at least that long
+    this.until = until;
+    this.o.logger?.warn(
+      { taskQueue: this.o.taskQueue, until: new Date(until).toISOString() },
+      'Genesys answered 429: pausing the Genesys task queue for every worker',
+    );
+    this.enqueue(() => this.pauseQueue(until));
+  }
+
+  /** Stop the timers (a pause in force is lifted by whichever worker sweeps next, or by the restore timer of another). */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.sweepTimer);
+    clearTimeout(this.restoreTimer);
+    await this.chain;
+  }
+
+  /** Serialise this process's reads and writes of the queue config, and never let one failure break the chain. */
+  private enqueue(fn: () => Promise<void>): void {
+    this.chain = this.chain.then(fn).catch((err: unknown) => {
+      this.o.logger?.warn(
+        { err: (err as Error).message, taskQueue: this.o.taskQueue },
+        'could not read or update the Genesys task queue config',
+      );
+    });
+  }
+
+  private async serverUntil(): Promise<{ until?: number; limited: boolean }> {
+    const d = await this.o.service.describeTaskQueue({
+      namespace: this.o.namespace,
+      taskQueue: { name: this.o.taskQueue },
+      taskQueueType: ACTIVITY_QUEUE,
+      reportConfig: true,
+    });
+    const q = d.config?.queueRateLimit;
+    return { until: pausedUntil(q?.metadata?.reason), limited: !!q?.rateLimit };
+  }
+
+  private async write(rateLimit: { requestsPerSecond: number } | undefined, reason: string): Promise<void> {
+    await this.o.service.updateTaskQueueConfig({
+      namespace: this.o.namespace,
+      identity: this.identity,
+      taskQueue: this.o.taskQueue,
+      taskQueueType: ACTIVITY_QUEUE,
+      // No rate_limit in the update removes the override: the workers' own limit applies again.
+      updateQueueRateLimit: rateLimit ? { rateLimit, reason } : { reason },
+    });
+  }
+
+  private async pauseQueue(until: number): Promise<void> {
+    if (this.closed) return;
+    const current = await this.serverUntil();
+    if (!(current.limited && current.until !== undefined && current.until >= until)) {
+      await this.write({ requestsPerSecond: 0 }, reasonFor(until));
+      this.counters.paused++;
+    }
+    this.scheduleRestore(Math.max(until, current.limited ? (current.until ?? 0) : 0));
+  }
+
+  private scheduleRestore(at: number): void {
+    if (this.closed) return;
+    clearTimeout(this.restoreTimer);
+    this.restoreTimer = setTimeout(
+      () => this.enqueue(() => this.restore()),
+      Math.max(0, at - this.now()) + 50,
+    );
+    this.restoreTimer.unref();
+  }
+
+  /** Lift our pause if its time has passed; if another worker extended it, wait for the new end. */
+  private async restore(): Promise<void> {
+    const { until, limited } = await this.serverUntil();
+    if (!limited || until === undefined) return; // lifted already, or not ours
+    if (until > this.now()) {
+      this.until = Math.max(this.until, until);
+      this.scheduleRestore(until);
+      return;
+    }
+    await this.write(undefined, `${MARKER} lifted: Retry-After passed`);
+    this.counters.restored++;
+    this.o.logger?.info({ taskQueue: this.o.taskQueue }, 'Genesys task queue pause lifted');
+  }
+
+  /** Adopt a pause another worker set (so this process's in-flight calls wait too), and lift an expired one. */
+  private async sweep(): Promise<void> {
+    if (this.closed) return;
+    const { until, limited } = await this.serverUntil();
+    if (!limited || until === undefined) return;
+    if (until > this.now()) {
+      this.until = Math.max(this.until, until);
+      this.scheduleRestore(until);
+    } else {
+      await this.restore();
+    }
+  }
+}
+
+/** A GenesysClient whose calls wait at the gate and report every 429 to it (look-ups included). */
+export function gatedGenesysClient(
+  client: GenesysClient,
+  gate: Pick<GenesysThrottle, 'wait' | 'onRateLimited'>,
+): GenesysClient {
+  const guard = async <T>(call: () => Promise<T>): Promise<T> => {
+    await gate.wait();
+    try {
+      return await call();
+    } catch (err) {
+      if (err instanceof GenesysApiError && err.kind === 'rate_limited')
+        gate.onRateLimited(err.retryAfterSeconds);
+      throw err;
+    }
+  };
+  return {
+    searchUsersByEmail: (emails, ctx) => guard(() => client.searchUsersByEmail(emails, ctx)),
+    getUser: (id, ctx) => guard(() => client.getUser(id, ctx)),
+    createNotification: (body, ctx) => guard(() => client.createNotification(body, ctx)),
+    ...(client.getPresences
+      ? {
+          getPresences: (ids: string[], ctx?: Parameters<NonNullable<GenesysClient['getPresences']>>[1]) =>
+            guard(() => client.getPresences!(ids, ctx)),
+        }
+      : {}),
+    close: () => client.close(),
+  };
+}
