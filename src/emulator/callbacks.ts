@@ -32,6 +32,8 @@ interface DispatcherSettings {
 export interface CallbackEvents {
   /** A message ended 'failed' after its last retry. */
   onFailed(delivery: CallbackDelivery): void;
+  /** A message was created, attempted or finished (the live desktop page shows it). */
+  onChange?(delivery: CallbackDelivery): void;
 }
 
 /**
@@ -83,6 +85,7 @@ export class CallbackDispatcher {
     this.pending.add(delivery.id);
     this.evict();
     void this.attempt(delivery, this.generation);
+    this.events.onChange?.(delivery);
     return delivery;
   }
 
@@ -155,6 +158,7 @@ export class CallbackDispatcher {
     }
     const retryIndex = d.attempts.length - 1;
     const delay = RETRY_DELAYS_S[retryIndex];
+    if (delay !== undefined) this.events.onChange?.(d);
     if (delay === undefined) {
       this.logger?.warn(
         { deliveryId: d.id, url: d.url, status, error },
@@ -172,6 +176,7 @@ export class CallbackDispatcher {
     this.counters[status]++;
     this.pending.delete(d.id);
     if (status === 'failed') this.events.onFailed(d);
+    this.events.onChange?.(d);
     const ws = this.waiters.get(d.id);
     if (ws) {
       this.waiters.delete(d.id);

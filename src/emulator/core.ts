@@ -63,6 +63,14 @@ interface NotificationRec extends EmulatorNotification {
   bodyFingerprint: string;
 }
 
+/** A change the live desktop page (SSE) shows. */
+export type EmulatorEvent =
+  | { kind: 'notification'; notification: EmulatorNotification }
+  | { kind: 'callback'; delivery: CallbackDelivery }
+  | { kind: 'user'; user: EmulatorUser }
+  | { kind: 'user-removed'; userId: string }
+  | { kind: 'reset' };
+
 export type AuthResult = { ok: true; clientId: string } | { ok: false; code: string; message: string };
 
 function fail(status: number, code: string, message: string): never {
@@ -102,6 +110,7 @@ export class EmulatorCore implements EmulatorControl {
   private startedAt = new Date();
   private counters = this.freshCounters();
   readonly dispatcher: CallbackDispatcher;
+  private listeners = new Set<(e: EmulatorEvent) => void>();
 
   get logger(): EmulatorOptions['logger'] {
     return this.opts.logger;
@@ -112,11 +121,37 @@ export class EmulatorCore implements EmulatorControl {
     this.requestLog = new RingBuffer(opts.maxRequestLog ?? 100_000);
     this.dispatcher = new CallbackDispatcher(
       () => ({ signingSecret: this.signingSecret, timeScale: this.config.timeScale }),
-      { onFailed: (d) => this.onCallbackFailed(d) },
+      {
+        onFailed: (d) => this.onCallbackFailed(d),
+        onChange: (d) => this.emit(() => ({ kind: 'callback', delivery: structuredClone(d) })),
+      },
       opts.maxCallbackDeliveries ?? 100_000,
       opts.logger,
     );
     this.initState();
+  }
+
+  /** Observe changes (notifications, callbacks, users). Returns the unsubscribe function. */
+  subscribe(listener: (e: EmulatorEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Builds the event only when someone listens: benchmarks create notifications by the thousand. */
+  private emit(build: () => EmulatorEvent): void {
+    if (this.listeners.size === 0) return;
+    const e = build();
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.opts.logger?.warn({ err }, 'emulator: event listener failed');
+      }
+    }
+  }
+
+  private emitNotification(n: NotificationRec): void {
+    this.emit(() => ({ kind: 'notification', notification: this.toPublic(n, Date.now()) }));
   }
 
   private freshCounters() {
@@ -513,6 +548,7 @@ export class EmulatorCore implements EmulatorControl {
     };
     this.users.set(id, u);
     this.indexEmail(u, true);
+    this.emit(() => ({ kind: 'user', user: { ...u } }));
     return { ...u };
   }
 
@@ -555,6 +591,7 @@ export class EmulatorCore implements EmulatorControl {
     this.indexEmail(u, false);
     this.users.set(id, next);
     this.indexEmail(next, true);
+    this.emit(() => ({ kind: 'user', user: { ...next } }));
     return { ...next };
   }
 
@@ -563,6 +600,7 @@ export class EmulatorCore implements EmulatorControl {
     if (!u) return false;
     this.indexEmail(u, false);
     this.users.delete(id);
+    this.emit(() => ({ kind: 'user-removed', userId: id }));
     return true;
   }
 
@@ -659,6 +697,7 @@ export class EmulatorCore implements EmulatorControl {
     if (v.idempotencyKey !== null) this.byKey.set(v.idempotencyKey, n.id);
     else this.counters.withoutIdempotencyKey++;
     this.counters.created++;
+    this.emitNotification(n);
     const max = this.opts.maxNotifications ?? 100_000;
     while (this.notifications.size > max) {
       const oldest = this.notifications.keys().next().value as string;
@@ -720,6 +759,7 @@ export class EmulatorCore implements EmulatorControl {
     const now = Date.now();
     n.effectiveExpiresAtMs = Math.min(n.effectiveExpiresAtMs, now);
     n.effectiveExpiresAt = new Date(n.effectiveExpiresAtMs).toISOString();
+    this.emitNotification(n);
     return this.toPublic(n, now);
   }
 
@@ -772,12 +812,15 @@ export class EmulatorCore implements EmulatorControl {
     n.status = 'actioned';
     n.actionedAt ??= new Date(now).toISOString();
     n.clicks.push({ actionId, index, at: new Date(now).toISOString(), deliveryId: delivery?.id ?? null });
+    this.emitNotification(n);
     return { notificationId: n.id, actionId, index, actionType: action.actionType, delivery };
   }
 
   private onCallbackFailed(d: CallbackDelivery): void {
     const n = this.notifications.get(d.notificationId);
-    if (n) n.status = 'failed';
+    if (!n) return;
+    n.status = 'failed';
+    this.emitNotification(n);
   }
 
   // ---------------------------------------------------------------- inspection
@@ -887,5 +930,6 @@ export class EmulatorCore implements EmulatorControl {
   reset(): void {
     this.dispatcher.reset();
     this.initState();
+    this.emit(() => ({ kind: 'reset' }));
   }
 }

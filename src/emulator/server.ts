@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EmulatorCore } from './core';
 import { handleControl } from './control-http';
+import { DesktopStreams, serveDesktopPage } from './desktop';
 import type { EmulatorUser } from './types';
 import { EmulatorControlError } from './types';
 import { genesysError, nowMs, presenceDefinitionId, TimerSet } from './util';
@@ -395,6 +396,7 @@ export interface RunningServer {
 
 export async function startServer(core: EmulatorCore, host: string, port: number): Promise<RunningServer> {
   const timers = new TimerSet();
+  const desktops = new DesktopStreams(core);
 
   const send = (res: http.ServerResponse, correlationId: string, reply: Reply): void => {
     if (res.headersSent || res.destroyed) return;
@@ -536,6 +538,15 @@ export async function startServer(core: EmulatorCore, host: string, port: number
         send(res, correlationId, err(ctx, 413));
         return;
       }
+      // The live agent desktop: not part of the Genesys API (no auth, faults, rate limit or request log).
+      if (ctx.path === '/desktop' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+        serveDesktopPage(res);
+        return;
+      }
+      if (ctx.path === '/__emulator/events' && ctx.method === 'GET') {
+        desktops.open(res, ctx.query.get('userId') || null);
+        return;
+      }
       if (ctx.path === '/__emulator' || ctx.path.startsWith('/__emulator/')) {
         handleControl(core, ctx.method, ctx.path, ctx.query, ctx.raw)
           .then((r) => send(res, correlationId, r))
@@ -574,6 +585,7 @@ export async function startServer(core: EmulatorCore, host: string, port: number
     port: actualPort,
     close: async () => {
       timers.close();
+      desktops.closeAll();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
