@@ -41,6 +41,8 @@ const EnvSchema = z
     ACTION_URL_ALLOWED_HOSTS: opt(z.string()),
     DEFAULT_ALERT_TTL_SECONDS: num(3600, 10, 86_400),
     DATA_DIR: z.string().default('.data'),
+    TEMPORAL_METRICS_BIND: opt(z.string().regex(/^[^\s]+:\d+$/, 'host:port')),
+    WORKER_METRICS_PORT: opt(z.coerce.number().int().min(0).max(65535)),
   })
   .superRefine((e, ctx) => {
     const both = e.GENESYS_API_BASE && e.GENESYS_LOGIN_BASE;
@@ -85,6 +87,13 @@ export interface Config {
   downstream: { webhookUrl?: string; signingSecret?: string };
   defaultAlertTtlSeconds: number;
   dataDir: string;
+  /** Prometheus endpoints of the worker side (the ingress serves its own on /metrics). */
+  metrics?: {
+    /** `host:port` of the Temporal SDK's own Prometheus exporter (TEMPORAL_METRICS_BIND). */
+    temporalBind?: string;
+    /** Port of a standalone worker's /metrics (WORKER_METRICS_PORT); `npm start` serves them on the ingress. */
+    workerPort?: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -132,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     downstream: { webhookUrl: e.DOWNSTREAM_WEBHOOK_URL, signingSecret: e.DOWNSTREAM_SIGNING_SECRET },
     defaultAlertTtlSeconds: e.DEFAULT_ALERT_TTL_SECONDS,
     dataDir: e.DATA_DIR,
+    metrics: { temporalBind: e.TEMPORAL_METRICS_BIND, workerPort: e.WORKER_METRICS_PORT },
   };
 }
 

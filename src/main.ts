@@ -16,8 +16,9 @@ import { DEMO_USERS } from './emulator/demo-users';
 import { createGenesysClient } from './genesys';
 import { startIngress, type Ingress } from './server';
 import { createLogger } from './shared/logger';
-import { installTemporalRuntimeLogger } from './shared/temporal-runtime';
+import { installTemporalRuntime } from './shared/temporal-runtime';
 import { createWorkers, type AlertWorkers } from './worker';
+import { workerMetrics } from './worker-telemetry';
 
 const DEV_API_KEY = 'dev-key';
 
@@ -52,7 +53,11 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel, name: 'desktop-alerts' });
-  installTemporalRuntimeLogger(logger);
+  // The SDK's own metrics on their own port (Runtime.install: once per process, before any worker).
+  const { metricsBindAddress: temporalMetricsBind } = installTemporalRuntime(logger, {
+    metricsBindAddress: config.metrics?.temporalBind ?? `127.0.0.1:${await portOr(9464)}`,
+  });
+  const temporalMetricsUrl = temporalMetricsBind ? `http://${temporalMetricsBind.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}/metrics` : 'off';
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) {
@@ -112,6 +117,11 @@ async function main(): Promise<void> {
       },
     };
 
+    // One registry: the ingress's /metrics shows the worker's series too (alerts finished, stages, Genesys calls).
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+    const metrics = workerMetrics(registry);
+
     const genesys = createGenesysClient({
       apiBase: config.genesys.apiBase!,
       loginBase: config.genesys.loginBase!,
@@ -119,6 +129,7 @@ async function main(): Promise<void> {
       notificationsPath: config.genesys.notificationsPath,
       timeoutMs: config.genesys.timeoutMs,
       logger: logger.child({ component: 'genesys' }),
+      onCall: metrics.onGenesysCall,
     });
     stops.push(() => genesys.close());
 
@@ -130,6 +141,7 @@ async function main(): Promise<void> {
       config,
       genesys,
       logger: logger.child({ component: 'worker' }),
+      metrics,
     });
     const workersDone = workers.run();
     stops.push(async () => {
@@ -137,8 +149,6 @@ async function main(): Promise<void> {
       await workersDone;
     });
 
-    const registry = new Registry();
-    collectDefaultMetrics({ register: registry });
     const ingress: Ingress = await startIngress({ config, logger: logger.child({ component: 'ingress' }), registry });
     stops.push(() => ingress.close());
 
@@ -149,6 +159,8 @@ async function main(): Promise<void> {
         temporalUi: temporal?.uiUrl,
         emulator: emulator?.url,
         desktop: emulator ? `${emulator.url}/desktop?agent=${DEMO_USERS[0]!.id}` : undefined,
+        metrics: `${ingress.url}/metrics`,
+        temporalMetrics: temporalMetricsUrl,
       },
       'desktop-alerts is running',
     );
@@ -161,6 +173,8 @@ async function main(): Promise<void> {
         `  API          ${ingress.url}   (try: curl ${ingress.url}/healthz)`,
         temporal ? `  Temporal UI  ${temporal.uiUrl}` : `  Temporal     ${config.temporal.address}`,
         emulator ? `  Emulator     ${emulator.url}   (agents: ${DEMO_USERS.map((u) => u.email).join(', ')})` : '',
+        emulator ? `  Desktop      ${emulator.url}/desktop?agent=${DEMO_USERS[0]!.id}   (${DEMO_USERS[0]!.name}'s live toasts)` : '',
+        `  Metrics      ${ingress.url}/metrics   (Temporal SDK: ${temporalMetricsUrl})`,
         '',
       ]
         .filter((l) => l !== undefined)

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
@@ -7,7 +8,9 @@ import { createGenesysClient } from './genesys';
 import type { GenesysClient } from './genesys/types';
 import { ALERTS_TASK_QUEUE, GENESYS_TASK_QUEUE, genesysQueueFor } from './shared/constants';
 import { createLogger, type Logger } from './shared/logger';
-import { installTemporalRuntimeLogger } from './shared/temporal-runtime';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { installTemporalRuntime } from './shared/temporal-runtime';
+import { alertSinks, correlationLogInterceptor, workerMetrics, type WorkerMetrics } from './worker-telemetry';
 
 export interface AlertWorkers {
   /** Resolves when both workers have stopped. */
@@ -34,6 +37,8 @@ export interface CreateWorkersOptions {
   /** A 429 pauses the Genesys queue server-side for every worker (default on); false: only that activity waits. */
   rateLimitThrottle?:
     false | Partial<Pick<GenesysThrottleOptions, 'maxWaitMs' | 'sweepMs' | 'identity' | 'callsPerSecond'>>;
+  /** Alert outcomes and stage latencies (workflow sink); Genesys call metrics come from the client's onCall. */
+  metrics?: WorkerMetrics;
 }
 
 /**
@@ -74,6 +79,8 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
       namespace: o.namespace,
       taskQueue: queues.alerts,
       ...workflowSource,
+      sinks: alertSinks(o.metrics),
+      interceptors: { activity: [correlationLogInterceptor] },
       activities: {
         forwardAction: activities.forwardAction,
         sendFallbackEmail: activities.sendFallbackEmail,
@@ -86,6 +93,7 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
       namespace: o.namespace,
       taskQueue: queues.genesys,
       activities: { deliverToDesktop: activities.deliverToDesktop },
+      interceptors: { activity: [correlationLogInterceptor] },
       // Under a cap, about a second's worth of slots: enough to keep the rate, and few enough that tasks wait
       // in the server's queue (in priority and fairness order) rather than in this process.
       maxConcurrentActivityTaskExecutions: rate > 0 ? Math.min(200, Math.max(5, Math.ceil(rate))) : 200,
@@ -116,14 +124,18 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, name: 'worker' });
-  installTemporalRuntimeLogger(logger);
+  installTemporalRuntime(logger, { metricsBindAddress: config.metrics?.temporalBind });
   const { credentials, apiBase, loginBase } = config.genesys;
   if (!credentials || !apiBase || !loginBase) {
     throw new ConfigError(['GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET and a region or base URLs are required for a standalone worker (npm start embeds an emulator instead)']);
   }
-  const genesys = createGenesysClient({ apiBase, loginBase, ...credentials, notificationsPath: config.genesys.notificationsPath, timeoutMs: config.genesys.timeoutMs, logger });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const metrics = workerMetrics(registry);
+  const metricsServer = config.metrics?.workerPort !== undefined ? await serveMetrics(registry, config.metrics.workerPort, logger) : undefined;
+  const genesys = createGenesysClient({ apiBase, loginBase, ...credentials, notificationsPath: config.genesys.notificationsPath, timeoutMs: config.genesys.timeoutMs, logger, onCall: metrics.onGenesysCall });
   const connection = await NativeConnection.connect({ address: config.temporal.address ?? '127.0.0.1:7233' });
-  const w = await createWorkers({ connection, namespace: config.temporal.namespace, config, genesys, logger });
+  const w = await createWorkers({ connection, namespace: config.temporal.namespace, config, genesys, logger, metrics });
   const stop = () => void w.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
@@ -131,6 +143,24 @@ async function main(): Promise<void> {
   await w.run();
   await genesys.close();
   await connection.close();
+  await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+}
+
+/** A standalone worker's prom-client metrics on GET /metrics (WORKER_METRICS_PORT). */
+async function serveMetrics(registry: Registry, port: number, logger: Logger): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      (err: unknown) => res.writeHead(500).end(String(err)),
+    );
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, resolve));
+  logger.info({ port }, 'worker metrics on /metrics');
+  return server;
 }
 
 if (require.main === module) {

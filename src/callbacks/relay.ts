@@ -6,6 +6,7 @@ import {
   isTemporalUnavailable,
   type AlertsClient,
 } from '../client';
+import { CORRELATION_ID_METADATA_KEY } from '../shared/constants';
 import type { AgentAction } from '../shared/messages';
 import type { CallbackInbox, DeadLetterReason, InboxRecord } from './inbox';
 
@@ -144,9 +145,11 @@ export class CallbackRelay {
       timestamp: cb.timestamp,
       ...(cb.metadata ? { metadata: cb.metadata } : {}),
       ...(row.deliveryId ? { deliveryId: row.deliveryId } : {}),
-      ...(row.correlationId ? { correlationId: row.correlationId } : {}),
     };
-    const log = this.opts.logger.child({ alertId, callbackId: row.id, key: row.key, correlationId: row.correlationId ?? undefined });
+    const correlationId = correlationOf(row);
+    if (correlationId) action.correlationId = correlationId;
+    // requestId: the callback's own HTTP request; correlationId: the alert's, when the callback carries it.
+    const log = this.opts.logger.child({ alertId, callbackId: row.id, key: row.key, correlationId, requestId: row.correlationId ?? undefined });
     try {
       const r = await this.opts.alerts.applyAction(alertId, action, `${cb.notificationId}:${cb.actionId}`);
       this.opts.inbox.markApplied(row.id, r.outcome);
@@ -188,7 +191,7 @@ export class CallbackRelay {
 
   private deadLetter(row: InboxRecord, reason: DeadLetterReason, detail: string): RelayOutcome {
     if (this.opts.inbox.markDeadLettered(row.id, reason, detail)) {
-      this.opts.logger.warn({ callbackId: row.id, key: row.key, alertId: row.alertId, reason, detail }, 'callback dead-lettered');
+      this.opts.logger.warn({ callbackId: row.id, key: row.key, alertId: row.alertId, correlationId: correlationOf(row), reason, detail }, 'callback dead-lettered');
       this.opts.onOutcome?.('dead_lettered', reason);
     }
     return 'dead_lettered';
@@ -207,4 +210,14 @@ export class CallbackRelay {
       signal.addEventListener('abort', done, { once: true });
     });
   }
+}
+
+/**
+ * The alert's correlation id: the service put it in the action's metadata, the platform echoed it back
+ * (signed). Falls back to the callback request's own id.
+ */
+function correlationOf(row: InboxRecord): string | undefined {
+  const carried = row.callback?.metadata?.[CORRELATION_ID_METADATA_KEY];
+  if (typeof carried === 'string' && carried.length > 0 && carried.length <= 200) return carried;
+  return row.correlationId ?? undefined;
 }

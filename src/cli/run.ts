@@ -243,7 +243,7 @@ row, so sending the same file again sends nothing twice. Exit code 1 when any ro
     .option('--status <status>', 'e.g. awaiting_action, failed (repeatable or comma-separated)', collectList)
     .option('--type <type>', 'info | warning | error (repeatable)', collectList)
     .option('--priority <priority>', 'high | normal | low (repeatable)', collectList)
-    .option('--agent <agent>', 'user id or email as sent (repeatable)', collectList)
+    .option('--agent <agent>', 'Genesys user id (an alert sent to an email carries the email only until the agent is resolved) (repeatable)', collectList)
     .option('--source <source>', 'metadata.source (repeatable)', collectList)
     .option('--transaction-id <id>', 'metadata.transactionId (repeatable)', collectList)
     .option('--since <when>', 'started within a duration (24h) or since an ISO time')

@@ -10,6 +10,7 @@ import {
   type CallContext,
   type DesktopNotification,
   type DesktopNotificationBody,
+  type GenesysCallEvent,
   type GenesysClient,
   type GenesysUser,
   type GenesysUserPresence,
@@ -42,6 +43,8 @@ export interface GenesysClientOptions {
   now?: () => number;
   /** Keep-alive sockets per origin for the client's own Agent; default DEFAULT_CONNECTIONS. */
   connections?: number;
+  /** Told about every HTTP exchange, token requests included (metrics: calls by endpoint and status, 429s). */
+  onCall?: (e: GenesysCallEvent) => void;
 }
 
 /** The client this module builds: the GenesysClient contract with its optional calls present. */
@@ -129,6 +132,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysHttpClie
     timeoutMs,
     now,
     logger: log,
+    onCall: opts.onCall,
   });
 
   /**
@@ -156,6 +160,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysHttpClie
         timeoutMs,
         signal: ctx.signal,
         operation,
+        observe: opts.onCall,
       });
     const fields = (res?: RawResponse) => ({
       op: operation,

@@ -1,5 +1,6 @@
 import { request, type Dispatcher } from 'undici';
 import { errorFromException, headerValue, type RawResponse } from './errors';
+import type { GenesysCallEvent } from './types';
 
 export interface SendOptions {
   method: Dispatcher.HttpMethod;
@@ -10,6 +11,8 @@ export interface SendOptions {
   signal?: AbortSignal;
   /** Names the call in error messages, e.g. "GET /api/v2/users/{id}". */
   operation: string;
+  /** Told about every exchange, answered or not (metrics). Must not throw. */
+  observe?: (e: GenesysCallEvent) => void;
 }
 
 /**
@@ -20,6 +23,14 @@ export async function send(dispatcher: Dispatcher, url: string, opts: SendOption
   // One deadline for headers and body together; headers/bodyTimeout also guard the socket itself.
   const deadline = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline;
+  const started = performance.now();
+  const report = (e: Omit<GenesysCallEvent, 'operation' | 'durationMs'>) => {
+    try {
+      opts.observe?.({ operation: opts.operation, durationMs: performance.now() - started, ...e });
+    } catch {
+      // Metrics must never break a call.
+    }
+  };
   try {
     const res = await request(url, {
       dispatcher,
@@ -31,6 +42,7 @@ export async function send(dispatcher: Dispatcher, url: string, opts: SendOption
       bodyTimeout: opts.timeoutMs,
     });
     const text = await res.body.text();
+    report({ status: res.statusCode });
     return {
       status: res.statusCode,
       headers: res.headers,
@@ -38,7 +50,12 @@ export async function send(dispatcher: Dispatcher, url: string, opts: SendOption
       ininCorrelationId: headerValue(res.headers, 'inin-correlation-id'),
     };
   } catch (err) {
-    if (opts.signal?.aborted) throw opts.signal.reason ?? err;
-    throw errorFromException(err, opts.operation, opts.timeoutMs);
+    if (opts.signal?.aborted) {
+      report({ error: 'aborted' });
+      throw opts.signal.reason ?? err;
+    }
+    const mapped = errorFromException(err, opts.operation, opts.timeoutMs);
+    report({ error: mapped.kind === 'timeout' ? 'timeout' : 'network' });
+    throw mapped;
   }
 }

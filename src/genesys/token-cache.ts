@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { describeErrorBody, errorFromResponse, tryParseJson, type RawResponse } from './errors';
 import { send } from './http';
-import { GenesysApiError } from './types';
+import { GenesysApiError, type GenesysCallEvent } from './types';
 
 /** Refresh this long before the token's own expiry (the guide: network latency and clock skew). */
 export const TOKEN_REFRESH_MARGIN_SECONDS = 100;
@@ -35,6 +35,8 @@ export interface TokenCacheOptions {
   /** Milliseconds since the epoch; injectable for tests. */
   now?: () => number;
   logger?: Logger;
+  /** Told about every token request (metrics). */
+  onCall?: (e: GenesysCallEvent) => void;
 }
 
 interface CachedToken {
@@ -112,6 +114,7 @@ export class TokenCache {
         body: 'grant_type=client_credentials',
         timeoutMs: this.timeoutMs,
         operation: OPERATION,
+        observe: this.opts.onCall,
       });
     } catch (err) {
       log?.warn(

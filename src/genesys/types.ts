@@ -76,6 +76,17 @@ export class GenesysApiError extends Error {
   }
 }
 
+/** One HTTP exchange with Genesys, as reported to GenesysClientOptions.onCall (metrics). */
+export interface GenesysCallEvent {
+  /** The call without identifiers, e.g. "GET /api/v2/users/{id}" or "POST /oauth/token". */
+  operation: string;
+  /** HTTP status; undefined when no answer came (see `error`). */
+  status?: number;
+  /** Why no answer came: 'timeout', 'network' or 'aborted'. */
+  error?: 'timeout' | 'network' | 'aborted';
+  durationMs: number;
+}
+
 export interface CallContext {
   /** The alert's correlation id, logged next to Genesys's ININ-Correlation-Id. */
   correlationId?: string;

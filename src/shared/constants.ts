@@ -14,4 +14,7 @@ export const alertWorkflowId = (idempotencyKey: string): string => `alert-${idem
 /** Reserved key in action metadata that routes a desktop callback back to its alert. */
 export const ALERT_ID_METADATA_KEY = 'desktopAlertId';
 
+/** Key in action metadata carrying the alert's correlation id, so the callback comes back with it. */
+export const CORRELATION_ID_METADATA_KEY = 'desktopCorrelationId';
+
 export const CALLBACK_PATH = '/webhooks/desktop-callback';

@@ -1,13 +1,30 @@
-import { Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
+import { Runtime, type LogLevel, type LogMetadata, type RuntimeOptions } from '@temporalio/worker';
 import type { Logger } from './logger';
 
 const LEVELS: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 };
 
+export interface TemporalRuntimeOptions {
+  /** Lowest SDK log level passed on (default TEMPORAL_LOG_LEVEL, else WARN: the SDK's INFO lines are start-up chatter). */
+  level?: LogLevel;
+  /**
+   * `host:port` where the SDK serves its own Prometheus metrics (`/metrics`: task latencies, slots, polls,
+   * activity and workflow outcomes). Unset: no SDK metrics.
+   */
+  metricsBindAddress?: string;
+}
+
 /**
- * Route the Temporal SDK's own logs (worker, workflow `log`, activity context) to pino, at
- * TEMPORAL_LOG_LEVEL (default WARN: the SDK's INFO lines are start-up chatter). Once per process.
+ * Install the Temporal Runtime once per process: the SDK's own logs (worker, workflow `log`, activity
+ * context) go to pino, and, with `metricsBindAddress`, its metrics to a Prometheus endpoint.
+ * Runtime.install can run only once per process, so both live here. `installed` is false when a runtime
+ * was already installed (by another entry point in this process): nothing changed then.
+ * `metricsBindAddress` is set when the SDK metrics are being served.
  */
-export function installTemporalRuntimeLogger(logger: Logger, level: LogLevel = (process.env.TEMPORAL_LOG_LEVEL as LogLevel) ?? 'WARN'): void {
+export function installTemporalRuntime(
+  logger: Logger,
+  opts: TemporalRuntimeOptions = {},
+): { installed: boolean; metricsBindAddress?: string } {
+  const level = opts.level ?? (process.env.TEMPORAL_LOG_LEVEL as LogLevel | undefined) ?? 'WARN';
   const min = LEVELS[level] ?? LEVELS.WARN;
   const child = logger.child({ component: 'temporal' });
   const emit = (lvl: LogLevel, message: string, meta?: LogMetadata) => {
@@ -15,18 +32,38 @@ export function installTemporalRuntimeLogger(logger: Logger, level: LogLevel = (
     const fn = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' }[lvl] as 'info';
     child[fn](meta ?? {}, message);
   };
+  const base: RuntimeOptions = {
+    logger: {
+      log: emit,
+      trace: (m, meta) => emit('TRACE', m, meta),
+      debug: (m, meta) => emit('DEBUG', m, meta),
+      info: (m, meta) => emit('INFO', m, meta),
+      warn: (m, meta) => emit('WARN', m, meta),
+      error: (m, meta) => emit('ERROR', m, meta),
+    },
+  };
+  const install = (options: RuntimeOptions): boolean => {
+    try {
+      Runtime.install(options);
+      return true;
+    } catch (err) {
+      if (/already been (installed|instantiated)/i.test((err as Error).message)) return false;
+      throw err;
+    }
+  };
+  const bindAddress = opts.metricsBindAddress;
+  if (!bindAddress) return { installed: install(base) };
   try {
-    Runtime.install({
-      logger: {
-        log: emit,
-        trace: (m, meta) => emit('TRACE', m, meta),
-        debug: (m, meta) => emit('DEBUG', m, meta),
-        info: (m, meta) => emit('INFO', m, meta),
-        warn: (m, meta) => emit('WARN', m, meta),
-        error: (m, meta) => emit('ERROR', m, meta),
-      },
-    });
-  } catch {
-    // The runtime was already installed (another entry point in this process did it).
+    const installed = install({ ...base, telemetryOptions: { metrics: { prometheus: { bindAddress } } } });
+    return installed ? { installed, metricsBindAddress: bindAddress } : { installed };
+  } catch (err) {
+    // A taken port must not stop the service: run without SDK metrics, and say so.
+    logger.warn({ err: (err as Error).message, bindAddress }, 'Temporal SDK metrics unavailable');
+    return { installed: install(base) };
   }
+}
+
+/** Logs only (see installTemporalRuntime). */
+export function installTemporalRuntimeLogger(logger: Logger, level?: LogLevel): void {
+  installTemporalRuntime(logger, { level });
 }

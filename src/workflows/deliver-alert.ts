@@ -6,13 +6,14 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  proxySinks,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { DeliverToDesktopResult, ResolvedAgent } from '../activities/types';
-import { ALERT_ID_METADATA_KEY, genesysQueueFor } from '../shared/constants';
+import { ALERT_ID_METADATA_KEY, CORRELATION_ID_METADATA_KEY, genesysQueueFor } from '../shared/constants';
 import {
   agentActionUpdate,
   cancelSignal,
@@ -24,8 +25,12 @@ import {
 } from '../shared/messages';
 import { AlertInputSchema, type AlertInput } from '../shared/schemas';
 import { SA } from '../shared/search-attributes';
+import type { AlertSinks } from '../shared/sinks';
 
 type Activities = ReturnType<typeof createActivities>;
+
+// Metrics leave the workflow through a sink: no command, nothing in the history, not repeated on replay.
+const { alertMetrics } = proxySinks<AlertSinks>();
 
 /**
  * Task priority of an alert's activities. `high` has its own priority key, so it overtakes any backlog
@@ -81,10 +86,13 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
     input.actions.map((a, i) => (a.actionType === 'callback' ? notificationActionId(a, i) : undefined)).filter(Boolean),
   );
 
+  let sentAt: string | undefined;
   const setStatus = (status: AlertStatus) => {
     state.status = status;
     state.updatedAt = now();
     upsertSearchAttributes([{ key: SA.status, value: status }]);
+    if (status === 'awaiting_action') sentAt ??= state.updatedAt;
+    alertMetrics.transition({ status, type: input.type, priority: input.priority, acceptedAt: input.acceptedAt, sentAt, at: state.updatedAt });
   };
 
   const priority = { priorityKey: PRIORITY_KEYS[input.priority], fairnessKey: input.priority, fairnessWeight: FAIRNESS_WEIGHTS[input.priority] };
@@ -172,7 +180,7 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
       if (isCancellation(err)) throw err;
       recorded.downstream = 'failed';
       state.updatedAt = now();
-      log.error('downstream delivery failed', { alertId: input.alertId, actionId: recorded.actionId, error: failureMessage(err) });
+      log.error('downstream delivery failed', { alertId: input.alertId, correlationId: input.correlationId, actionId: recorded.actionId, error: failureMessage(err) });
     }
   }
 
@@ -235,7 +243,7 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
     setStatus(status);
     // Every action handed downstream and every handler done before the run closes.
     await condition(() => forwardsInFlight === 0 && allHandlersFinished());
-    log.info('alert finished', { alertId: input.alertId, status, failureReason });
+    log.info('alert finished', { alertId: input.alertId, correlationId: input.correlationId, status, failureReason });
     return state;
   }
 
@@ -253,7 +261,9 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
           id: notificationActionId(a, i),
           label: a.label,
           actionType: a.actionType,
-          metadata: { ...(a.metadata ?? {}), [ALERT_ID_METADATA_KEY]: input.alertId },
+          // The platform echoes metadata verbatim: the alert id routes the callback, the correlation id
+          // lets the callback's relay log under the alert's one id.
+          metadata: { ...(a.metadata ?? {}), [ALERT_ID_METADATA_KEY]: input.alertId, [CORRELATION_ID_METADATA_KEY]: input.correlationId },
         },
   );
 
