@@ -1,0 +1,166 @@
+/**
+ * The whole service in one process, as `npm start` wires it: emulator (signed callbacks to the real
+ * ingress), Genesys client, real workers running the real workflow, the ingress on a real port, one
+ * prom-client registry shared by ingress and workers, and one logger the test chooses.
+ */
+import { Writable } from 'node:stream';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import pino, { type Logger } from 'pino';
+import { Registry } from 'prom-client';
+import type { Config } from '../../src/config';
+import { freePort } from '../../src/dev/temporal';
+import { startEmulator, type Emulator, type EmulatorUserSeed } from '../../src/emulator';
+import { createGenesysClient } from '../../src/genesys';
+import { startIngress, type Ingress } from '../../src/server';
+import { createWorkers, type AlertWorkers } from '../../src/worker';
+import { workerMetrics } from '../../src/worker-telemetry';
+import { testConfig } from '../api/helpers';
+import { startSink } from '../helpers/sink';
+import { TEST_SIGNING_SECRET, workflowBundle } from '../helpers/stack';
+import { testTemporalAddress, uniqueQueue } from '../helpers/temporal';
+
+export const API_KEY = 'ops-test-key-0123456789abcdef';
+
+export interface OpsStack {
+  emulator: Emulator;
+  ingress: Ingress;
+  workers: AlertWorkers;
+  registry: Registry;
+  client: Client;
+  config: Config;
+  downstream: Awaited<ReturnType<typeof startSink>>;
+  api(path: string, opts?: { body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }>;
+  /** Poll GET /v1/alerts/:id until `pred` holds. */
+  waitForAlert(alertId: string, pred: (s: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+let seq = 0;
+/** Ids unique to this run, so visibility queries over the shared dev server see only this test's alerts. */
+export const uniqueId = (prefix: string): string => `${prefix}-${process.pid}-${Date.now().toString(36)}-${(seq++).toString(36)}`;
+
+export async function startOpsStack(opts: { users: EmulatorUserSeed[]; logger?: Logger }): Promise<OpsStack> {
+  const logger = opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const registry = new Registry();
+  const metrics = workerMetrics(registry);
+  const downstream = await startSink();
+  // timeScale 0.2: a callback waits 1 s for the ingress's answer (5 s on the platform), enough on a busy machine.
+  const emulator = await startEmulator({ rateLimitPerMinute: 0, timeScale: 0.2, callbackSigningSecret: TEST_SIGNING_SECRET, users: opts.users });
+  const genesys = createGenesysClient({
+    apiBase: emulator.url,
+    loginBase: emulator.url,
+    clientId: 'emulator-client',
+    clientSecret: 'emulator-secret',
+    timeoutMs: 2_000,
+    logger,
+    onCall: metrics.onGenesysCall,
+  });
+  const port = await freePort();
+  const base = testConfig({
+    ingress: { port, publicBaseUrl: `http://127.0.0.1:${port}`, apiKeys: [API_KEY], callbackSigningSecret: TEST_SIGNING_SECRET },
+    fallback: { webhookUrl: undefined },
+  });
+  const config: Config = { ...base, downstream: { webhookUrl: `${downstream.url}/downstream` } };
+  const taskQueue = uniqueQueue('ops');
+  const connection = await NativeConnection.connect({ address: testTemporalAddress() });
+  const clientConnection = await Connection.connect({ address: testTemporalAddress() });
+  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  const workers = await createWorkers({
+    connection,
+    namespace: config.temporal.namespace,
+    config,
+    genesys,
+    logger,
+    workflowBundle: await workflowBundle(),
+    taskQueue,
+    genesysActivitiesPerSecond: 0,
+    rateLimitThrottle: false,
+    metrics,
+  });
+  const running = workers.run();
+  const ingress = await startIngress({
+    config,
+    logger,
+    client,
+    registry,
+    alertsClientOptions: { taskQueue },
+    relay: { initialBackoffMs: 100, maxBackoffMs: 1_000, pollIntervalMs: 250 },
+    drainTimeoutMs: 1_000,
+  });
+  const api: OpsStack['api'] = async (path, o = {}) => {
+    const res = await fetch(`${ingress.url}${path}`, {
+      method: o.body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', ...o.headers },
+      body: o.body === undefined ? undefined : JSON.stringify(o.body),
+    });
+    const text = await res.text();
+    let json: Record<string, unknown> = {};
+    try {
+      json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      json = { text };
+    }
+    return { status: res.status, json, headers: res.headers };
+  };
+  return {
+    emulator,
+    ingress,
+    workers,
+    registry,
+    client,
+    config,
+    downstream,
+    api,
+    async waitForAlert(alertId, pred, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last: Record<string, unknown> = {};
+      while (Date.now() < deadline) {
+        const r = await api(`/v1/alerts/${alertId}`);
+        last = r.json;
+        if (r.status === 200 && pred(r.json)) return r.json;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      throw new Error(`alert ${alertId} never reached the expected state; last: ${JSON.stringify(last)}`);
+    },
+    async close() {
+      await ingress.close();
+      await workers.shutdown();
+      await running;
+      await connection.close();
+      await clientConnection.close();
+      await genesys.close();
+      await emulator.close();
+      await downstream.close();
+    },
+  };
+}
+
+/** A pino destination that keeps every JSON line (for tests that read the logs). */
+export function captureLogs(level = 'debug'): { logger: Logger; lines: () => Record<string, unknown>[] } {
+  const raw: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      raw.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  const logger = pino({ level }, stream);
+  return { logger, lines: () => raw.map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+/** A valid alert request with a callback and an openUrl action. */
+export function alertRequest(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    title: 'Compliance Review Required',
+    message: 'Customer interaction #TXN-88921 flagged for secondary verification.',
+    type: 'warning',
+    priority: 'high',
+    actions: [
+      { id: 'open', label: 'Open Case', actionType: 'openUrl', url: 'https://crm.example.com/cases/TXN-88921' },
+      { id: 'ack', label: 'Acknowledge', actionType: 'callback' },
+    ],
+    metadata: { transactionId: 'TXN-88921', source: 'crm' },
+    ...over,
+  };
+}
