@@ -301,7 +301,7 @@ export async function restartTemporal(
     dbFile: env.dbFile,
     port: env.port,
     ui: false,
-    logFile: path.join(env.dir, 'temporal.log'),
+    logFile: env.dbFile.replace(/\.sqlite$/, '.log'),
   });
   env.log(`  temporal back after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return { downForMs: Date.now() - t0 };

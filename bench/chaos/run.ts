@@ -1,7 +1,8 @@
 /**
  * `npm run chaos`: proves that nothing is lost, nothing is duplicated and nobody gets in while things
- * break. Starts its own Temporal dev server (persistent SQLite file in a temp dir, free ports), then
- * for each scenario an emulator, an ingress and a worker child process, all on loopback.
+ * break. For each scenario it starts its own Temporal dev server (persistent SQLite file in a temp dir,
+ * free ports; restarted on the same port and file where the scenario needs it), an emulator, an
+ * ingress and a worker child process, all on loopback.
  * Prints one table, writes bench/results/chaos.json, exits 1 if a scenario failed.
  *
  *   npm run chaos                      # the issue's numbers: 500 alerts, 1,000 callbacks
@@ -82,12 +83,8 @@ async function main(): Promise<void> {
     /* installed */
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'desktop-alerts-chaos-'));
-  const dbFile = path.join(dir, 'temporal.sqlite');
-  const port = await freePort();
   log(`chaos: working folder ${dir}`);
   const t0 = Date.now();
-  const temporal = await startDevServer({ dbFile, port, ui: false, logFile: path.join(dir, 'temporal.log') });
-  log(`chaos: Temporal dev server at ${temporal.address} (database ${dbFile})`);
   // One workflow bundle for every worker process the run starts (a respawn then takes a second, not ten).
   const bundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
@@ -95,32 +92,45 @@ async function main(): Promise<void> {
   });
   const bundleFile = path.join(dir, 'workflow-bundle.js');
   fs.writeFileSync(bundleFile, bundle.code);
-  const env: RunEnv = { dir, dbFile, temporal, port, bundleFile, runId: Date.now().toString(36), log };
+  // Each scenario gets a fresh server and database file, so one scenario's thousands of open alerts
+  // never slow the next one down (SQLite on two cores notices).
+  const startTemporal = async (name: string): Promise<RunEnv> => {
+    const dbFile = path.join(dir, `${name}-temporal.sqlite`);
+    const port = await freePort();
+    const temporal = await startDevServer({
+      dbFile,
+      port,
+      ui: false,
+      logFile: path.join(dir, `${name}-temporal.log`),
+    });
+    log(`chaos: Temporal dev server at ${temporal.address} (database ${dbFile})`);
+    return { dir, dbFile, temporal, port, bundleFile, runId: Date.now().toString(36), log };
+  };
 
   const results: ScenarioResult[] = [];
-  try {
-    for (const name of names) {
-      log(`chaos: ${name} ...`);
-      const s0 = Date.now();
-      try {
-        results.push(await SCENARIOS[name](env, opts));
-      } catch (err) {
-        results.push({
-          name,
-          title: name,
-          pass: false,
-          metrics: {},
-          failures: [`crashed: ${String((err as Error)?.stack ?? err)}`],
-        });
-      }
-      const r = results.at(-1)!;
-      log(
-        `chaos: ${name} ${r.pass ? 'PASS' : 'FAIL'} in ${((Date.now() - s0) / 1000).toFixed(1)} s ${JSON.stringify(r.metrics)}`,
-      );
-      for (const f of r.failures) log(`  - ${f}`);
+  for (const name of names) {
+    log(`chaos: ${name} ...`);
+    const s0 = Date.now();
+    let env: RunEnv | undefined;
+    try {
+      env = await startTemporal(name);
+      results.push(await SCENARIOS[name](env, opts));
+    } catch (err) {
+      results.push({
+        name,
+        title: name,
+        pass: false,
+        metrics: {},
+        failures: [`crashed: ${String((err as Error)?.stack ?? err)}`],
+      });
+    } finally {
+      await env?.temporal.stop();
     }
-  } finally {
-    await env.temporal.stop();
+    const r = results.at(-1)!;
+    log(
+      `chaos: ${name} ${r.pass ? 'PASS' : 'FAIL'} in ${((Date.now() - s0) / 1000).toFixed(1)} s ${JSON.stringify(r.metrics)}`,
+    );
+    for (const f of r.failures) log(`  - ${f}`);
   }
 
   const out = {
@@ -144,9 +154,13 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${table(results)}\n\n`);
   for (const r of results)
     if (!r.pass) process.stdout.write(`${r.name} FAILED:\n${r.failures.map((f) => `  - ${f}`).join('\n')}\n`);
-  process.stdout.write(`written: bench/results/chaos.json (${out.machine.totalSeconds} s; logs in ${dir})\n`);
-  if (results.every((r) => r.pass)) fs.rmSync(dir, { recursive: true, force: true });
-  process.exit(results.every((r) => r.pass) ? 0 : 1);
+  const passed = results.every((r) => r.pass);
+  // Logs and databases are kept when something failed, for the post-mortem.
+  if (passed) fs.rmSync(dir, { recursive: true, force: true });
+  process.stdout.write(
+    `written: bench/results/chaos.json (${out.machine.totalSeconds} s${passed ? '' : `; logs in ${dir}`})\n`,
+  );
+  process.exit(passed ? 0 : 1);
 }
 
 main().catch((err: unknown) => {
