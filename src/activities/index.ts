@@ -101,7 +101,9 @@ export function createActivities(deps: ActivityDeps) {
       try {
         const agent = await resolve(input);
         if ('outcome' in agent) return agent;
-        if (!input.fresh && presence.breakerOpen(agent.userId)) {
+        // An offline reading that is still fresh (e.g. from the search that just resolved the agent) is
+        // reported as what it is; an older one trips the breaker without another look-up.
+        if (!input.fresh && presence.breakerOpen(agent.userId) && !presence.recent(agent.userId)) {
           return { outcome: 'skipped', reason: 'breaker_open', detail: 'agent was seen offline in the last 300 s', agent };
         }
         const p = await presence.get(agent.userId, input.fresh);

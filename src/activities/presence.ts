@@ -97,11 +97,17 @@ export class PresenceTracker {
     this.readings.delete(userId);
   }
 
+  /** The reading we already hold when it is no older than maxAgeMs: no call. */
+  recent(userId: string): PresenceReading | undefined {
+    const r = this.readings.get(userId);
+    return r && this.now() - r.at <= this.maxAgeMs ? r : undefined;
+  }
+
   /** A reading no older than maxAgeMs (or a new one when `fresh`); null when the user is unknown. */
   async get(userId: string, fresh = false): Promise<PresenceReading | null> {
     this.lastAsked.set(userId, this.now());
-    const r = this.readings.get(userId);
-    if (!fresh && r && this.now() - r.at <= this.maxAgeMs) return r;
+    const r = fresh ? undefined : this.recent(userId);
+    if (r) return r;
     return (await this.batcher.get(userId)) ?? null;
   }
 

@@ -170,11 +170,19 @@ describe('edge case 1: session state', () => {
     expect(final.desktopFailureReason).toMatch(/^logged_out/);
     expect(notificationPosts()).toHaveLength(0);
     expect(fallbackSink.requests).toHaveLength(1);
-    // The breaker: a second alert to the same agent within 300 s does not even look the agent up.
+    // A second alert to the same agent right after does not look the agent up again (fresh reading,
+    // then the 300 s breaker: see test/activities/lookups.test.ts for the breaker's clock).
     const before = stack.emulator.control.listRequests({}).length;
     const second = await (await start(makeInput({ target: { userId: u.id }, fallback: { channels: ['webhook'] } }))).result();
-    expect(second.desktopFailureReason).toMatch(/^breaker_open/);
+    expect(second.desktopFailureReason).toMatch(/^(logged_out|breaker_open)/);
     expect(stack.emulator.control.listRequests({}).length).toBe(before);
+  });
+
+  test('agent offline, found by email: the presence from the search decides, no further call', async () => {
+    const u = agent('Offline By Email', 'Offline');
+    const final = await (await start(makeInput({ target: { email: u.email }, fallback: { channels: ['webhook'] } }))).result();
+    expect(final.desktopFailureReason).toMatch(/^logged_out/);
+    expect(stack.emulator.control.listRequests({ pathPrefix: '/api/' }).map((r: { route: string }) => r.route)).toEqual(['POST /api/v2/users/search']);
   });
 
   test('agent logs out between check and send (409): fallback', async () => {
