@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { DesktopCallbackSchema } from '../../src/shared/schemas';
 import { signed, SIGNING_SECRET } from '../api/helpers';
 import { webhookHeaders } from '../../src/shared/standard-webhooks';
-import { startIngressHarness, type IngressHarness } from '../security/harness';
+import { startIngressHarness, stored, type IngressHarness } from '../security/harness';
 import {
   assertNotPolluted,
   hostileBody,
@@ -149,11 +149,11 @@ test('hostile signature headers are refused with 401 and store nothing', async (
       if (hd.signature !== undefined) sent['webhook-signature'] = hd.signature;
       if (hd.extra && hd.extra !== 'transfer-encoding' && hd.extraValue !== undefined)
         sent[hd.extra] = hd.extraValue;
-      const counts = h.ingress.inbox.counts();
+      const counts = stored(h);
       const r = await post(text, sent);
       expect(r.status).toBe(401);
       expect(r.json.type).toBe('/problems/invalid-signature');
-      expect(h.ingress.inbox.counts()).toEqual(counts);
+      expect(stored(h)).toBe(counts); // no new row (the relay may move old ones meanwhile)
       assertNotPolluted(before);
     }),
     { numRuns: 200 },

@@ -61,3 +61,9 @@ export async function settledWorkflowCount(
   await new Promise((r) => setTimeout(r, 750));
   return h.countWorkflows();
 }
+
+/** Rows in the harness's callback inbox, whatever their state. */
+export function stored(h: IngressHarness): number {
+  const c = h.ingress.inbox.counts();
+  return c.received + c.applied + c.dead_lettered;
+}
