@@ -43,22 +43,30 @@ const EnvSchema = z
     DATA_DIR: z.string().default('.data'),
     TEMPORAL_METRICS_BIND: opt(z.string().regex(/^[^\s]+:\d+$/, 'host:port')),
     WORKER_METRICS_PORT: opt(z.coerce.number().int().min(0).max(65535)),
-  })
-  .superRefine((e, ctx) => {
-    const both = e.GENESYS_API_BASE && e.GENESYS_LOGIN_BASE;
-    if ((e.GENESYS_API_BASE || e.GENESYS_LOGIN_BASE) && !both) {
-      ctx.addIssue({ code: 'custom', path: ['GENESYS_API_BASE'], message: 'set GENESYS_API_BASE and GENESYS_LOGIN_BASE together' });
-    }
-    if (e.GENESYS_REGION && (e.GENESYS_API_BASE || e.GENESYS_LOGIN_BASE)) {
-      ctx.addIssue({ code: 'custom', path: ['GENESYS_REGION'], message: 'set either GENESYS_REGION or the two base URLs, not both' });
-    }
-    if (Boolean(e.GENESYS_CLIENT_ID) !== Boolean(e.GENESYS_CLIENT_SECRET)) {
-      ctx.addIssue({ code: 'custom', path: ['GENESYS_CLIENT_SECRET'], message: 'set GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET together' });
-    }
-    if (e.GENESYS_CLIENT_ID && !e.GENESYS_REGION && !both) {
-      ctx.addIssue({ code: 'custom', path: ['GENESYS_REGION'], message: 'credentials are set: also set GENESYS_REGION (or both base URLs)' });
-    }
   });
+
+/**
+ * Rules across variables. They read the raw strings so they are reported together with the
+ * per-variable problems (a refinement on the object would only run once every field parsed).
+ */
+function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
+  const set = (k: string) => typeof env[k] === 'string' && env[k]!.trim() !== '';
+  const out: string[] = [];
+  const bases = set('GENESYS_API_BASE') && set('GENESYS_LOGIN_BASE');
+  if ((set('GENESYS_API_BASE') || set('GENESYS_LOGIN_BASE')) && !bases) {
+    out.push('GENESYS_API_BASE: set GENESYS_API_BASE and GENESYS_LOGIN_BASE together');
+  }
+  if (set('GENESYS_REGION') && (set('GENESYS_API_BASE') || set('GENESYS_LOGIN_BASE'))) {
+    out.push('GENESYS_REGION: set either GENESYS_REGION or the two base URLs, not both');
+  }
+  if (set('GENESYS_CLIENT_ID') !== set('GENESYS_CLIENT_SECRET')) {
+    out.push('GENESYS_CLIENT_SECRET: set GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET together');
+  }
+  if (set('GENESYS_CLIENT_ID') && !set('GENESYS_REGION') && !bases) {
+    out.push('GENESYS_REGION: credentials are set: also set GENESYS_REGION (or both base URLs)');
+  }
+  return out;
+}
 
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -108,9 +116,11 @@ const list = (s?: string) => (s ?? '').split(',').map((x) => x.trim()).filter(Bo
 /** Parse the environment once. Throws ConfigError with one line per problem; never echoes values. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const r = EnvSchema.safeParse(env);
-  if (!r.success) {
-    throw new ConfigError(r.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
-  }
+  const problems = [
+    ...(r.success ? [] : r.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)),
+    ...crossFieldProblems(env),
+  ];
+  if (!r.success || problems.length > 0) throw new ConfigError(problems);
   const e = r.data;
   const apiBase = e.GENESYS_API_BASE ?? (e.GENESYS_REGION ? `https://api.${e.GENESYS_REGION}` : undefined);
   const loginBase = e.GENESYS_LOGIN_BASE ?? (e.GENESYS_REGION ? `https://login.${e.GENESYS_REGION}` : undefined);
@@ -148,3 +158,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** Requests per second for the Genesys task queue: share x limit, spread over the minute. */
 export const genesysActivitiesPerSecond = (c: Config['genesys']): number =>
   (c.rateLimitPerMinute * c.rateLimitShare) / 60;
+
+/** For entry points: the parsed configuration, or one line per problem on stderr and exit code 1. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

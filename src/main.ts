@@ -9,7 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { ConfigError, loadConfig, type Config } from './config';
+import { loadConfigOrExit, type Config } from './config';
 import { freePort, startDevServer, type DevServer } from './dev/temporal';
 import { startEmulator, type Emulator } from './emulator';
 import { DEMO_USERS } from './emulator/demo-users';
@@ -42,16 +42,7 @@ function devSigningSecret(dataDir: string): string {
 }
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  let config: Config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel, name: 'desktop-alerts' });
   // The SDK's own metrics on their own port (Runtime.install: once per process, before any worker).
   const { metricsBindAddress: temporalMetricsBind } = installTemporalRuntime(logger, {

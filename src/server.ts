@@ -14,7 +14,7 @@ import { ingressMetrics } from './api/metrics';
 import { CallbackInbox } from './callbacks/inbox';
 import { CallbackRelay } from './callbacks/relay';
 import { AlertsClient, type AlertsClientOptions } from './client';
-import { ConfigError, loadConfig, type Config } from './config';
+import { loadConfigOrExit, type Config } from './config';
 import { createLogger, type Logger } from './shared/logger';
 
 export interface StartIngressOptions {
@@ -130,16 +130,7 @@ export async function startIngress(opts: StartIngressOptions): Promise<Ingress> 
 }
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel, name: 'ingress' });
   const insecureDevMode = process.env.NODE_ENV === 'development';
   if (insecureDevMode) logger.warn('NODE_ENV=development: missing API keys / signing secret are tolerated. Never run like this in production.');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
 import { GenesysThrottle, type GenesysThrottleOptions } from './activities/throttle';
-import { genesysActivitiesPerSecond, loadConfig, ConfigError, type Config } from './config';
+import { genesysActivitiesPerSecond, loadConfigOrExit, ConfigError, type Config } from './config';
 import { createGenesysClient } from './genesys';
 import type { GenesysClient } from './genesys/types';
 import { ALERTS_TASK_QUEUE, GENESYS_TASK_QUEUE, genesysQueueFor } from './shared/constants';
@@ -122,7 +122,7 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
 
 /** `npm run worker`: a worker process against the configured Temporal and Genesys. */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel, name: 'worker' });
   installTemporalRuntime(logger, { metricsBindAddress: config.metrics?.temporalBind });
   const { credentials, apiBase, loginBase } = config.genesys;
