@@ -18,6 +18,9 @@ import type { BaselineActivities } from './activities';
 export async function deliverAlert(input: AlertInput): Promise<AlertState> {
   const acts = proxyActivities<BaselineActivities>({
     startToCloseTimeout: '30s',
+    // Through the queue like every other task (FIFO): an eagerly dispatched activity skips the queue, and
+    // with it the backlog the priority scenario builds.
+    allowEagerDispatch: false,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s', maximumAttempts: 20 },
   });
   const state: AlertState = {
