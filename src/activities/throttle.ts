@@ -70,7 +70,8 @@ const ACTIVITY_QUEUE = temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIV
  */
 export class GenesysThrottle {
   private until = 0;
-  private nextCallAt = 0;
+  private lastCallAt = 0;
+  private paceChain: Promise<void> = Promise.resolve();
   private restoreTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
@@ -103,7 +104,6 @@ export class GenesysThrottle {
 
   /** Wait until the gate is open and this call's pacing slot has come; a pause longer than maxWaitMs throws GatePausedError. */
   async wait(): Promise<void> {
-    const interval = this.o.callsPerSecond ? 1000 / this.o.callsPerSecond : 0;
     for (;;) {
       const left = this.remainingMs();
       if (left > (this.o.maxWaitMs ?? 20_000)) throw new GatePausedError(left);
@@ -112,13 +112,31 @@ export class GenesysThrottle {
         await sleep(left);
         continue;
       }
-      if (interval === 0) return;
-      const now = this.now();
-      const at = Math.max(now, this.nextCallAt);
-      this.nextCallAt = at + interval;
-      if (at > now) await sleep(at - now);
+      if (!this.o.callsPerSecond) return;
+      await this.paceSlot();
       if (this.remainingMs() === 0) return; // a 429 while this call waited for its slot: wait for the pause too
     }
+  }
+
+  /**
+   * Calls leave one at a time, each at least 1/callsPerSecond after the previous one actually left (not after
+   * its planned time: a late timer must not let the next ones catch up in a burst).
+   */
+  private paceSlot(): Promise<void> {
+    const interval = 1000 / this.o.callsPerSecond!;
+    const slot = this.paceChain.then(async () => {
+      // Timers never fire early, but they round: round up, so the spacing is never below the interval.
+      for (
+        let wait = this.lastCallAt + interval - this.now();
+        wait > 0;
+        wait = this.lastCallAt + interval - this.now()
+      ) {
+        await sleep(Math.ceil(wait));
+      }
+      this.lastCallAt = this.now();
+    });
+    this.paceChain = slot;
+    return slot;
   }
 
   /** Genesys answered 429 with Retry-After: pause this process and, through the server, every worker. */
