@@ -43,7 +43,7 @@ const ONLY = process.argv
   .split(',');
 const AGENTS = 100;
 const SIZE = QUICK
-  ? { throughput: 400, budget: 300, backlog: 400, high: 10, callbackAlerts: 140, callbacks: 200 }
+  ? { throughput: 200, budget: 200, backlog: 300, high: 10, callbackAlerts: 100, callbacks: 150 }
   : { throughput: 1000, budget: 1000, backlog: 2000, high: 20, callbackAlerts: 700, callbacks: 1000 };
 // Time is scaled 10x for the budget: 3000/min instead of Genesys's default 300/min (same shape, 10x faster).
 const BUDGET_LIMIT_PER_MIN = 3000;
