@@ -119,13 +119,4 @@ export async function startCliStack(): Promise<CliStack> {
 let seq = 0;
 export const uniqueKey = (prefix = 'cli'): string => `${prefix}-${process.pid}-${Date.now().toString(36)}-${(seq++).toString(36)}`;
 
-export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 20_000, intervalMs = 200): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await fn();
-    if (last) return last as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+export { eventually } from '../helpers/eventually';
