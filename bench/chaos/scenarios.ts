@@ -64,6 +64,19 @@ function check(failures: string[], ok: boolean, what: string): void {
   if (!ok) failures.push(what);
 }
 
+/** What every burst scenario promises: each alert shown once, none duplicated, none lost. */
+function checkDelivered(
+  failures: string[],
+  m: { toastsShown: number; duplicates: number; lost: number },
+  sent: number,
+  lostKeys: string[],
+  shownSuffix = '',
+): void {
+  check(failures, m.toastsShown === sent, `${sent - m.toastsShown} alerts never shown${shownSuffix}`);
+  check(failures, m.duplicates === 0, `${m.duplicates} duplicate toasts`);
+  check(failures, m.lost === 0, lostKeys.length ? `${m.lost} lost: ${lostKeys.slice(0, 3).join(', ')}` : `${m.lost} lost`);
+}
+
 /** Post the alerts (bounded concurrency); `onEach` sees the running count of answered requests. */
 async function burst(
   stack: Stack,
@@ -136,13 +149,7 @@ export async function workerKills(env: RunEnv, o: ScenarioOptions): Promise<Scen
       `${alerts.length - metrics.alertsSent} alert requests not accepted`,
     );
     check(failures, metrics.workerKills === 3, `worker killed ${metrics.workerKills} times, not 3`);
-    check(
-      failures,
-      metrics.toastsShown === alerts.length,
-      `${alerts.length - metrics.toastsShown} alerts never shown`,
-    );
-    check(failures, metrics.duplicates === 0, `${metrics.duplicates} duplicate toasts`);
-    check(failures, metrics.lost === 0, `${metrics.lost} lost: ${rep.lostKeys.slice(0, 3).join(', ')}`);
+    checkDelivered(failures, metrics, alerts.length, rep.lostKeys);
     return {
       name,
       title: 'SIGKILL the worker 3x during a burst',
@@ -196,13 +203,7 @@ export async function temporalRestart(env: RunEnv, o: ScenarioOptions): Promise<
       metrics.alertsSent === alerts.length,
       `${alerts.length - metrics.alertsSent} alert requests never accepted (callers gave up)`,
     );
-    check(
-      failures,
-      metrics.toastsShown === alerts.length,
-      `${alerts.length - metrics.toastsShown} alerts never shown`,
-    );
-    check(failures, metrics.duplicates === 0, `${metrics.duplicates} duplicate toasts`);
-    check(failures, metrics.lost === 0, `${metrics.lost} lost: ${rep.lostKeys.slice(0, 3).join(', ')}`);
+    checkDelivered(failures, metrics, alerts.length, rep.lostKeys);
     return {
       name,
       title: 'Temporal server stopped + restarted mid-burst',
@@ -289,13 +290,7 @@ export async function genesysFaults(env: RunEnv, o: ScenarioOptions): Promise<Sc
       seconds: Math.round((Date.now() - t0) / 100) / 10,
     };
     check(failures, metrics.callerErrors === 0, `${metrics.callerErrors} errors visible to callers`);
-    check(
-      failures,
-      metrics.toastsShown === alerts.length,
-      `${alerts.length - metrics.toastsShown} alerts never shown (100 % required)`,
-    );
-    check(failures, metrics.duplicates === 0, `${metrics.duplicates} duplicate toasts`);
-    check(failures, metrics.lost === 0, `${metrics.lost} lost`);
+    checkDelivered(failures, metrics, alerts.length, [], ' (100 % required)');
     check(
       failures,
       metrics.genesys5xx > 0 && metrics.genesys429 > 0 && metrics.genesys401 > 0 && metrics.slowCalls > 0,
