@@ -87,7 +87,7 @@ describeBrowser('agent desktop page (emulator) in Chromium', () => {
     await expect(toast.getByRole('button', { name: 'Open Case' }).isVisible()).resolves.toBe(true);
 
     await toast.getByRole('button', { name: 'Acknowledge' }).click();
-    await toast.locator('[data-action-id="ack"][data-callback="delivered"]').waitFor({ timeout: 15_000 });
+    await toast.locator('[data-action-id="ack"][data-callback="delivered"]').waitFor({ timeout: 40_000 }); // a busy CI box may need the callback's first retry (1 s, then 6 s at timeScale 0.2)
     const state = await stack.waitForAlert(alertId, (s) => s.status === 'actioned');
     expect(state.actions).toEqual([expect.objectContaining({ actionId: 'ack', userId: agent.id })]);
     await expect(toast.getAttribute('data-status')).resolves.toBe('actioned');
