@@ -1,15 +1,15 @@
 import { z } from 'zod';
+import { ALERT_TYPES, FALLBACK_CHANNELS, MAX_ACTIONS, MAX_LABEL, MAX_TEXT, PRIORITIES } from './alert-constants';
+
+export { ALERT_TYPES, FALLBACK_CHANNELS, MAX_ACTIONS, MAX_LABEL, MAX_TEXT, PRIORITIES };
 
 /**
- * The public request schemas. The ingress, the typed launcher and the workflow itself all parse
- * with these, so nothing invalid enters workflow history whichever way an alert arrives.
- * This module must stay deterministic (it is bundled into workflow code): no clock reads here.
+ * The public request schemas. The ingress and the typed launcher (buildAlertInput: API, CLI) parse with
+ * these, so nothing invalid enters workflow history whichever way an alert arrives. Workflow code must not
+ * import this module: zod would be evaluated again for every workflow run (the SDK gives each run its own
+ * module cache), which once cost more CPU than the rest of the workflow. The workflow checks its input's
+ * shape with src/workflows/input-check.ts instead.
  */
-export const ALERT_TYPES = ['info', 'warning', 'error'] as const;
-export const PRIORITIES = ['high', 'normal', 'low'] as const;
-export const FALLBACK_CHANNELS = ['email', 'webhook'] as const;
-export const MAX_ACTIONS = 5;
-export const MAX_TEXT = 250;
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const mapKey = z
@@ -39,7 +39,7 @@ export const IdempotencyKeySchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, '1-128 characters of A-Z a-z 0-9 . _ : -, starting with a letter or digit');
 
 const ActionIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, '1-64 characters of A-Z a-z 0-9 _ . : -');
-const LabelSchema = z.string().trim().min(1).max(50);
+const LabelSchema = z.string().trim().min(1).max(MAX_LABEL);
 
 export const ActionSchema = z.discriminatedUnion('actionType', [
   z.strictObject({ id: ActionIdSchema.optional(), label: LabelSchema, actionType: z.literal('openUrl'), url: HttpsUrlSchema }),

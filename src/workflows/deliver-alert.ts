@@ -13,6 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { DeliverToDesktopResult, ResolvedAgent } from '../activities/types';
+import { taskPriority } from '../shared/alert-constants';
 import { ALERT_ID_METADATA_KEY, CORRELATION_ID_METADATA_KEY, genesysQueueFor } from '../shared/constants';
 import {
   agentActionUpdate,
@@ -23,7 +24,8 @@ import {
   type AlertStatus,
   type RecordedAction,
 } from '../shared/messages';
-import { AlertInputSchema, type AlertInput } from '../shared/schemas';
+import type { AlertInput } from '../shared/schemas';
+import { inputProblems } from './input-check';
 import { SA } from '../shared/search-attributes';
 import type { AlertSinks } from '../shared/sinks';
 
@@ -31,16 +33,6 @@ type Activities = ReturnType<typeof createActivities>;
 
 // Metrics leave the workflow through a sink: no command, nothing in the history, not repeated on replay.
 const { alertMetrics } = proxySinks<AlertSinks>();
-
-/**
- * Task priority of an alert's activities. `high` has its own priority key, so it overtakes any backlog
- * (the guide: "tag urgent alerts with priority: high and process them first"). `normal` and `low` share
- * one key and split the rate by fairness weight (4:1), so a stream of normal alerts slows low ones but
- * never starves them (with a strictly lower key they would wait until no normal alert is left). Without
- * fairness enabled on the server (`matching.enableFairness`), normal and low are simply FIFO together.
- */
-export const PRIORITY_KEYS = { high: 1, normal: 3, low: 3 } as const;
-export const FAIRNESS_WEIGHTS = { high: 1, normal: 4, low: 1 } as const;
 
 /** How often an offline agent is looked at again when the policy says to wait for them (default). */
 const AGENT_RECHECK_SECONDS = 60;
@@ -53,14 +45,11 @@ const notificationActionId = (a: AlertInput['actions'][number], index: number): 
  * path fails or a required acknowledgement never comes.
  */
 export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
-  const parsed = AlertInputSchema.safeParse(rawInput);
-  if (!parsed.success) {
-    throw ApplicationFailure.nonRetryable(
-      `invalid alert input: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      'InvalidAlertInput',
-    );
+  const problems = inputProblems(rawInput);
+  if (problems.length > 0) {
+    throw ApplicationFailure.nonRetryable(`invalid alert input: ${problems.join('; ')}`, 'InvalidAlertInput');
   }
-  const input = parsed.data;
+  const input = rawInput;
   const now = () => new Date(Date.now()).toISOString();
   const expiresAtMs = Date.parse(input.expiresAt);
 
@@ -87,15 +76,23 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
   );
 
   let sentAt: string | undefined;
+  // Search attributes change in one command per transition, and only where they differ from what the run
+  // already carries (the launcher indexes status `sending` and the agent at start): each upsert is an event
+  // and a billable action.
   const setStatus = (status: AlertStatus) => {
     state.status = status;
     state.updatedAt = now();
-    upsertSearchAttributes([{ key: SA.status, value: status }]);
+    const current = workflowInfo().typedSearchAttributes;
+    const changed = [
+      { key: SA.status, value: status },
+      ...(state.agent ? [{ key: SA.agent, value: state.agent.userId }] : []),
+    ].filter((p) => current.get(p.key) !== p.value);
+    if (changed.length > 0) upsertSearchAttributes(changed);
     if (status === 'awaiting_action') sentAt ??= state.updatedAt;
     alertMetrics.transition({ status, type: input.type, priority: input.priority, acceptedAt: input.acceptedAt, sentAt, at: state.updatedAt });
   };
 
-  const priority = { priorityKey: PRIORITY_KEYS[input.priority], fairnessKey: input.priority, fairnessWeight: FAIRNESS_WEIGHTS[input.priority] };
+  const priority = taskPriority(input.priority);
   const untilExpiry = () => Math.max(1_000, expiresAtMs - Date.now());
 
   // Every Genesys call runs on the rate-limited queue. Retries stop at the alert's expiry, then fallback.
@@ -247,10 +244,9 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
     return state;
   }
 
+  // Indexed (AlertAgent) with the next status change.
   const setAgent = (agent: ResolvedAgent | undefined) => {
-    if (!agent || state.agent?.userId === agent.userId) return;
-    state.agent = agent;
-    upsertSearchAttributes([{ key: SA.agent, value: agent.userId }]);
+    if (agent) state.agent = agent;
   };
 
   // Genesys actions: the service owns every callbackUrl and routes the callback back with the alert id.

@@ -123,7 +123,7 @@ describe('AlertsClient on a real Temporal server', () => {
     expect(again).toEqual({ alertId: first.alertId, status: 'duplicate' });
     const after = await handle.describe();
     expect(after.runId).toBe(before.runId);
-    expect(after.typedSearchAttributes.get(SA.status)).toBe('accepted');
+    expect(after.typedSearchAttributes.get(SA.status)).toBe('sending');
     expect(after.typedSearchAttributes.get(SA.type)).toBe('warning');
     expect(after.typedSearchAttributes.get(SA.priority)).toBe('normal');
     expect(after.typedSearchAttributes.get(SA.agent)).toBe('agent-1');

@@ -296,7 +296,12 @@ describe('input checks', () => {
   test('the workflow refuses invalid input even when a caller skips the launcher', async () => {
     const bad = { ...makeInput({ target: { userId: 'x' } }), title: 'x'.repeat(251) };
     const handle = await start(bad);
-    await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
+    const err: unknown = await handle.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    expect((cause as ApplicationFailure).type).toBe('InvalidAlertInput');
+    expect((cause as ApplicationFailure).message).toContain('title: expected 1-250 characters');
     expect(notificationPosts()).toHaveLength(0);
   });
 });

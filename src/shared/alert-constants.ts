@@ -1,0 +1,29 @@
+/**
+ * Enumerations of the alert contract, free of zod so that workflow code can import them
+ * (see the note in ./schemas.ts). Deterministic: bundled into workflow code.
+ */
+export const ALERT_TYPES = ['info', 'warning', 'error'] as const;
+export const PRIORITIES = ['high', 'normal', 'low'] as const;
+export const FALLBACK_CHANNELS = ['email', 'webhook'] as const;
+export const MAX_ACTIONS = 5;
+export const MAX_TEXT = 250;
+export const MAX_LABEL = 50;
+
+/**
+ * Task priority of an alert's workflow tasks and activities. `high` has its own priority key, so it overtakes
+ * any backlog (the guide: "tag urgent alerts with priority: high and process them first"). `normal` and `low`
+ * share one key and split the rate by fairness weight (4:1), so a stream of normal alerts slows low ones but
+ * never starves them (with a strictly lower key they would wait until no normal alert is left). Without
+ * fairness enabled on the server (`matching.enableFairness`), normal and low are simply FIFO together.
+ * Set at the start (so the run's first workflow task overtakes too) and on every activity.
+ */
+export const PRIORITY_KEYS = { high: 1, normal: 3, low: 3 } as const;
+export const FAIRNESS_WEIGHTS = { high: 1, normal: 4, low: 1 } as const;
+
+export function taskPriority(p: (typeof PRIORITIES)[number]): {
+  priorityKey: number;
+  fairnessKey: string;
+  fairnessWeight: number;
+} {
+  return { priorityKey: PRIORITY_KEYS[p], fairnessKey: p, fairnessWeight: FAIRNESS_WEIGHTS[p] };
+}
