@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { temporal } from '@temporalio/proto';
 import type { Logger } from '../shared/logger';
 import { GenesysApiError, type GenesysClient } from '../genesys/types';
@@ -40,6 +41,18 @@ export function pausedUntil(reason: string | null | undefined): number | undefin
   return m ? Number(m[1]) : undefined;
 }
 
+/** Temporal's default priority key (1 most urgent, 5 least): what an activity without a priority has. */
+const DEFAULT_PRIORITY_KEY = 3;
+
+/** The running activity's priority key (the call's urgency at the pacing gate); the default outside an activity. */
+function currentPriorityKey(): number {
+  try {
+    return Context.current().info.priority?.priorityKey ?? DEFAULT_PRIORITY_KEY;
+  } catch {
+    return DEFAULT_PRIORITY_KEY;
+  }
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Thrown by the gate when the pause is too long to wait out inside the activity. */
@@ -71,7 +84,9 @@ const ACTIVITY_QUEUE = temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIV
 export class GenesysThrottle {
   private until = 0;
   private lastCallAt = 0;
-  private paceChain: Promise<void> = Promise.resolve();
+  /** Calls waiting for a pacing slot, most urgent first. */
+  private readonly waiting: { key: number; resolve: () => void }[] = [];
+  private pacing = false;
   private restoreTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
@@ -102,8 +117,12 @@ export class GenesysThrottle {
     return Math.max(0, this.until - this.now());
   }
 
-  /** Wait until the gate is open and this call's pacing slot has come; a pause longer than maxWaitMs throws GatePausedError. */
-  async wait(): Promise<void> {
+  /**
+   * Wait until the gate is open and this call's pacing slot has come; a pause longer than maxWaitMs throws
+   * GatePausedError. `priorityKey` (Temporal's: 1 is the most urgent, 3 the default) orders the calls waiting
+   * for a slot, so a high alert's call overtakes the normal ones this process already holds.
+   */
+  async wait(priorityKey: number = DEFAULT_PRIORITY_KEY): Promise<void> {
     for (;;) {
       const left = this.remainingMs();
       if (left > (this.o.maxWaitMs ?? 20_000)) throw new GatePausedError(left);
@@ -113,30 +132,42 @@ export class GenesysThrottle {
         continue;
       }
       if (!this.o.callsPerSecond) return;
-      await this.paceSlot();
+      await this.paceSlot(priorityKey);
       if (this.remainingMs() === 0) return; // a 429 while this call waited for its slot: wait for the pause too
     }
   }
 
   /**
    * Calls leave one at a time, each at least 1/callsPerSecond after the previous one actually left (not after
-   * its planned time: a late timer must not let the next ones catch up in a burst).
+   * its planned time: a late timer must not let the next ones catch up in a burst); the most urgent waiting
+   * call first, first come first served within a priority key.
    */
-  private paceSlot(): Promise<void> {
-    const interval = 1000 / this.o.callsPerSecond!;
-    const slot = this.paceChain.then(async () => {
-      // Timers never fire early, but they round: round up, so the spacing is never below the interval.
-      for (
-        let wait = this.lastCallAt + interval - this.now();
-        wait > 0;
-        wait = this.lastCallAt + interval - this.now()
-      ) {
-        await sleep(Math.ceil(wait));
-      }
-      this.lastCallAt = this.now();
+  private paceSlot(priorityKey: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const w = { key: priorityKey, resolve };
+      // Before the first waiter that is less urgent: stable within a key.
+      const at = this.waiting.findIndex((x) => x.key > priorityKey);
+      if (at < 0) this.waiting.push(w);
+      else this.waiting.splice(at, 0, w);
+      if (!this.pacing) void this.releaseInTurn();
     });
-    this.paceChain = slot;
-    return slot;
+  }
+
+  private async releaseInTurn(): Promise<void> {
+    this.pacing = true;
+    const interval = 1000 / this.o.callsPerSecond!;
+    try {
+      while (this.waiting.length > 0) {
+        // Timers never fire early, but they round: round up, so the spacing is never below the interval.
+        for (let wait = this.lastCallAt + interval - this.now(); wait > 0; wait = this.lastCallAt + interval - this.now()) {
+          await sleep(Math.ceil(wait));
+        }
+        this.lastCallAt = this.now();
+        this.waiting.shift()!.resolve();
+      }
+    } finally {
+      this.pacing = false;
+    }
   }
 
   /** Genesys answered 429 with Retry-After: pause this process and, through the server, every worker. */
@@ -245,7 +276,7 @@ export function gatedGenesysClient(
   gate: Pick<GenesysThrottle, 'wait' | 'onRateLimited'>,
 ): GenesysClient {
   const guard = async <T>(call: () => Promise<T>): Promise<T> => {
-    await gate.wait();
+    await gate.wait(currentPriorityKey());
     try {
       return await call();
     } catch (err) {

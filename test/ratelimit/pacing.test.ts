@@ -1,0 +1,30 @@
+/**
+ * The per-process pacing of Genesys calls (GenesysThrottle.wait): calls leave at most callsPerSecond, and a
+ * more urgent call overtakes the ones already waiting (a high alert must not queue behind a second's worth
+ * of normal ones this worker holds). Pure clock-and-order unit test: the pause logic that talks to the
+ * Temporal server is exercised against the real dev server in throttle.test.ts, and is not used here.
+ */
+import { GenesysThrottle, type TaskQueueConfigService } from '../../src/activities/throttle';
+
+const unused: TaskQueueConfigService = {
+  describeTaskQueue: () => Promise.reject(new Error('not used by pacing')),
+  updateTaskQueueConfig: () => Promise.reject(new Error('not used by pacing')),
+};
+
+test('calls leave one interval apart, most urgent first, in arrival order within a priority key', async () => {
+  const throttle = new GenesysThrottle({ service: unused, namespace: 'default', taskQueue: 'q', callsPerSecond: 20 });
+  const left: { name: string; at: number }[] = [];
+  const call = (name: string, key?: number) =>
+    throttle.wait(key).then(() => left.push({ name, at: performance.now() }));
+  const all = [call('n1', 3), call('n2', 3), call('n3'), call('n4', 3), call('low', 4)];
+  await Promise.resolve();
+  all.push(call('high', 1));
+  await Promise.all(all);
+  await throttle.close();
+
+  // n1 left at once (nothing before it); the high call arrived last but leaves next; the default key is 3.
+  expect(left.map((l) => l.name)).toEqual(['n1', 'high', 'n2', 'n3', 'n4', 'low']);
+  const gaps = left.slice(1).map((l, i) => l.at - left[i]!.at);
+  // 20/s: never closer than 50 ms (timers round up; allow 1 ms for performance.now against the timer clock).
+  for (const g of gaps) expect(g).toBeGreaterThanOrEqual(49);
+});
