@@ -138,6 +138,11 @@ export class CallbackInbox {
          VALUES (NULL, NULL, 'dead_lettered', @reason, @detail, NULL, @rawBody, @deliveryId, @correlationId, @now, @now)`,
       ),
       pending: this.db.prepare(`SELECT * FROM callbacks WHERE state = 'received' ORDER BY id LIMIT ?`),
+      // The relay's look for work: which alerts have callbacks waiting, oldest first, without loading them.
+      routes: this.db.prepare(
+        `SELECT alert_id AS alertId, MIN(id) AS first FROM callbacks WHERE state = 'received' GROUP BY alert_id ORDER BY first LIMIT ?`,
+      ),
+      unroutable: this.db.prepare(`SELECT * FROM callbacks WHERE state = 'received' AND alert_id IS NULL ORDER BY id LIMIT ?`),
       nextFor: this.db.prepare(`SELECT * FROM callbacks WHERE state = 'received' AND alert_id = ? ORDER BY id LIMIT 1`),
       get: this.db.prepare(`SELECT * FROM callbacks WHERE id = ?`),
       getByKey: this.db.prepare(`SELECT * FROM callbacks WHERE key = ?`),
@@ -206,6 +211,19 @@ export class CallbackInbox {
   /** Oldest received callbacks first. */
   pending(limit = 1000): InboxRecord[] {
     return (this.stmts.pending.all(limit) as Row[]).map(toRecord);
+  }
+
+  /**
+   * Alerts with received callbacks, in the order of their oldest one (null: callbacks with no alert id).
+   * Cheap enough to ask after every applied callback: no row is loaded or parsed.
+   */
+  pendingRoutes(limit: number): Array<string | null> {
+    return (this.stmts.routes.all(limit) as { alertId: string | null }[]).map((r) => r.alertId);
+  }
+
+  /** Received callbacks that name no alert (the relay dead-letters them). */
+  pendingUnroutable(limit = 100): InboxRecord[] {
+    return (this.stmts.unroutable.all(limit) as Row[]).map(toRecord);
   }
 
   /** The oldest received callback of one alert (the relay applies an alert's callbacks in arrival order). */

@@ -75,20 +75,17 @@ export class CallbackRelay {
   kick(): void {
     if (!this.started || this.closed) return;
     if (this.lanes.size >= this.concurrency) return;
-    let rows: InboxRecord[];
     try {
-      rows = this.opts.inbox.pending(1000);
+      // Enough alerts to fill every free lane even if all busy ones come first.
+      const routes = this.opts.inbox.pendingRoutes(this.concurrency + this.lanes.size + 1);
+      for (const alertId of routes) {
+        if (this.lanes.size >= this.concurrency) break;
+        if (alertId === null) {
+          for (const row of this.opts.inbox.pendingUnroutable()) this.deadLetter(row, 'unroutable', `metadata has no alert id`);
+        } else if (!this.lanes.has(alertId)) this.startLane(alertId);
+      }
     } catch (err) {
       this.opts.logger.error({ err }, 'callback relay could not read the inbox');
-      return;
-    }
-    for (const row of rows) {
-      if (this.lanes.size >= this.concurrency) break;
-      if (row.alertId === null) {
-        this.deadLetter(row, 'unroutable', `metadata has no alert id`);
-        continue;
-      }
-      if (!this.lanes.has(row.alertId)) this.startLane(row.alertId);
     }
   }
 

@@ -1,6 +1,7 @@
 /** The SQLite callback inbox: dedup, states, durability across reopen, dead letters and replay. */
 import path from 'node:path';
 import { CallbackInbox } from '../../src/callbacks/inbox';
+import { ALERT_ID_METADATA_KEY } from '../../src/shared/constants';
 import { callbackFor, tempDir } from './helpers';
 
 describe('CallbackInbox', () => {
@@ -21,6 +22,21 @@ describe('CallbackInbox', () => {
     expect(pending.map((r) => r.key)).toEqual(['notif-a1:ack', 'notif-a1:other']);
     expect(pending[0]).toMatchObject({ alertId: 'alert-a1', state: 'received', deliveryId: 'msg_1' });
     expect(inbox.nextPendingFor('alert-a1')?.key).toBe('notif-a1:ack');
+  });
+
+  test('the relay looks for work by alert: each alert once, oldest waiting first, unroutable ones as null', () => {
+    inbox.insert(callbackFor('r1'));
+    inbox.insert(callbackFor('r2'));
+    inbox.insert(callbackFor('r1', 'other'));
+    const { [ALERT_ID_METADATA_KEY]: _dropped, ...noRoute } = callbackFor('r3').metadata;
+    inbox.insert({ ...callbackFor('r3'), metadata: noRoute });
+    expect(inbox.pendingRoutes(10)).toEqual(['alert-r1', 'alert-r2', null]);
+    expect(inbox.pendingRoutes(2)).toEqual(['alert-r1', 'alert-r2']);
+    expect(inbox.pendingUnroutable().map((r) => r.key)).toEqual(['notif-r3:ack']);
+    // Applied callbacks leave the list; an alert with one still waiting keeps its place.
+    inbox.markApplied(inbox.nextPendingFor('alert-r1')!.id, 'applied');
+    inbox.markApplied(inbox.nextPendingFor('alert-r2')!.id, 'applied');
+    expect(inbox.pendingRoutes(10)).toEqual(['alert-r1', null]);
   });
 
   test('received -> applied exactly once; survives reopening the file', () => {
