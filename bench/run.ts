@@ -73,19 +73,26 @@ async function withService<T>(
   }
 }
 
-/** CPU use of the dev server and of this process (workers + ingress + emulator + load) over a phase. */
-function cpuMeter() {
+/**
+ * CPU use over a phase, in cores: the dev server, the service's worker and ingress processes, and this process
+ * (the emulator and the load generator).
+ */
+function cpuMeter(s: Service) {
   const t0 = Date.now();
-  const d0 = devPid ? cpuSeconds(devPid) : undefined;
+  const pids = { devserver: devPid, worker: s.pids.worker, ingress: s.pids.ingress };
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? cpuSeconds(pid) : undefined]));
   const p0 = process.cpuUsage();
   return () => {
     const wall = (Date.now() - t0) / 1000;
-    const d1 = devPid ? cpuSeconds(devPid) : undefined;
+    const out: Metrics = {};
+    for (const [k, pid] of Object.entries(pids)) {
+      const a = before[k];
+      const b = pid ? cpuSeconds(pid) : undefined;
+      out[`${k}_cores`] = a !== undefined && b !== undefined ? round((b - a) / wall, 2) : NaN;
+    }
     const p = process.cpuUsage(p0);
-    return {
-      devserver_cores: d0 !== undefined && d1 !== undefined ? round((d1 - d0) / wall, 2) : NaN,
-      node_cores: round((p.user + p.system) / 1e6 / wall, 2),
-    };
+    out.bench_cores = round((p.user + p.system) / 1e6 / wall, 2);
+    return out;
   };
 }
 
@@ -163,7 +170,7 @@ async function throughputRun(kind: Kind): Promise<Metrics> {
       60_000,
     );
     const items = Array.from({ length: SIZE.throughput }, (_, i) => alertBody(s, i));
-    const cpu = cpuMeter();
+    const cpu = cpuMeter(s);
     const sent = await postAll(s.url, '/v1/alerts', items, 32);
     checkAccepted(sent, 'throughput');
     const at = await toasts(
@@ -263,6 +270,15 @@ async function priorityRun(kind: Kind): Promise<Metrics> {
       } finally {
         await holdQueue(s, false);
       }
+      // The urgent alerts arrive while the backlog drains: once the released queue is dispatching again (the
+      // first toasts of the backlog are out; a queue's limiter takes about a second to recover from rate 0).
+      const before = s.emulator.control.listNotifications().length;
+      await waitFor(
+        () => s.emulator.control.listNotifications().length >= before + Math.min(20, SIZE.backlog),
+        120_000,
+        'the backlog draining',
+        20,
+      );
       const high = Array.from({ length: SIZE.high }, (_, i) => alertBody(s, i, { priority: 'high' }));
       const sent = await postAll(s.url, '/v1/alerts', high, high.length);
       checkAccepted(sent, 'high');
@@ -332,7 +348,7 @@ async function actionCounts(s: Service, alertIds: string[]): Promise<number[]> {
 
 async function appliedExactlyOnce(s: Service, alertIds: string[]): Promise<number> {
   // The durable inbox drains first (the relay applies in the background), then every alert is checked once.
-  await waitFor(() => s.ingress.inbox.pending(1).length === 0, 120_000, 'the callback inbox drained', 500);
+  await waitFor(async () => (await s.inboxPending()) === 0, 120_000, 'the callback inbox drained', 500);
   const counts = await waitFor(
     async () => {
       const c = await actionCounts(s, alertIds);
@@ -383,7 +399,8 @@ async function inlineReceiver(s: Service): Promise<{ url: string; close(): Promi
 
 async function callbacksRun(): Promise<Metrics> {
   return withService({ kind: 'design', limitPerMinute: 0, capPerSecond: 0, agents: AGENTS }, async (s) => {
-    const alerts = Array.from({ length: SIZE.callbackAlerts * 2 }, (_, i) => alertBody(s, i, { ack: true }));
+    const WARM = 20;
+    const alerts = Array.from({ length: SIZE.callbackAlerts * 2 + WARM }, (_, i) => alertBody(s, i, { ack: true }));
     checkAccepted(await postAll(s.url, '/v1/alerts', alerts, 32), 'callback alerts');
     await toasts(
       s,
@@ -391,6 +408,18 @@ async function callbacksRun(): Promise<Metrics> {
       300_000,
     );
     const half = SIZE.callbackAlerts;
+    // Warm-up (as the throughput scenario's): the ingress's first callbacks load code and warm the JIT.
+    const warm = callbacksFor(
+      s,
+      alerts.slice(2 * half).map((a) => a.key),
+    );
+    await postAll(
+      s.url,
+      CALLBACK_PATH,
+      warm.map((m) => ({ key: m.id, body: m.body, headers: webhookHeaders(s.secret, m.id, m.body) })),
+      4,
+    );
+    await waitFor(async () => (await s.inboxPending()) === 0, 60_000, 'the warm-up callbacks applied', 200);
     // Clicks arrive open-loop at CALLBACK_RATE/s (signed when sent), not as fast as the answers allow.
     const send = async (url: string, msgs: CallbackMsg[]) => {
       const items = msgs.map((m) => ({
@@ -405,7 +434,11 @@ async function callbacksRun(): Promise<Metrics> {
       s,
       alerts.slice(0, half).map((a) => a.key),
     );
+    await s.loopDelay(); // from here on
+    const cpu = cpuMeter(s);
     const sent = await send(s.url, withDuplicates(mine, SIZE.callbacks));
+    const usage = cpu();
+    const loop = await s.loopDelay();
     const ack = sent.map((r) => r.end - r.start);
     const badDesign = sent.filter((r) => r.status !== 202 && r.status !== 200).length;
     const once = await appliedExactlyOnce(
@@ -419,7 +452,7 @@ async function callbacksRun(): Promise<Metrics> {
     try {
       const theirs = callbacksFor(
         s,
-        alerts.slice(half).map((a) => a.key),
+        alerts.slice(half, 2 * half).map((a) => a.key),
       );
       base = await send(inline.url, withDuplicates(theirs, SIZE.callbacks));
       baseOnce = await appliedExactlyOnce(
@@ -434,6 +467,10 @@ async function callbacksRun(): Promise<Metrics> {
       ack_p50_ms: round(percentile(ack, 50), 2),
       ack_p99_ms: round(percentile(ack, 99), 2),
       applied_exactly_once: once && badDesign === 0 ? 1 : 0,
+      // While the callbacks arrived: each process's CPU, and how long ready work waited for the ingress's thread.
+      ...usage,
+      ingress_loop_delay_p99_ms: round(loop.ingress.p99, 2),
+      worker_loop_delay_p99_ms: round(loop.worker.p99, 2),
       baseline_ack_p50_ms: round(percentile(bAck, 50), 2),
       baseline_ack_p99_ms: round(percentile(bAck, 99), 2),
       baseline_applied_exactly_once:
@@ -641,13 +678,12 @@ async function main(): Promise<void> {
           baseline: b.ingress_accepts_per_s,
           better: 'higher',
         },
-        {
+        ...(['devserver', 'worker', 'ingress', 'bench'] as const).map((p) => ({
           scenario: 'throughput',
-          metric: 'devserver_cores',
-          design: d.devserver_cores!,
-          baseline: b.devserver_cores,
-        },
-        { scenario: 'throughput', metric: 'node_cores', design: d.node_cores!, baseline: b.node_cores },
+          metric: `${p}_cores`,
+          design: d[`${p}_cores`]!,
+          baseline: b[`${p}_cores`],
+        })),
       );
     });
     await guard('budget', async () => {
@@ -754,6 +790,14 @@ async function main(): Promise<void> {
           target: '= 1',
           met: c.applied_exactly_once === 1,
         },
+        ...[
+          'devserver_cores',
+          'worker_cores',
+          'ingress_cores',
+          'bench_cores',
+          'ingress_loop_delay_p99_ms',
+          'worker_loop_delay_p99_ms',
+        ].map((metric) => ({ scenario: 'callbacks', metric, design: c[metric]! })),
       );
     });
     await guard('cost', async () => {

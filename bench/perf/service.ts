@@ -1,20 +1,24 @@
-/** One service under test for the benchmark: its own emulator, workers (design or baseline) and ingress. */
+/**
+ * One service under test for the benchmark: its own emulator (in the bench process, beside the load
+ * generator) and, as deployed, two processes of its own: the workers (design or baseline) and the ingress.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import pino from 'pino';
-import { loadConfig } from '../../src/config';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { freePort } from '../../src/dev/temporal';
 import { startEmulator, type Emulator, type EmulatorUser } from '../../src/emulator';
-import { createGenesysClient } from '../../src/genesys';
-import { startIngress, type Ingress } from '../../src/server';
-import { createWorkers, type AlertWorkers } from '../../src/worker';
-import { createBaselineActivities, TokenBucket } from '../baseline/activities';
+import type { ChildStart } from './child';
 
 export type Kind = 'design' | 'baseline';
+export interface LoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+}
 
 export interface ServiceOptions {
   kind: Kind;
@@ -30,7 +34,7 @@ export interface ServiceOptions {
 export interface Service {
   kind: Kind;
   emulator: Emulator;
-  ingress: Ingress;
+  /** The bench's own client (queries, queue config): not the ingress's. */
   client: Client;
   url: string;
   apiKey: string;
@@ -39,7 +43,93 @@ export interface Service {
   /** The queue holding Genesys activities (design: the companion queue; baseline: the alerts queue itself). */
   genesysQueue: string;
   users: EmulatorUser[];
+  /** Callbacks in the ingress's inbox not yet applied to their workflow. */
+  inboxPending(): Promise<number>;
+  /** Event-loop delay (ms) of the worker and the ingress processes since the last call. */
+  loopDelay(): Promise<{ worker: LoopDelay; ingress: LoopDelay }>;
+  /** Process ids of the worker and the ingress (CPU accounting). */
+  pids: { worker: number; ingress: number };
   close(): Promise<void>;
+}
+
+/**
+ * BENCH_CPU_PROFILE=<part of a process name> (e.g. "design ingress", "worker"): those processes write a V8 CPU
+ * profile (open it in Chrome DevTools) into bench/results/profiles/ when they exit.
+ */
+function cpuProfileArgs(name: string): string[] {
+  const want = process.env.BENCH_CPU_PROFILE;
+  if (!want || !name.includes(want)) return [];
+  return ['--cpu-prof', `--cpu-prof-dir=${path.join(__dirname, '..', 'results', 'profiles')}`];
+}
+
+/** A forked service process (bench/perf/child.ts), driven over IPC. */
+class Child {
+  private readonly proc: ChildProcess;
+  private nextId = 0;
+  private readonly waiting = new Map<number, (v: unknown) => void>();
+  private failed: string | undefined;
+  readonly exited: Promise<number | null>;
+
+  constructor(readonly name: string) {
+    this.proc = fork(path.join(__dirname, 'child.ts'), [], {
+      execArgv: ['--import', 'tsx', ...cpuProfileArgs(name)],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.exited = new Promise((r) => this.proc.once('exit', (code) => r(code)));
+    this.proc.on('message', (m: { type: string; id?: number; n?: number; stats?: LoopDelay; message?: string }) => {
+      if (m.type === 'pending') this.waiting.get(m.id!)?.(m.n!);
+      if (m.type === 'loop') this.waiting.get(m.id!)?.(m.stats!);
+      if (m.type === 'error') this.failed = m.message;
+    });
+  }
+
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
+  async start(o: ChildStart): Promise<{ url?: string }> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: { type: string; url?: string; message?: string }) => {
+        if (m.type === 'ready') {
+          this.proc.off('message', onMessage);
+          resolve({ url: m.url });
+        } else if (m.type === 'error') reject(new Error(`${this.name}: ${m.message}`));
+      };
+      this.proc.on('message', onMessage);
+      this.proc.once('exit', (code) => reject(new Error(`${this.name} exited (${code}) before it was ready: ${this.failed ?? ''}`)));
+      this.proc.send({ type: 'start', ...o });
+    });
+  }
+
+  /** Callbacks not yet applied (ingress). */
+  pending(): Promise<number> {
+    return this.ask<number>('pending');
+  }
+
+  /** Event-loop delay (ms) since the last ask. */
+  loopDelay(): Promise<LoopDelay> {
+    return this.ask<LoopDelay>('loop');
+  }
+
+  private ask<T>(type: string): Promise<T> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      if (!this.proc.connected) return reject(new Error(`${this.name} is gone: ${this.failed ?? ''}`));
+      this.waiting.set(id, (v) => {
+        this.waiting.delete(id);
+        resolve(v as T);
+      });
+      this.proc.send({ type, id });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    if (this.proc.connected) this.proc.send({ type: 'close' });
+    const t = setTimeout(() => this.proc.kill('SIGKILL'), 30_000);
+    await this.exited;
+    clearTimeout(t);
+  }
 }
 
 export async function startService(o: ServiceOptions): Promise<Service> {
@@ -59,7 +149,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     timeScale: 1,
   });
   const port = await freePort();
-  const config = loadConfig({
+  const env: Record<string, string> = {
     LOG_LEVEL: 'silent',
     TEMPORAL_ADDRESS: o.temporalAddress,
     GENESYS_API_BASE: emulator.url,
@@ -73,76 +163,43 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     PORT: String(port),
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     DATA_DIR: dir,
-  });
-  const logger = pino({ level: 'silent' });
-  const genesys = createGenesysClient({
-    apiBase: emulator.url,
-    loginBase: emulator.url,
-    clientId: 'emulator-client',
-    clientSecret: 'emulator-secret',
-    timeoutMs: 10_000,
-    logger,
-    connections: 50,
-  });
-  const nc = await NativeConnection.connect({ address: o.temporalAddress });
+  };
+  const taskQueue = `bench-${o.kind}-${randomBytes(4).toString('hex')}`;
+  const bundlePath = path.join(dir, 'workflow-bundle.js');
+  fs.writeFileSync(bundlePath, o.bundle.code);
   const conn = await Connection.connect({ address: o.temporalAddress });
   const client = new Client({ connection: conn, namespace: 'default' });
-  const taskQueue = `bench-${o.kind}-${randomBytes(4).toString('hex')}`;
-
-  let design: AlertWorkers | undefined;
-  let baseline: Worker | undefined;
-  let running: Promise<void>;
-  if (o.kind === 'design') {
-    design = await createWorkers({
-      connection: nc,
-      namespace: 'default',
-      config,
-      genesys,
-      logger,
-      workflowBundle: o.bundle,
-      taskQueue,
-      genesysActivitiesPerSecond: o.capPerSecond,
-    });
-    running = design.run();
-  } else {
-    baseline = await Worker.create({
-      connection: nc,
-      namespace: 'default',
-      taskQueue,
-      workflowBundle: o.bundle,
-      activities: createBaselineActivities(genesys, new TokenBucket(o.capPerSecond)),
-      maxConcurrentActivityTaskExecutions: 200,
-    });
-    running = baseline.run();
+  const worker = new Child(`${o.kind} worker`);
+  const ingress = new Child(`${o.kind} ingress`);
+  const closeAll = async () => {
+    await ingress.close();
+    await worker.close();
+    await conn.close();
+    await emulator.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  let url: string;
+  try {
+    const common = { kind: o.kind, env, taskQueue };
+    await worker.start({ ...common, role: 'worker', bundlePath, capPerSecond: o.capPerSecond });
+    url = (await ingress.start({ ...common, role: 'ingress', inboxFile: path.join(dir, 'callbacks.sqlite') })).url!;
+  } catch (err) {
+    await closeAll();
+    throw err;
   }
-  const ingress = await startIngress({
-    config,
-    logger,
-    client,
-    inboxFile: path.join(dir, 'callbacks.sqlite'),
-    alertsClientOptions: { taskQueue },
-  });
   return {
     kind: o.kind,
     emulator,
-    ingress,
     client,
-    url: ingress.url,
+    url,
     apiKey,
     secret,
     taskQueue,
     genesysQueue: o.kind === 'design' ? `${taskQueue}-genesys` : taskQueue,
     users: emulator.control.listUsers(),
-    async close() {
-      await ingress.close();
-      if (design) await design.shutdown();
-      if (baseline) baseline.shutdown();
-      await running;
-      await genesys.close();
-      await nc.close();
-      await conn.close();
-      await emulator.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+    inboxPending: () => ingress.pending(),
+    loopDelay: async () => ({ worker: await worker.loopDelay(), ingress: await ingress.loopDelay() }),
+    pids: { worker: worker.pid, ingress: ingress.pid },
+    close: closeAll,
   };
 }
