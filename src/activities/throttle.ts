@@ -26,7 +26,8 @@ export interface GenesysThrottleOptions {
   /** How often every worker looks for a pause left behind by a process that died before lifting it. */
   sweepMs?: number;
   /**
-   * Space this process's Genesys calls at least 1/callsPerSecond apart (0 or unset: no pacing). The server's
+   * Space this process's Genesys calls at least 1.02/callsPerSecond apart (0 or unset: no pacing; the 2 % absorb
+   * network jitter, see PACE_JITTER_MS). The server's
    * cap holds the average across workers but is a token bucket: after a quiet moment it lets a second's worth
    * of tasks through at once, so without pacing a burst can double the rate for a second.
    */
@@ -40,6 +41,9 @@ export function pausedUntil(reason: string | null | undefined): number | undefin
   const m = reason?.startsWith(MARKER) ? /until=(\d+)/.exec(reason) : null;
   return m ? Number(m[1]) : undefined;
 }
+
+/** Network jitter (ms) the pacing absorbs: it costs 2 % of the rate at most. */
+const PACE_JITTER_MS = 20;
 
 /** Temporal's default priority key (1 most urgent, 5 least): what an activity without a priority has. */
 const DEFAULT_PRIORITY_KEY = 3;
@@ -155,7 +159,9 @@ export class GenesysThrottle {
 
   private async releaseInTurn(): Promise<void> {
     this.pacing = true;
-    const interval = 1000 / this.o.callsPerSecond!;
+    // callsPerSecond calls span a second plus the jitter allowance, so that one more cannot land in any second
+    // at Genesys even when the network delays one call by up to PACE_JITTER_MS more than the next.
+    const interval = (1000 + PACE_JITTER_MS) / this.o.callsPerSecond!;
     try {
       while (this.waiting.length > 0) {
         // Timers never fire early, but they round: round up, so the spacing is never below the interval.

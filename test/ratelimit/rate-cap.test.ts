@@ -69,7 +69,9 @@ describe('rate cap', () => {
     expect(d.effectiveRateLimit?.rateLimitSource).toBe(
       temporal.api.enums.v1.RateLimitSource.RATE_LIMIT_SOURCE_WORKER,
     );
-    // Calls, look-ups included, in any 1-s window: within the cap (+1 for the window's two edges).
+    // Calls, look-ups included, in any 1-s window: within the cap (+1: the emulator stamps arrivals on this busy
+    // test process, whose event-loop lag can exceed the pacing's 20 ms jitter allowance; the bench measures it
+    // with the emulator apart from the workers).
     expect(slidingMax(api.map((r) => r.at))).toBeLessThanOrEqual(Math.ceil(CAP) + 1);
     // ... and the burst was really held back (at 12/s, 48 sends take ~4 s), so the check above means something.
     expect(elapsed).toBeGreaterThanOrEqual(((inputs.length - CAP) / CAP) * 1000);
