@@ -99,6 +99,14 @@ export class CallbackInbox {
   /** The relay's bookkeeping connection (see the constructor). */
   private readonly relaxed: Database.Database;
   private readonly listeners = new Set<() => void>();
+  /** Callbacks waiting for the next group commit (insertDurably). */
+  private readonly queued: Array<{
+    callback: DesktopCallback;
+    meta: CallbackMeta;
+    resolve: (outcome: 'new' | 'duplicate') => void;
+    reject: (err: unknown) => void;
+  }> = [];
+  private flushing: NodeJS.Immediate | undefined;
   private readonly stmts;
 
   /** `file`: a path, or ':memory:' for throwaway use. The folder is created when missing. */
@@ -193,6 +201,39 @@ export class CallbackInbox {
 
   /** Store a validated callback. 'duplicate' when its notificationId:actionId is already known. */
   insert(callback: DesktopCallback, meta: CallbackMeta = {}): 'new' | 'duplicate' {
+    const outcome = this.insertRow(callback, meta);
+    if (outcome === 'new') this.notify();
+    return outcome;
+  }
+
+  /**
+   * insert(), committed together with every other callback that arrives in the same turn of the event loop:
+   * one transaction, one fsync for all of them (group commit). Resolves once the row is on disk, so the
+   * caller may answer 202. Under a burst, the callbacks that queued up during one commit share the next.
+   */
+  insertDurably(callback: DesktopCallback, meta: CallbackMeta = {}): Promise<'new' | 'duplicate'> {
+    return new Promise((resolve, reject) => {
+      this.queued.push({ callback, meta, resolve, reject });
+      this.flushing ??= setImmediate(() => this.flushQueued());
+    });
+  }
+
+  private flushQueued(): void {
+    this.flushing = undefined;
+    const batch = this.queued.splice(0);
+    if (batch.length === 0) return;
+    let outcomes: Array<'new' | 'duplicate'>;
+    try {
+      outcomes = this.db.transaction(() => batch.map((b) => this.insertRow(b.callback, b.meta)))();
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+      return;
+    }
+    batch.forEach((b, i) => b.resolve(outcomes[i]!));
+    if (outcomes.includes('new')) this.notify();
+  }
+
+  private insertRow(callback: DesktopCallback, meta: CallbackMeta): 'new' | 'duplicate' {
     const r = this.stmts.insert.run({
       key: callbackKey(callback),
       alertId: routeOf(callback),
@@ -201,9 +242,7 @@ export class CallbackInbox {
       correlationId: meta.correlationId ?? null,
       now: new Date().toISOString(),
     });
-    if (r.changes === 0) return 'duplicate';
-    this.notify();
-    return 'new';
+    return r.changes === 0 ? 'duplicate' : 'new';
   }
 
   /** Keep a signed body that could not be used (bad JSON or schema). Returns the dead letter's id. */
@@ -328,6 +367,9 @@ export class CallbackInbox {
   }
 
   close(): void {
+    // Whatever is waiting for a commit is committed (and answered) first.
+    if (this.flushing) clearImmediate(this.flushing);
+    if (this.db.open) this.flushQueued();
     this.listeners.clear();
     if (this.relaxed.open) this.relaxed.close();
     if (this.db.open) this.db.close();

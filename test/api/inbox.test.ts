@@ -39,6 +39,32 @@ describe('CallbackInbox', () => {
     expect(inbox.pendingRoutes(10)).toEqual(['alert-r1', null]);
   });
 
+  test('group commit: callbacks of one turn are committed together, a repeat inside the batch is a duplicate', async () => {
+    let woken = 0;
+    inbox.onReceived(() => woken++);
+    const a = callbackFor('g1');
+    const outcomes = await Promise.all([
+      inbox.insertDurably(a, { deliveryId: 'msg_a' }),
+      inbox.insertDurably(callbackFor('g2')),
+      inbox.insertDurably({ ...a, timestamp: new Date().toISOString() }, { deliveryId: 'msg_a_retry' }),
+    ]);
+    expect(outcomes).toEqual(['new', 'new', 'duplicate']);
+    expect(woken).toBe(1); // one commit, one wake-up of the relay
+    expect(inbox.pending().map((r) => [r.key, r.deliveryId])).toEqual([
+      ['notif-g1:ack', 'msg_a'],
+      ['notif-g2:ack', null],
+    ]);
+    expect(await inbox.insertDurably(callbackFor('g2'))).toBe('duplicate');
+  });
+
+  test('closing commits (and answers) what is waiting for the next group commit', async () => {
+    const waiting = inbox.insertDurably(callbackFor('g3'));
+    inbox.close();
+    await expect(waiting).resolves.toBe('new');
+    inbox = new CallbackInbox(file);
+    expect(inbox.counts().received).toBe(1);
+  });
+
   test('received -> applied exactly once; survives reopening the file', () => {
     inbox.insert(callbackFor('a2'));
     const [row] = inbox.pending();

@@ -24,7 +24,7 @@ export function callbackRoute({ inbox, logger, metrics, secret }: Deps): Router 
   const r = Router();
   // Any Content-Type: the signature covers the exact bytes, and a platform quirk in the header
   // must not turn a valid click into a failure.
-  r.post(CALLBACK_PATH, express.raw({ type: () => true, limit: '64kb' }), (req, res) => {
+  r.post(CALLBACK_PATH, express.raw({ type: () => true, limit: '64kb' }), async (req, res) => {
     const start = process.hrtime.bigint();
     const done = (outcome: string) => metrics.callbackAckSeconds.observe({ outcome }, Number(process.hrtime.bigint() - start) / 1e9);
     const ack = (outcome: string) => {
@@ -64,7 +64,7 @@ export function callbackRoute({ inbox, logger, metrics, secret }: Deps): Router 
         logger.warn({ requestId, deadLetterId: id, errors }, 'desktop callback dead-lettered: invalid body');
         return sendProblem(res, 'validation', { detail: 'the callback body is invalid; kept for inspection', errors, deadLetterId: id });
       }
-      const outcome = inbox.insert(parsed.data, meta);
+      const outcome = await inbox.insertDurably(parsed.data, meta);
       const status = outcome === 'new' ? 'accepted' : 'duplicate';
       ack(status);
       respond(res, outcome === 'new' ? 202 : 200, { status });
