@@ -130,7 +130,19 @@ describe('AlertsClient on a real Temporal server', () => {
     expect(after.typedSearchAttributes.get(SA.source)).toBe('crm');
     expect(after.typedSearchAttributes.get(SA.transactionId)).toBe('TXN-88921');
     expect(await after.staticSummary()).toBe('warning alert to agent agent-1: Compliance Review Required');
+    // The run itself carries the task priority, so its first workflow task is ordered too (normal: key 3).
+    expect(after.priority).toMatchObject({ priorityKey: 3, fairnessKey: 'normal', fairnessWeight: 4 });
     await alerts.cancelAlert(first.alertId);
+  });
+
+  test('a high alert starts with priority key 1; the FIFO option starts without one', async () => {
+    const high = await alerts.startAlert(alertBody({ idempotencyKey: uniqueKey('high'), priority: 'high' }), { correlationId: 'c' });
+    expect((await client.workflow.getHandle(high.alertId).describe()).priority).toMatchObject({ priorityKey: 1, fairnessKey: 'high' });
+    const fifo = new AlertsClient(client, testConfig(), { taskQueue: worker.taskQueue, taskPriority: false });
+    const plain = await fifo.startAlert(alertBody({ idempotencyKey: uniqueKey('fifo'), priority: 'high' }), { correlationId: 'c' });
+    expect((await client.workflow.getHandle(plain.alertId).describe()).priority.priorityKey).toBeUndefined();
+    await alerts.cancelAlert(high.alertId);
+    await alerts.cancelAlert(plain.alertId);
   });
 
   test('invalid requests throw AlertValidationError without touching Temporal', async () => {
