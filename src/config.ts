@@ -41,6 +41,7 @@ const EnvSchema = z
     ACTION_URL_ALLOWED_HOSTS: opt(z.string()),
     DEFAULT_ALERT_TTL_SECONDS: num(3600, 10, 86_400),
     DATA_DIR: z.string().default('.data'),
+    CALLBACK_RETENTION_DAYS: num(7, 0, 3650),
     TEMPORAL_METRICS_BIND: opt(z.string().regex(/^[^\s]+:\d+$/, 'host:port')),
     WORKER_METRICS_PORT: opt(z.coerce.number().int().min(0).max(65535)),
   });
@@ -95,6 +96,8 @@ export interface Config {
   downstream: { webhookUrl?: string; signingSecret?: string };
   defaultAlertTtlSeconds: number;
   dataDir: string;
+  /** Applied callbacks are deleted from the inbox after this many days (0: kept forever). */
+  callbackRetentionDays: number;
   /** Prometheus endpoints of the worker side (the ingress serves its own on /metrics). */
   metrics?: {
     /** `host:port` of the Temporal SDK's own Prometheus exporter (TEMPORAL_METRICS_BIND). */
@@ -151,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     downstream: { webhookUrl: e.DOWNSTREAM_WEBHOOK_URL, signingSecret: e.DOWNSTREAM_SIGNING_SECRET },
     defaultAlertTtlSeconds: e.DEFAULT_ALERT_TTL_SECONDS,
     dataDir: e.DATA_DIR,
+    callbackRetentionDays: e.CALLBACK_RETENTION_DAYS,
     metrics: { temporalBind: e.TEMPORAL_METRICS_BIND, workerPort: e.WORKER_METRICS_PORT },
   };
 }

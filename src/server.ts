@@ -13,6 +13,7 @@ import { createApp, IngressConfigError } from './api/app';
 import { ingressMetrics } from './api/metrics';
 import { CallbackInbox } from './callbacks/inbox';
 import { CallbackRelay } from './callbacks/relay';
+import { InboxRetention } from './callbacks/retention';
 import { AlertsClient, type AlertsClientOptions } from './client';
 import { loadConfigOrExit, type Config } from './config';
 import { createLogger, type Logger } from './shared/logger';
@@ -83,6 +84,14 @@ export async function startIngress(opts: StartIngressOptions): Promise<Ingress> 
     });
     const app = createApp({ config, alerts, inbox, logger, registry, isReady: () => alerts.ping(), insecureDevMode: opts.insecureDevMode });
     relay.start();
+    // Applied callbacks are deleted after CALLBACK_RETENTION_DAYS (hourly), so the inbox does not grow forever.
+    const retention = new InboxRetention({
+      inbox,
+      logger: logger.child({ component: 'callback-retention' }),
+      days: config.callbackRetentionDays,
+      onPruned: (n) => metrics.inboxPruned.inc(n),
+    }).start();
+    cleanup.splice(1, 0, () => retention.close());
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.ingress.port, config.ingress.host, (err?: Error) => (err ? reject(err) : resolve(s)));
       s.once('error', reject);

@@ -370,6 +370,7 @@ export async function startStack(
     downstream: {},
     defaultAlertTtlSeconds: 3600,
     dataDir: path.join(env.dir, name),
+    callbackRetentionDays: 7,
   };
   const ingress = await startIngress({
     config,

@@ -8,6 +8,7 @@ export interface IngressMetrics {
   alertsStarted: Counter<'outcome'>;
   relayOutcomes: Counter<'outcome' | 'reason'>;
   deadLetters: Gauge;
+  inboxPruned: Counter;
 }
 
 const cache = new WeakMap<Registry, IngressMetrics>();
@@ -60,6 +61,11 @@ export function ingressMetrics(registry: Registry, deadLetterCount: () => number
       name: 'desktop_callback_relay_total',
       help: 'Callbacks handled by the relay, by outcome (applied, duplicate, retry, dead_lettered) and dead-letter reason',
       labelNames: ['outcome', 'reason'] as const,
+      registers,
+    }),
+    inboxPruned: new Counter({
+      name: 'desktop_callback_inbox_pruned_total',
+      help: 'Applied callbacks deleted from the inbox after CALLBACK_RETENTION_DAYS',
       registers,
     }),
     deadLetters: new Gauge({

@@ -174,6 +174,11 @@ export class CallbackInbox {
         `UPDATE callbacks SET state = 'dead_lettered', reason = @reason, detail = @detail, attempts = attempts + 1, updated_at = @now
          WHERE id = @id AND state = 'received'`,
       ),
+      // Retention: applied callbacks only (dead letters wait for an operator; received ones for the relay).
+      prune: this.relaxed.prepare(
+        `DELETE FROM callbacks WHERE id IN
+           (SELECT id FROM callbacks WHERE state = 'applied' AND updated_at < ? ORDER BY id LIMIT ?)`,
+      ),
       attempt: this.relaxed.prepare(`UPDATE callbacks SET attempts = attempts + 1, detail = @detail, updated_at = @now WHERE id = @id AND state = 'received'`),
       listDead: this.db.prepare(`SELECT * FROM callbacks WHERE state = 'dead_lettered' AND id > ? ORDER BY id LIMIT ?`),
       countDead: this.db.prepare(`SELECT COUNT(*) AS n FROM callbacks WHERE state = 'dead_lettered'`),
@@ -306,6 +311,16 @@ export class CallbackInbox {
   /** Count a failed attempt that will be retried. */
   recordAttempt(id: number, detail: string): void {
     this.stmts.attempt.run({ id, detail: detail.slice(0, 2000), now: new Date().toISOString() });
+  }
+
+  /**
+   * Delete at most `limit` applied callbacks last updated before `before`; returns how many went. Their
+   * dedup keys go with them, which is safe long after the platform's last retry (minutes): a click delivered
+   * again later is stored again, and the relay recognises it (Temporal answers its update id with the first
+   * outcome, or the closed alert shows the action): it is never applied twice.
+   */
+  pruneApplied(before: Date, limit = 1000): number {
+    return this.stmts.prune.run(before.toISOString(), limit).changes;
   }
 
   listDeadLetters(opts: { afterId?: number; limit?: number } = {}): InboxRecord[] {

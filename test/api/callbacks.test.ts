@@ -72,6 +72,28 @@ describe('accepted callbacks', () => {
     expect(h.ingress.inbox.getByKey(`notif-${key}:ack`)).toMatchObject({ state: 'applied', outcome: 'applied', deliveryId: 'msg_first' });
   });
 
+  test('a click whose applied mark is gone (pruned, or lost to a power cut) is recognised as applied, not applied twice', async () => {
+    const key = uniqueKey('again');
+    const alertId = await startAlert(key, { completeAfterActions: '1' });
+    const body = JSON.stringify(callbackFor(key));
+    expect((await postCallback(h.ingress.url, body, signed(body, { id: 'msg_once' }))).status).toBe(202);
+    await eventually(() => h.ingress.inbox.getByKey(`notif-${key}:ack`)?.state === 'applied');
+    await eventually(async () => (await h.client.workflow.getHandle(alertId).describe()).status.name === 'COMPLETED');
+    // The row goes (retention); the platform delivers the same click again.
+    h.ingress.inbox.pruneApplied(new Date(Date.now() + 1000), 1_000_000);
+    expect(h.ingress.inbox.getByKey(`notif-${key}:ack`)).toBeUndefined();
+    expect((await postCallback(h.ingress.url, body, signed(body, { id: 'msg_again' }))).status).toBe(202);
+    const row = await eventually(() => {
+      const r = h.ingress.inbox.getByKey(`notif-${key}:ack`);
+      return r?.state !== 'received' ? r : undefined;
+    });
+    // Not dead-lettered as "alert closed": Temporal answers a repeated update id with the first outcome
+    // ('applied'), and failing that the relay finds the action in the closed alert ('duplicate').
+    expect(row).toMatchObject({ state: 'applied', deliveryId: 'msg_again' });
+    expect(['applied', 'duplicate']).toContain(row.outcome);
+    expect((await stateOf(alertId)).actions).toHaveLength(1);
+  });
+
   test('any Content-Type is accepted: the signature covers the bytes', async () => {
     const key = uniqueKey('ct');
     await startAlert(key);

@@ -140,7 +140,7 @@ describe('AlertsClient on a real Temporal server', () => {
     expect((await client.workflow.getHandle(high.alertId).describe()).priority).toMatchObject({ priorityKey: 1, fairnessKey: 'high' });
     const fifo = new AlertsClient(client, testConfig(), { taskQueue: worker.taskQueue, taskPriority: false });
     const plain = await fifo.startAlert(alertBody({ idempotencyKey: uniqueKey('fifo'), priority: 'high' }), { correlationId: 'c' });
-    expect((await client.workflow.getHandle(plain.alertId).describe()).priority.priorityKey).toBeUndefined();
+    expect((await client.workflow.getHandle(plain.alertId).describe()).priority?.priorityKey).toBeUndefined();
     await alerts.cancelAlert(high.alertId);
     await alerts.cancelAlert(plain.alertId);
   });

@@ -34,6 +34,7 @@ export function testConfig(over: { ingress?: Partial<Config['ingress']>; fallbac
     downstream: {},
     defaultAlertTtlSeconds: 3600,
     dataDir: over.dataDir ?? tempDir(),
+    callbackRetentionDays: 7,
   };
 }
 

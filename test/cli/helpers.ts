@@ -75,6 +75,7 @@ export function cliConfig(dataDir: string): Config {
     downstream: {},
     defaultAlertTtlSeconds: 3600,
     dataDir,
+    callbackRetentionDays: 7,
   };
 }
 
