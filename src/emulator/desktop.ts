@@ -276,7 +276,9 @@ const DESKTOP_HTML = `<!doctype html>
     api('POST', '/__emulator/notifications/' + encodeURIComponent(n.id) + '/click', { actionId: id })
       .then(function (r) {
         state.notes.delete(n.id);
-        if (r && r.delivery) state.deliveries.set(r.delivery.id, r.delivery);
+        // The answer holds the delivery as it was at the click; the live events may already have brought a
+        // newer state (a fast receiver answers before this response is read): never go back to 'pending'.
+        if (r && r.delivery && !state.deliveries.has(r.delivery.id)) state.deliveries.set(r.delivery.id, r.delivery);
         render();
       })
       .catch(function (e) { state.notes.set(n.id, 'Click refused: ' + e.message); render(); });
