@@ -37,6 +37,8 @@ export interface CreateWorkersOptions {
   /** A 429 pauses the Genesys queue server-side for every worker (default on); false: only that activity waits. */
   rateLimitThrottle?:
     false | Partial<Pick<GenesysThrottleOptions, 'maxWaitMs' | 'sweepMs' | 'identity' | 'callsPerSecond'>>;
+  /** How long a shutdown lets in-flight activities finish before cancelling them (default 20 s, inside Kubernetes' 30 s). */
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
   /** Alert outcomes and stage latencies (workflow sink); Genesys call metrics come from the client's onCall. */
   metrics?: WorkerMetrics;
 }
@@ -69,6 +71,10 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
     throttle,
     ...o.activityDeps,
   });
+  // On SIGTERM the workers stop polling and let what they hold finish, for up to this long, before cancelling
+  // it. With the SDK's default of 0, a delivery in flight at SIGTERM was cancelled at once and its outcome never
+  // reached the server: the send then waited out its 30 s start-to-close time-out before another worker retried.
+  const shutdownGraceTime = o.shutdownGraceTime ?? '20s';
   const workflowSource = o.workflowBundle
     ? { workflowBundle: o.workflowBundle }
     : { workflowsPath: require.resolve(path.join(__dirname, 'workflows')) };
@@ -87,6 +93,7 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
         sendFallbackWebhook: activities.sendFallbackWebhook,
       },
       maxConcurrentActivityTaskExecutions: 100,
+      shutdownGraceTime,
     });
     genesys = await Worker.create({
       connection: o.connection,
@@ -98,6 +105,7 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
       // in the server's queue (in priority and fairness order) rather than in this process.
       maxConcurrentActivityTaskExecutions: rate > 0 ? Math.min(200, Math.max(5, Math.ceil(rate))) : 200,
       ...(rate > 0 ? { maxTaskQueueActivitiesPerSecond: rate } : {}),
+      shutdownGraceTime,
     });
   } catch (err) {
     await throttle?.close();

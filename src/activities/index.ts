@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import nodemailer, { type Transporter } from 'nodemailer';
@@ -94,67 +95,72 @@ export function createActivities(deps: ActivityDeps) {
     return r.agent;
   }
 
-  return {
-    /** Resolve the agent, check the session right before the send, and send once (idempotency key). */
-    async deliverToDesktop(input: DeliverToDesktopInput): Promise<DeliverToDesktopResult> {
-      const ctx = { correlationId: input.correlationId };
+  /** Resolve the agent, check the session right before the send, and send once (idempotency key). */
+  async function deliver(input: DeliverToDesktopInput): Promise<DeliverToDesktopResult> {
+    const ctx = { correlationId: input.correlationId };
+    try {
+      const agent = await resolve(input);
+      if ('outcome' in agent) return agent;
+      // An offline reading that is still fresh (e.g. from the search that just resolved the agent) is
+      // reported as what it is; an older one trips the breaker without another look-up.
+      if (!input.fresh && presence.breakerOpen(agent.userId) && !presence.recent(agent.userId)) {
+        return { outcome: 'skipped', reason: 'breaker_open', detail: 'agent was seen offline in the last 300 s', agent };
+      }
+      const p = await presence.get(agent.userId, input.fresh);
+      if (!p) return { outcome: 'skipped', reason: 'agent_not_found', detail: `user ${agent.userId} is unknown`, agent };
+      const seen = { agent, presence: p.presence, routingStatus: p.routingStatus };
+      if (p.presence === 'offline') {
+        return { outcome: 'skipped', reason: 'logged_out', detail: 'the agent has no desktop session (presence Offline)', ...seen };
+      }
+      if (!p.presence || !input.operationalPresences.includes(p.presence)) {
+        return {
+          outcome: 'skipped',
+          reason: 'outside_operational_window',
+          detail: `presence ${p.presence ?? 'unknown'} is outside this alert's operational window`,
+          ...seen,
+        };
+      }
       try {
-        const agent = await resolve(input);
-        if ('outcome' in agent) return agent;
-        // An offline reading that is still fresh (e.g. from the search that just resolved the agent) is
-        // reported as what it is; an older one trips the breaker without another look-up.
-        if (!input.fresh && presence.breakerOpen(agent.userId) && !presence.recent(agent.userId)) {
-          return { outcome: 'skipped', reason: 'breaker_open', detail: 'agent was seen offline in the last 300 s', agent };
-        }
-        const p = await presence.get(agent.userId, input.fresh);
-        if (!p) return { outcome: 'skipped', reason: 'agent_not_found', detail: `user ${agent.userId} is unknown`, agent };
-        const seen = { agent, presence: p.presence, routingStatus: p.routingStatus };
-        if (p.presence === 'offline') {
-          return { outcome: 'skipped', reason: 'logged_out', detail: 'the agent has no desktop session (presence Offline)', ...seen };
-        }
-        if (!p.presence || !input.operationalPresences.includes(p.presence)) {
+        const n = await genesys.createNotification(
+          {
+            userId: agent.userId,
+            title: input.title,
+            message: input.message,
+            type: input.type,
+            idempotencyKey: input.idempotencyKey,
+            actions: input.actions.map((a) =>
+              a.actionType === 'openUrl'
+                ? { id: a.id, label: a.label, actionType: 'openUrl' as const, url: a.url }
+                : { id: a.id, label: a.label, actionType: 'callback' as const, callbackUrl: input.callbackUrl, metadata: a.metadata },
+            ),
+            expiresAt: input.expiresAt,
+          },
+          ctx,
+        );
+        log.info({ alertId: input.alertId, correlationId: input.correlationId, notificationId: n.id, userId: agent.userId }, 'notification sent');
+        return { outcome: 'sent', notificationId: n.id, ...seen };
+      } catch (err) {
+        if (err instanceof GenesysApiError && (err.kind === 'not_found' || err.kind === 'conflict')) {
+          presence.invalidate(agent.userId);
           return {
             outcome: 'skipped',
-            reason: 'outside_operational_window',
-            detail: `presence ${p.presence ?? 'unknown'} is outside this alert's operational window`,
+            reason: 'session_changed',
+            detail: `Genesys answered ${err.status} to the send: the agent's session changed since the check`,
             ...seen,
           };
         }
-        try {
-          const n = await genesys.createNotification(
-            {
-              userId: agent.userId,
-              title: input.title,
-              message: input.message,
-              type: input.type,
-              idempotencyKey: input.idempotencyKey,
-              actions: input.actions.map((a) =>
-                a.actionType === 'openUrl'
-                  ? { id: a.id, label: a.label, actionType: 'openUrl' as const, url: a.url }
-                  : { id: a.id, label: a.label, actionType: 'callback' as const, callbackUrl: input.callbackUrl, metadata: a.metadata },
-              ),
-              expiresAt: input.expiresAt,
-            },
-            ctx,
-          );
-          log.info({ alertId: input.alertId, correlationId: input.correlationId, notificationId: n.id, userId: agent.userId }, 'notification sent');
-          return { outcome: 'sent', notificationId: n.id, ...seen };
-        } catch (err) {
-          if (err instanceof GenesysApiError && (err.kind === 'not_found' || err.kind === 'conflict')) {
-            presence.invalidate(agent.userId);
-            return {
-              outcome: 'skipped',
-              reason: 'session_changed',
-              detail: `Genesys answered ${err.status} to the send: the agent's session changed since the check`,
-              ...seen,
-            };
-          }
-          throw err;
-        }
-      } catch (err) {
-        log.warn({ alertId: input.alertId, correlationId: input.correlationId, err: (err as Error).message }, 'desktop delivery attempt failed');
-        throw toActivityFailure(err);
+        throw err;
       }
+    } catch (err) {
+      log.warn({ alertId: input.alertId, correlationId: input.correlationId, err: (err as Error).message }, 'desktop delivery attempt failed');
+      throw toActivityFailure(err);
+    }
+  }
+
+  return {
+    /** See deliver(). Heartbeats while it runs, so a send lost with its worker is retried within seconds. */
+    async deliverToDesktop(input: DeliverToDesktopInput): Promise<DeliverToDesktopResult> {
+      return whileHeartbeating(() => deliver(input));
     },
 
     /** Hand the agent's action to the configured consumer (signed webhook). */
@@ -214,3 +220,26 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** Heartbeat interval of a running deliverToDesktop; the workflow's heartbeatTimeout is several of these. */
+export const DELIVERY_HEARTBEAT_MS = 3_000;
+
+/**
+ * Run `fn`, heartbeating every DELIVERY_HEARTBEAT_MS while it runs (a short run sends none: no extra calls).
+ * With the workflow's heartbeat time-out, a send whose worker died or dropped it at shutdown (the server
+ * thinks it started; nobody runs it) is retried after that time-out instead of the 30 s start-to-close one.
+ */
+async function whileHeartbeating<T>(fn: () => Promise<T>): Promise<T> {
+  let ctx: Context;
+  try {
+    ctx = Context.current();
+  } catch {
+    return fn(); // called outside an activity (unit tests)
+  }
+  const timer = setInterval(() => ctx.heartbeat(), DELIVERY_HEARTBEAT_MS);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
+}

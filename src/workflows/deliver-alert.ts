@@ -100,6 +100,9 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
     proxyActivities<Activities>({
       taskQueue: genesysQueueFor(workflowInfo().taskQueue),
       startToCloseTimeout: '30s',
+      // The activity heartbeats every 3 s while it runs: a send lost with its worker (killed, or dropped at
+      // shutdown) is retried after 10 s rather than after the 30 s above.
+      heartbeatTimeout: '10s',
       scheduleToCloseTimeout: untilExpiry(),
       retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s' },
       priority,
