@@ -2,6 +2,7 @@
  * The Genesys budget (issue 5): the Genesys task queue's server-side cap holds the outbound rate under
  * the limit over a burst, and a burst looks each agent up once.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { GenesysClient } from '../../src/genesys/types';
 import { eventually, makeInput, startStack, type Stack } from '../helpers/stack';
 import { temporal } from '@temporalio/proto';
@@ -39,6 +40,10 @@ describe('rate cap', () => {
   };
   const run = async (inputs: ReturnType<typeof burst>) => {
     const t0 = Date.now();
+    // The emulator stamps arrivals on this process's event loop: a stall delays the stamping of calls that
+    // were sent in time, and bunches them. How long the worst stall was says how many it can bunch.
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
     await startAll(stack, inputs);
     await eventually(
       () => stack.emulator.control.listNotifications().length >= inputs.length,
@@ -50,9 +55,11 @@ describe('rate cap', () => {
         `${err.message}; emulator: ${JSON.stringify({ byStatus: s.requests.byStatus, byRoute: Object.keys(s.requests.byRoute), notifications: s.notifications.created })}`,
       );
     });
+    lag.disable();
     const api = stack.emulator.control.listRequests({ pathPrefix: '/api/' });
     return {
       api,
+      maxStallMs: lag.max / 1e6,
       elapsed: Date.now() - t0,
       posts: api.filter((r) => r.route.startsWith('POST') && r.path.startsWith('/api/v2/desktop/')),
     };
@@ -60,7 +67,7 @@ describe('rate cap', () => {
 
   test('a burst reaches Genesys at no more than the cap in any second, with no 429', async () => {
     const inputs = burst(48, 'a');
-    const { api, posts, elapsed } = await run(inputs);
+    const { api, posts, elapsed, maxStallMs } = await run(inputs);
     expect(api.filter((r) => r.status === 429)).toEqual([]);
     expect(posts).toHaveLength(inputs.length);
     // The server enforces the workers' cap for the whole queue.
@@ -69,10 +76,12 @@ describe('rate cap', () => {
     expect(d.effectiveRateLimit?.rateLimitSource).toBe(
       temporal.api.enums.v1.RateLimitSource.RATE_LIMIT_SOURCE_WORKER,
     );
-    // Calls, look-ups included, in any 1-s window: within the cap (+1: the emulator stamps arrivals on this busy
-    // test process, whose event-loop lag can exceed the pacing's 20 ms jitter allowance; the bench measures it
-    // with the emulator apart from the workers).
-    expect(slidingMax(api.map((r) => r.at))).toBeLessThanOrEqual(Math.ceil(CAP) + 1);
+    // Calls, look-ups included, in any 1-s window: within the cap. Plus one for the window's edge, plus as many
+    // as the worst event-loop stall of this busy test process could bunch at the emulator (none on a quiet
+    // machine; the bench measures the same with the emulator in a process of its own: 0.80 of the limit).
+    const bunched = Math.floor(maxStallMs / (1020 / CAP));
+    process.stdout.write(`rate cap: worst event-loop stall ${maxStallMs.toFixed(0)} ms (${bunched} call(s) may bunch)\n`);
+    expect(slidingMax(api.map((r) => r.at))).toBeLessThanOrEqual(Math.ceil(CAP) + 1 + bunched);
     // ... and the burst was really held back (at 12/s, 48 sends take ~4 s), so the check above means something.
     expect(elapsed).toBeGreaterThanOrEqual(((inputs.length - CAP) / CAP) * 1000);
   });
