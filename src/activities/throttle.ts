@@ -57,6 +57,8 @@ function currentPriorityKey(): number {
   }
 }
 
+const monotonic = () => performance.now();
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Thrown by the gate when the pause is too long to wait out inside the activity. */
@@ -87,7 +89,8 @@ const ACTIVITY_QUEUE = temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIV
  */
 export class GenesysThrottle {
   private until = 0;
-  private lastCallAt = 0;
+  /** When the last paced call left (monotonic ms: a wall-clock step must not bunch or stall calls). */
+  private lastCallAt = -Infinity;
   /** Calls waiting for a pacing slot, most urgent first. */
   private readonly waiting: { key: number; resolve: () => void }[] = [];
   private pacing = false;
@@ -165,10 +168,10 @@ export class GenesysThrottle {
     try {
       while (this.waiting.length > 0) {
         // Timers never fire early, but they round: round up, so the spacing is never below the interval.
-        for (let wait = this.lastCallAt + interval - this.now(); wait > 0; wait = this.lastCallAt + interval - this.now()) {
+        for (let wait = this.lastCallAt + interval - monotonic(); wait > 0; wait = this.lastCallAt + interval - monotonic()) {
           await sleep(Math.ceil(wait));
         }
-        this.lastCallAt = this.now();
+        this.lastCallAt = monotonic();
         this.waiting.shift()!.resolve();
       }
     } finally {
