@@ -342,6 +342,10 @@ function callbacksFor(s: Service, keys: string[]): CallbackMsg[] {
     });
 }
 
+/** The callbacks as POST items, signed now (Standard Webhooks). */
+const signed = (s: Service, msgs: CallbackMsg[]) =>
+  msgs.map((m) => ({ key: m.id, body: m.body, headers: webhookHeaders(s.secret, m.id, m.body) }));
+
 /** 30 % of the messages again (the platform's retries), shuffled in. */
 function withDuplicates(msgs: CallbackMsg[], total: number): CallbackMsg[] {
   const all = [...msgs];
@@ -437,7 +441,7 @@ async function callbacksRun(): Promise<Metrics> {
     await postAll(
       s.url,
       CALLBACK_PATH,
-      warm.map((m) => ({ key: m.id, body: m.body, headers: webhookHeaders(s.secret, m.id, m.body) })),
+      signed(s, warm),
       4,
     );
     await waitFor(async () => (await s.inboxPending()) === 0, 60_000, 'the warm-up callbacks applied', 200);
@@ -546,7 +550,7 @@ async function costRun(kind: Kind): Promise<Metrics> {
     const sent = await postAll(
       s.url,
       CALLBACK_PATH,
-      msgs.map((m) => ({ key: m.id, body: m.body, headers: webhookHeaders(s.secret, m.id, m.body) })),
+      signed(s, msgs),
       n,
     );
     if (sent.some((r) => r.status !== 202))

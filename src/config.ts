@@ -163,6 +163,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 export const genesysActivitiesPerSecond = (c: Config['genesys']): number =>
   (c.rateLimitPerMinute * c.rateLimitShare) / 60;
 
+/**
+ * What a Genesys client needs from the configuration: base URLs, credentials, notifications path, time-out.
+ * Throws ConfigError when the credentials or base URLs are missing (`npm start` fills them in for its emulator).
+ */
+export function genesysConnection(g: Config['genesys']): {
+  apiBase: string;
+  loginBase: string;
+  clientId: string;
+  clientSecret: string;
+  notificationsPath: string;
+  timeoutMs: number;
+} {
+  if (!g.credentials || !g.apiBase || !g.loginBase) {
+    throw new ConfigError(['GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET and a region or base URLs are required for a standalone worker (npm start embeds an emulator instead)']);
+  }
+  return { apiBase: g.apiBase, loginBase: g.loginBase, ...g.credentials, notificationsPath: g.notificationsPath, timeoutMs: g.timeoutMs };
+}
+
 /** For entry points: the parsed configuration, or one line per problem on stderr and exit code 1. */
 export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
   try {

@@ -9,7 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { loadConfigOrExit, type Config } from './config';
+import { genesysConnection, loadConfigOrExit, type Config } from './config';
 import { freePort, startDevServer, type DevServer } from './dev/temporal';
 import { startEmulator, type Emulator } from './emulator';
 import { DEMO_USERS } from './emulator/demo-users';
@@ -114,11 +114,7 @@ async function main(): Promise<void> {
     const metrics = workerMetrics(registry);
 
     const genesys = createGenesysClient({
-      apiBase: config.genesys.apiBase!,
-      loginBase: config.genesys.loginBase!,
-      ...credentials,
-      notificationsPath: config.genesys.notificationsPath,
-      timeoutMs: config.genesys.timeoutMs,
+      ...genesysConnection(config.genesys),
       logger: logger.child({ component: 'genesys' }),
       onCall: metrics.onGenesysCall,
     });

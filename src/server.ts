@@ -91,7 +91,7 @@ export async function startIngress(opts: StartIngressOptions): Promise<Ingress> 
       days: config.callbackRetentionDays,
       onPruned: (n) => metrics.inboxPruned.inc(n),
     }).start();
-    cleanup.splice(1, 0, () => retention.close());
+    cleanup.push(() => retention.close()); // cleanup runs in reverse: before the inbox closes
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.ingress.port, config.ingress.host, (err?: Error) => (err ? reject(err) : resolve(s)));
       s.once('error', reject);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
 import { GenesysThrottle, type GenesysThrottleOptions } from './activities/throttle';
-import { genesysActivitiesPerSecond, loadConfigOrExit, ConfigError, type Config } from './config';
+import { genesysActivitiesPerSecond, genesysConnection, loadConfigOrExit, ConfigError, type Config } from './config';
 import { createGenesysClient } from './genesys';
 import type { GenesysClient } from './genesys/types';
 import { ALERTS_TASK_QUEUE, GENESYS_TASK_QUEUE, genesysQueueFor } from './shared/constants';
@@ -133,15 +133,12 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel, name: 'worker' });
   installTemporalRuntime(logger, { metricsBindAddress: config.metrics?.temporalBind });
-  const { credentials, apiBase, loginBase } = config.genesys;
-  if (!credentials || !apiBase || !loginBase) {
-    throw new ConfigError(['GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET and a region or base URLs are required for a standalone worker (npm start embeds an emulator instead)']);
-  }
+  const connectionSettings = genesysConnection(config.genesys);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = workerMetrics(registry);
   const metricsServer = config.metrics?.workerPort !== undefined ? await serveMetrics(registry, config.metrics.workerPort, logger) : undefined;
-  const genesys = createGenesysClient({ apiBase, loginBase, ...credentials, notificationsPath: config.genesys.notificationsPath, timeoutMs: config.genesys.timeoutMs, logger, onCall: metrics.onGenesysCall });
+  const genesys = createGenesysClient({ ...connectionSettings, logger, onCall: metrics.onGenesysCall });
   const connection = await NativeConnection.connect({ address: config.temporal.address ?? '127.0.0.1:7233' });
   const w = await createWorkers({ connection, namespace: config.temporal.namespace, config, genesys, logger, metrics });
   const stop = () => void w.shutdown();

@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import { NativeConnection } from '@temporalio/worker';
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, genesysConnection, loadConfig } from '../../src/config';
 import { createGenesysClient } from '../../src/genesys';
 import { createLogger } from '../../src/shared/logger';
 import { installTemporalRuntimeLogger } from '../../src/shared/temporal-runtime';
@@ -26,14 +26,7 @@ async function main(): Promise<void> {
       'CHAOS_TASK_QUEUE, TEMPORAL_ADDRESS, GENESYS_API_BASE/GENESYS_LOGIN_BASE and GENESYS_CLIENT_ID/SECRET are required',
     ]);
   }
-  const genesys = createGenesysClient({
-    apiBase,
-    loginBase,
-    ...credentials,
-    notificationsPath: config.genesys.notificationsPath,
-    timeoutMs: config.genesys.timeoutMs,
-    logger,
-  });
+  const genesys = createGenesysClient({ ...genesysConnection(config.genesys), logger });
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const bundleFile = process.env.CHAOS_WORKFLOW_BUNDLE;
   const workers = await createWorkers({

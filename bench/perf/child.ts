@@ -13,7 +13,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import pino from 'pino';
-import { loadConfig } from '../../src/config';
+import { genesysConnection, loadConfig } from '../../src/config';
 import { createGenesysClient } from '../../src/genesys';
 import { startIngress, type Ingress } from '../../src/server';
 import { createWorkers } from '../../src/worker';
@@ -48,10 +48,7 @@ async function startWorker(o: ChildStart): Promise<() => Promise<void>> {
   const config = loadConfig(o.env);
   const logger = pino({ level: 'silent' });
   const genesys = createGenesysClient({
-    apiBase: config.genesys.apiBase!,
-    loginBase: config.genesys.loginBase!,
-    ...config.genesys.credentials!,
-    timeoutMs: 10_000,
+    ...genesysConnection(config.genesys),
     logger,
     connections: 50,
   });

@@ -43,11 +43,12 @@ export class Batcher<K, V> {
     );
     const all = [...keys, ...extra];
     const call = this.fetch(all);
-    for (const k of all)
-      this.inFlight.set(
-        k,
-        call.then((found) => found.get(k)),
-      );
+    for (const k of all) {
+      const result = call.then((found) => found.get(k));
+      // Only handed to later callers, who see a failure themselves: not an unhandled rejection here.
+      result.catch(() => undefined);
+      this.inFlight.set(k, result);
+    }
     const done = () => {
       for (const k of all) this.inFlight.delete(k);
     };
@@ -61,8 +62,6 @@ export class Batcher<K, V> {
         batch.forEach((ws) => ws.forEach((w) => w.reject(err)));
       },
     );
-    // The per-key promises above are only handed to later callers; a failure is reported to them, not here.
-    for (const k of all) this.inFlight.get(k)!.catch(() => undefined);
   }
 
   close(): void {

@@ -1,10 +1,11 @@
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from '../shared/logger';
 import { normalisePresence } from '../genesys/presence';
 import { GenesysApiError, type GenesysClient } from '../genesys/types';
+import { DELIVERY_HEARTBEAT_MS } from '../shared/constants';
+import { currentActivity } from './context';
 import { AgentDirectory } from './directory';
 import { postSignedJson, redactUrl } from './http';
 import { PresenceTracker, type PresenceTrackerOptions } from './presence';
@@ -221,21 +222,14 @@ export function createActivities(deps: ActivityDeps) {
 
 export type Activities = ReturnType<typeof createActivities>;
 
-/** Heartbeat interval of a running deliverToDesktop; the workflow's heartbeatTimeout is several of these. */
-export const DELIVERY_HEARTBEAT_MS = 3_000;
-
 /**
  * Run `fn`, heartbeating every DELIVERY_HEARTBEAT_MS while it runs (a short run sends none: no extra calls).
  * With the workflow's heartbeat time-out, a send whose worker died or dropped it at shutdown (the server
  * thinks it started; nobody runs it) is retried after that time-out instead of the 30 s start-to-close one.
  */
 async function whileHeartbeating<T>(fn: () => Promise<T>): Promise<T> {
-  let ctx: Context;
-  try {
-    ctx = Context.current();
-  } catch {
-    return fn(); // called outside an activity (unit tests)
-  }
+  const ctx = currentActivity();
+  if (!ctx) return fn(); // called outside an activity (unit tests)
   const timer = setInterval(() => ctx.heartbeat(), DELIVERY_HEARTBEAT_MS);
   try {
     return await fn();

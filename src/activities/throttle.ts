@@ -1,6 +1,6 @@
-import { Context } from '@temporalio/activity';
 import { temporal } from '@temporalio/proto';
 import type { Logger } from '../shared/logger';
+import { currentActivity } from './context';
 import { GenesysApiError, type GenesysClient } from '../genesys/types';
 
 /** The two Workflow Service calls the throttle needs (a Connection's or NativeConnection's workflowService). */
@@ -50,11 +50,7 @@ const DEFAULT_PRIORITY_KEY = 3;
 
 /** The running activity's priority key (the call's urgency at the pacing gate); the default outside an activity. */
 function currentPriorityKey(): number {
-  try {
-    return Context.current().info.priority?.priorityKey ?? DEFAULT_PRIORITY_KEY;
-  } catch {
-    return DEFAULT_PRIORITY_KEY;
-  }
+  return currentActivity()?.info.priority?.priorityKey ?? DEFAULT_PRIORITY_KEY;
 }
 
 const monotonic = () => performance.now();

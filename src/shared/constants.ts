@@ -18,3 +18,10 @@ export const ALERT_ID_METADATA_KEY = 'desktopAlertId';
 export const CORRELATION_ID_METADATA_KEY = 'desktopCorrelationId';
 
 export const CALLBACK_PATH = '/webhooks/desktop-callback';
+
+/**
+ * A running deliverToDesktop heartbeats this often, and the workflow gives it this heartbeat time-out: a send
+ * lost with its worker (killed, or dropped at shutdown) is retried after the time-out, not after start-to-close.
+ */
+export const DELIVERY_HEARTBEAT_MS = 3_000;
+export const DELIVERY_HEARTBEAT_TIMEOUT_MS = 10_000;

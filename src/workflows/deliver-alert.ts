@@ -14,7 +14,7 @@ import {
 import type { createActivities } from '../activities';
 import type { DeliverToDesktopResult, ResolvedAgent } from '../activities/types';
 import { taskPriority } from '../shared/alert-constants';
-import { ALERT_ID_METADATA_KEY, CORRELATION_ID_METADATA_KEY, genesysQueueFor } from '../shared/constants';
+import { ALERT_ID_METADATA_KEY, CORRELATION_ID_METADATA_KEY, DELIVERY_HEARTBEAT_TIMEOUT_MS, genesysQueueFor } from '../shared/constants';
 import {
   agentActionUpdate,
   cancelSignal,
@@ -100,9 +100,8 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
     proxyActivities<Activities>({
       taskQueue: genesysQueueFor(workflowInfo().taskQueue),
       startToCloseTimeout: '30s',
-      // The activity heartbeats every 3 s while it runs: a send lost with its worker (killed, or dropped at
-      // shutdown) is retried after 10 s rather than after the 30 s above.
-      heartbeatTimeout: '10s',
+      // A send lost with its worker is retried after this rather than after the 30 s above.
+      heartbeatTimeout: DELIVERY_HEARTBEAT_TIMEOUT_MS,
       scheduleToCloseTimeout: untilExpiry(),
       retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s' },
       priority,
