@@ -75,13 +75,14 @@ describe('metrics', () => {
     const res = await fetch(`${stack.ingress.url}/webhooks/desktop-callback`, { method: 'POST', headers: { ...h, 'content-type': 'application/json' }, body: forged });
     expect(res.status).toBe(401);
 
-    // The sink call for 'actioned' runs right after the workflow task: poll the scrape briefly.
+    // The sink call for 'actioned' runs right after the workflow task, and the relay counts 'applied' once it
+    // hears back from Temporal: poll the scrape briefly for both.
     let m: Sample[] = [];
     for (let i = 0; i < 50; i++) {
       const scrape = await fetch(`${stack.ingress.url}/metrics`);
       expect(scrape.headers.get('content-type')).toMatch(/^text\/plain/);
       m = parse(await scrape.text());
-      if (value(m, 'alerts_finished_total', { status: 'actioned' })) break;
+      if (value(m, 'alerts_finished_total', { status: 'actioned' }) && value(m, 'desktop_callback_relay_total', { outcome: 'applied' })) break;
       await new Promise((r) => setTimeout(r, 100));
     }
 
