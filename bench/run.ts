@@ -59,19 +59,38 @@ const log = (msg: string) =>
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const round = (n: number, d = 1) => (Number.isFinite(n) ? Math.round(n * 10 ** d) / 10 ** d : n);
 
-let devServer: DevServer;
+let benchDir: string;
+let devRuns = 0;
 let devPid: number | undefined;
 const bundles = {} as Record<Kind, WorkflowBundleWithSourceMap>;
 
+/**
+ * One run of a scenario (design or baseline) on its own, fresh Temporal dev server. A shared server carried
+ * each run's leftovers (thousands of open alerts waiting for their ack, a held backlog) into the next run:
+ * whichever ran second was measured on a slower server (priority after throughput: high p50 776 ms instead
+ * of 357 ms, the first workflow task waiting 501 ms instead of 156 ms).
+ */
 async function withService<T>(
   o: Omit<ServiceOptions, 'temporalAddress' | 'bundle'>,
   fn: (s: Service) => Promise<T>,
 ): Promise<T> {
-  const s = await startService({ ...o, temporalAddress: devServer.address, bundle: bundles[o.kind] });
+  const n = ++devRuns;
+  const devServer: DevServer = await startDevServer({
+    ...(DB_FILE ? { dbFile: path.join(benchDir, `temporal-${n}.sqlite`) } : {}),
+    ui: false,
+    logFile: path.join(benchDir, `temporal-${n}.log`),
+  });
   try {
-    return await fn(s);
+    devPid = devServerPid(devServer.address.split(':')[1]!);
+    const s = await startService({ ...o, temporalAddress: devServer.address, bundle: bundles[o.kind] });
+    try {
+      return await fn(s);
+    } finally {
+      await s.close();
+    }
   } finally {
-    await s.close();
+    devPid = undefined;
+    await devServer.kill(); // its database is thrown away: no need to wait a second for a clean stop
   }
 }
 
@@ -309,9 +328,48 @@ async function priorityRun(kind: Kind): Promise<Metrics> {
         600_000,
       );
       const lat = sent.map((r) => at.get(r.key)! - r.end);
-      return { high_p99_ms: round(percentile(lat, 99)), high_p50_ms: round(percentile(lat, 50)) };
+      const out: Metrics = { high_p99_ms: round(percentile(lat, 99)), high_p50_ms: round(percentile(lat, 50)) };
+      if (kind === 'design') Object.assign(out, await highStages(s, sent, at));
+      return out;
     },
   );
+}
+
+/**
+ * Where an urgent alert's time goes, from its history (server clock) and the emulator (toast): p50 of each
+ * stage, in order. Tells queueing (task waits for a worker) from work (the worker holds the task).
+ */
+async function highStages(s: Service, sent: Sent[], toastAt: Map<string, number>): Promise<Metrics> {
+  const t = (e: temporal.api.history.v1.IHistoryEvent | undefined) =>
+    e?.eventTime ? Number(e.eventTime.seconds) * 1000 + Math.floor((e.eventTime.nanos ?? 0) / 1e6) : NaN;
+  const E = temporal.api.enums.v1.EventType;
+  const stages: Record<string, number[]> = {
+    stage_accept_ms: [], // HTTP request sent -> workflow started (ingress + start RPC)
+    stage_first_task_wait_ms: [], // started -> first workflow task picked up by the worker
+    stage_first_task_run_ms: [], // picked up -> activity scheduled (worker runs the task, server records it)
+    stage_activity_wait_ms: [], // scheduled on the Genesys queue -> picked up (queue order, server rate limit)
+    stage_send_ms: [], // picked up -> toast at the emulator (pacing gate, look-ups, the POST)
+  };
+  await Promise.all(
+    sent.map(async (r) => {
+      const alertId = (JSON.parse(r.body) as { alertId: string }).alertId;
+      const events = (await s.client.workflow.getHandle(alertId).fetchHistory()).events ?? [];
+      const first = (type: number) => events.find((e) => e.eventType === type);
+      const started = t(first(E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED));
+      const wftStarted = t(first(E.EVENT_TYPE_WORKFLOW_TASK_STARTED));
+      const scheduled = t(first(E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED));
+      const actStarted = t(first(E.EVENT_TYPE_ACTIVITY_TASK_STARTED));
+      stages.stage_accept_ms!.push(started - r.start);
+      stages.stage_first_task_wait_ms!.push(wftStarted - started);
+      stages.stage_first_task_run_ms!.push(scheduled - wftStarted);
+      stages.stage_activity_wait_ms!.push(actStarted - scheduled);
+      stages.stage_send_ms!.push(toastAt.get(r.key)! - actStarted);
+    }),
+  );
+  const out: Metrics = {};
+  for (const [name, v] of Object.entries(stages)) out[`high_${name.replace('_ms', '_p50_ms')}`] = round(percentile(v, 50));
+  log(`  design: high alerts, p50 per stage: ${Object.entries(out).map(([k, v]) => `${k.replace(/^high_stage_|_p50_ms$/g, '')} ${v} ms`).join(', ')}`);
+  return out;
 }
 
 interface CallbackMsg {
@@ -615,16 +673,11 @@ async function main(): Promise<void> {
   });
   const started = Date.now();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'desktop-alerts-bench-'));
+  benchDir = dir;
   const loadBefore = os.loadavg();
-  log(`${QUICK ? 'quick' : 'full'} run; starting a Temporal dev server in ${dir}`);
   // The dev server's SQLite lives in memory by default: on a 2-core box with one disk, a file database makes
-  // fsync the bottleneck of everything; `--db=file` measures with the file instead.
-  devServer = await startDevServer({
-    ...(DB_FILE ? { dbFile: path.join(dir, 'temporal.sqlite') } : {}),
-    ui: false,
-    logFile: path.join(dir, 'temporal.log'),
-  });
-  devPid = devServerPid(devServer.address.split(':')[1]!);
+  // fsync the bottleneck of everything; `--db=file` measures with the file instead. One server per run.
+  log(`${QUICK ? 'quick' : 'full'} run; a fresh Temporal dev server for each run, logs in ${dir}`);
   const scenarios: Record<string, Metrics> = {};
   const rows: Row[] = [];
   const failures: string[] = [];
@@ -778,6 +831,7 @@ async function main(): Promise<void> {
         baseline_high_p99_ms: b.high_p99_ms!,
         high_p50_ms: d.high_p50_ms!,
         baseline_high_p50_ms: b.high_p50_ms!,
+        ...Object.fromEntries(Object.entries(d).filter(([k]) => k.startsWith('high_stage_'))),
       };
       rows.push(
         {
@@ -866,7 +920,6 @@ async function main(): Promise<void> {
       );
     });
   } finally {
-    await devServer.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 
