@@ -3,6 +3,14 @@ import type { Logger } from './logger';
 
 const LEVELS: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4 };
 
+/**
+ * SDK warnings that describe this service's design rather than a problem, logged at DEBUG: the Genesys
+ * worker runs activities only, so at every start the SDK would warn that it has no workflows to poll for.
+ */
+const BY_DESIGN = [/^No workflows registered, not polling for workflow tasks/];
+export const sdkLogLevel = (level: LogLevel, message: string): LogLevel =>
+  level === 'WARN' && BY_DESIGN.some((r) => r.test(message)) ? 'DEBUG' : level;
+
 export interface TemporalRuntimeOptions {
   /** Lowest SDK log level passed on (default TEMPORAL_LOG_LEVEL, else WARN: the SDK's INFO lines are start-up chatter). */
   level?: LogLevel;
@@ -27,7 +35,8 @@ export function installTemporalRuntime(
   const level = opts.level ?? (process.env.TEMPORAL_LOG_LEVEL as LogLevel | undefined) ?? 'WARN';
   const min = LEVELS[level] ?? LEVELS.WARN;
   const child = logger.child({ component: 'temporal' });
-  const emit = (lvl: LogLevel, message: string, meta?: LogMetadata) => {
+  const emit = (sdkLevel: LogLevel, message: string, meta?: LogMetadata) => {
+    const lvl = sdkLogLevel(sdkLevel, message);
     if (LEVELS[lvl] < min) return;
     const fn = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' }[lvl] as 'info';
     child[fn](meta ?? {}, message);
