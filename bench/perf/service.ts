@@ -23,6 +23,8 @@ export interface LoopDelay {
 export interface ServiceOptions {
   kind: Kind;
   temporalAddress: string;
+  /** Resolves once the server at temporalAddress answers: the service's processes load in the meantime. */
+  temporalReady?: Promise<unknown>;
   bundle: WorkflowBundleWithSourceMap;
   /** Emulator budget per minute (0: off). */
   limitPerMinute: number;
@@ -167,19 +169,23 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const taskQueue = `bench-${o.kind}-${randomBytes(4).toString('hex')}`;
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, o.bundle.code);
-  const conn = await Connection.connect({ address: o.temporalAddress });
-  const client = new Client({ connection: conn, namespace: 'default' });
+  // Forked now: they load (about 2 s) while the Temporal server may still be starting.
   const worker = new Child(`${o.kind} worker`);
   const ingress = new Child(`${o.kind} ingress`);
+  let conn: Connection | undefined;
   const closeAll = async () => {
     await ingress.close();
     await worker.close();
-    await conn.close();
+    await conn?.close();
     await emulator.close();
     fs.rmSync(dir, { recursive: true, force: true });
   };
   let url: string;
+  let client: Client;
   try {
+    await o.temporalReady;
+    conn = await Connection.connect({ address: o.temporalAddress });
+    client = new Client({ connection: conn, namespace: 'default' });
     const common = { kind: o.kind, env, taskQueue };
     await worker.start({ ...common, role: 'worker', bundlePath, capPerSecond: o.capPerSecond });
     url = (await ingress.start({ ...common, role: 'ingress', inboxFile: path.join(dir, 'callbacks.sqlite') })).url!;
