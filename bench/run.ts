@@ -524,10 +524,12 @@ async function callbacksRun(): Promise<Metrics> {
       alerts.slice(0, half).map((a) => a.key),
     );
     await s.loopDelay(); // from here on
+    const inHandlerBefore = await ackHandlerTimes(s.url);
     const cpu = cpuMeter(s);
     const sent = await send(s.url, withDuplicates(mine, SIZE.callbacks));
     const usage = cpu();
     const loop = await s.loopDelay();
+    const inHandler = ackHandlerSummary(inHandlerBefore, await ackHandlerTimes(s.url));
     const ack = sent.map((r) => r.end - r.start);
     const badDesign = sent.filter((r) => r.status !== 202 && r.status !== 200).length;
     const once = await appliedExactlyOnce(
@@ -559,6 +561,7 @@ async function callbacksRun(): Promise<Metrics> {
       // While the callbacks arrived: each process's CPU, and how long ready work waited for the ingress's thread.
       ...usage,
       ingress_loop_delay_p99_ms: round(loop.ingress.p99, 2),
+      ...inHandler,
       worker_loop_delay_p99_ms: round(loop.worker.p99, 2),
       baseline_ack_p50_ms: round(percentile(bAck, 50), 2),
       baseline_ack_p99_ms: round(percentile(bAck, 99), 2),
@@ -566,6 +569,49 @@ async function callbacksRun(): Promise<Metrics> {
         baseOnce && base.every((r) => r.status === 202 || r.status === 200) ? 1 : 0,
     };
   });
+}
+
+interface AckHistogram {
+  sum: number;
+  count: number;
+  /** Cumulative count per bucket upper bound (seconds). */
+  buckets: Map<number, number>;
+}
+
+/** The ingress's own timing of its callback answers (accepted and duplicate), from its /metrics. */
+async function ackHandlerTimes(url: string): Promise<AckHistogram> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const h: AckHistogram = { sum: 0, count: 0, buckets: new Map() };
+  const re = /^desktop_callback_ack_seconds_(sum|count|bucket)\{([^}]*)\} ([\d.e+-]+)$/gm;
+  for (const m of text.matchAll(re)) {
+    const labels = m[2]!;
+    if (!/outcome="(accepted|duplicate)"/.test(labels)) continue;
+    const v = Number(m[3]);
+    if (m[1] === 'sum') h.sum += v;
+    else if (m[1] === 'count') h.count += v;
+    else {
+      const le = /le="([^"]+)"/.exec(labels)?.[1];
+      if (le && le !== '+Inf') h.buckets.set(Number(le), (h.buckets.get(Number(le)) ?? 0) + v);
+    }
+  }
+  return h;
+}
+
+/**
+ * Time inside the ingress (request handler start -> answer sent, group commit included) over a phase: the mean,
+ * and the upper bound of the histogram bucket that holds the 99th percentile. Set beside the client-side
+ * figures, it tells the answer's own work from the time the request waited to be read.
+ */
+function ackHandlerSummary(before: AckHistogram, after: AckHistogram): Metrics {
+  const count = after.count - before.count;
+  if (count <= 0) return {};
+  const target = 0.99 * count;
+  const les = [...after.buckets.keys()].sort((a, b) => a - b);
+  const p99 = les.find((le) => after.buckets.get(le)! - (before.buckets.get(le) ?? 0) >= target);
+  return {
+    ack_in_ingress_mean_ms: round(((after.sum - before.sum) / count) * 1000, 2),
+    ack_in_ingress_p99_le_ms: p99 !== undefined ? p99 * 1000 : NaN,
+  };
 }
 
 /**
@@ -896,6 +942,8 @@ async function main(): Promise<void> {
           'bench_cores',
           'ingress_loop_delay_p99_ms',
           'worker_loop_delay_p99_ms',
+          'ack_in_ingress_mean_ms',
+          'ack_in_ingress_p99_le_ms',
         ].map((metric) => ({ scenario: 'callbacks', metric, design: c[metric]! })),
       );
     });
