@@ -9,6 +9,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import {
   bundleWorkflowCode,
@@ -346,8 +347,7 @@ async function priorityRun(kind: Kind): Promise<Metrics> {
  * stage, in order. Tells queueing (task waits for a worker) from work (the worker holds the task).
  */
 async function highStages(s: Service, sent: Sent[], toastAt: Map<string, number>): Promise<Metrics> {
-  const t = (e: temporal.api.history.v1.IHistoryEvent | undefined) =>
-    e?.eventTime ? Number(e.eventTime.seconds) * 1000 + Math.floor((e.eventTime.nanos ?? 0) / 1e6) : NaN;
+  const t = (e: temporal.api.history.v1.IHistoryEvent | undefined) => optionalTsToMs(e?.eventTime) ?? NaN;
   const E = temporal.api.enums.v1.EventType;
   const stages: Record<string, number[]> = {
     stage_accept_ms: [], // HTTP request sent -> workflow started (ingress + start RPC)

@@ -187,8 +187,11 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     conn = await Connection.connect({ address: o.temporalAddress });
     client = new Client({ connection: conn, namespace: 'default' });
     const common = { kind: o.kind, env, taskQueue };
-    await worker.start({ ...common, role: 'worker', bundlePath, capPerSecond: o.capPerSecond });
-    url = (await ingress.start({ ...common, role: 'ingress', inboxFile: path.join(dir, 'callbacks.sqlite') })).url!;
+    const [, started] = await Promise.all([
+      worker.start({ ...common, role: 'worker', bundlePath, capPerSecond: o.capPerSecond }),
+      ingress.start({ ...common, role: 'ingress', inboxFile: path.join(dir, 'callbacks.sqlite') }),
+    ]);
+    url = started.url!;
   } catch (err) {
     await closeAll();
     throw err;

@@ -45,6 +45,13 @@ export function pausedUntil(reason: string | null | undefined): number | undefin
 /** Network jitter (ms) the pacing absorbs: it costs 2 % of the rate at most. */
 const PACE_JITTER_MS = 20;
 
+/**
+ * The spacing of paced calls: callsPerSecond calls span a second plus the jitter allowance, so that one more
+ * cannot land in any second at Genesys even when the network delays one call by up to PACE_JITTER_MS more
+ * than the next.
+ */
+export const paceIntervalMs = (callsPerSecond: number): number => (1000 + PACE_JITTER_MS) / callsPerSecond;
+
 /** Temporal's default priority key (1 most urgent, 5 least): what an activity without a priority has. */
 const DEFAULT_PRIORITY_KEY = 3;
 
@@ -158,9 +165,7 @@ export class GenesysThrottle {
 
   private async releaseInTurn(): Promise<void> {
     this.pacing = true;
-    // callsPerSecond calls span a second plus the jitter allowance, so that one more cannot land in any second
-    // at Genesys even when the network delays one call by up to PACE_JITTER_MS more than the next.
-    const interval = (1000 + PACE_JITTER_MS) / this.o.callsPerSecond!;
+    const interval = paceIntervalMs(this.o.callsPerSecond!);
     try {
       while (this.waiting.length > 0) {
         // Timers never fire early, but they round: round up, so the spacing is never below the interval.

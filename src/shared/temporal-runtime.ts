@@ -8,7 +8,7 @@ const LEVELS: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3,
  * worker runs activities only, so at every start the SDK would warn that it has no workflows to poll for.
  */
 const BY_DESIGN = [/^No workflows registered, not polling for workflow tasks/];
-export const sdkLogLevel = (level: LogLevel, message: string): LogLevel =>
+const sdkLogLevel = (level: LogLevel, message: string): LogLevel =>
   level === 'WARN' && BY_DESIGN.some((r) => r.test(message)) ? 'DEBUG' : level;
 
 export interface TemporalRuntimeOptions {

@@ -87,10 +87,7 @@ describe('accepted callbacks', () => {
     h.ingress.inbox.pruneApplied(new Date(Date.now() + 1000), 1_000_000);
     expect(h.ingress.inbox.getByKey(`notif-${key}:ack`)).toBeUndefined();
     expect((await postCallback(h.ingress.url, body, signed(body, { id: 'msg_again' }))).status).toBe(202);
-    const row = await eventually(() => {
-      const r = h.ingress.inbox.getByKey(`notif-${key}:ack`);
-      return r?.state !== 'received' ? r : undefined;
-    });
+    const row = await eventually(() => settled(h.ingress.inbox.getByKey(`notif-${key}:ack`)));
     // Not dead-lettered as "alert closed": Temporal answers a repeated update id with the first outcome
     // ('applied'), and failing that the relay finds the action in the closed alert ('duplicate').
     expect(row).toMatchObject({ state: 'applied', deliveryId: 'msg_again' });
