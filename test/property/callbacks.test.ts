@@ -1,8 +1,8 @@
 /**
  * Property: POST /webhooks/desktop-callback with a *valid* signature over any body is answered 202/200
  * when the body is a valid callback and 400 (kept as a dead letter, with its reason) otherwise; with
- * hostile signature headers it is refused with 401 and nothing is stored. Never a 5xx, never slow,
- * never Object.prototype pollution.
+ * hostile signature headers it is refused with 401 and nothing is stored. Never a 5xx, never
+ * Object.prototype pollution. (How fast the answers come is the bench's job: bench/, `callbacks`.)
  */
 import fc from 'fast-check';
 import { DesktopCallbackSchema } from '../../src/shared/schemas';
@@ -43,7 +43,6 @@ const validCallback = () => ({
 });
 
 async function post(body: string | Buffer, headers: Record<string, string>) {
-  const t0 = performance.now();
   const res = await fetch(`${h.ingress.url}/webhooks/desktop-callback`, { method: 'POST', body, headers });
   const text = await res.text();
   let json: Record<string, unknown> = {};
@@ -52,7 +51,7 @@ async function post(body: string | Buffer, headers: Record<string, string>) {
   } catch {
     /* not JSON */
   }
-  return { status: res.status, json, ms: performance.now() - t0 };
+  return { status: res.status, json };
 }
 
 const kindOf = (text: string): 'valid' | 'malformed_json' | 'invalid_schema' => {
@@ -81,7 +80,6 @@ test('validly signed hostile bodies: 2xx iff valid, otherwise 400 + a dead lette
       const kind = kindOf(text);
       seen[kind]++;
       expect(r.status).toBeLessThan(500);
-      expect(r.ms).toBeLessThan(5_000);
       if (kind === 'valid') {
         expect([200, 202]).toContain(r.status);
       } else {

@@ -16,6 +16,13 @@ jest.setTimeout(60_000);
 const printable = (s: string) =>
   [...s].filter((ch) => ch.charCodeAt(0) >= 0x20 && ch.charCodeAt(0) !== 0x7f).join('');
 
+/**
+ * What the server receives for a header value: HTTP drops leading and trailing whitespace (RFC 9110
+ * 5.5, "field values exclude leading and trailing whitespace"; fetch normalises the same way), so the
+ * oracle must judge `0`, not ` 0`.
+ */
+const asDelivered = (value: string) => value.replace(/^[\t ]+|[\t ]+$/g, '');
+
 let h: IngressHarness;
 beforeAll(async () => {
   h = await startIngressHarness();
@@ -84,7 +91,7 @@ test('hostile bodies: 2xx only when valid, never 5xx or pollution, one workflow 
         const headers: Record<string, string> = key === null ? {} : { 'idempotency-key': key };
         const r = await post(body, headers);
         expect(r.status).toBeLessThan(500);
-        const ok = shouldAccept(body, key ?? undefined);
+        const ok = shouldAccept(body, key === null ? undefined : asDelivered(key));
         if (r.status === 202 || r.status === 200) {
           expect(ok).toBe(true);
           expect(typeof r.json.alertId).toBe('string');
@@ -99,7 +106,8 @@ test('hostile bodies: 2xx only when valid, never 5xx or pollution, one workflow 
         assertNotPolluted(before);
       },
     ),
-    { numRuns: 200 },
+    // A counterexample CI once found: the header's leading space never reaches the server.
+    { numRuns: 200, examples: [[JSON.stringify(validAlert()), ' 0']] },
   );
   // Both kinds were exercised, and the server holds exactly the accepted alerts.
   expect(rejected).toBeGreaterThan(50);
