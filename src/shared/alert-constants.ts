@@ -6,8 +6,20 @@ export const ALERT_TYPES = ['info', 'warning', 'error'] as const;
 export const PRIORITIES = ['high', 'normal', 'low'] as const;
 export const FALLBACK_CHANNELS = ['email', 'webhook'] as const;
 export const MAX_ACTIONS = 5;
+/** Longest title and message, in textLength() units. */
 export const MAX_TEXT = 250;
+/** Longest action label, in textLength() units. */
 export const MAX_LABEL = 50;
+
+/**
+ * The one definition of a text's length in this service: UTF-16 code units (JavaScript's `String.length`,
+ * and Java's `String.length()`, which is how the Genesys platform counts its "250 characters"). An emoji
+ * outside the Basic Multilingual Plane counts 2, a letter with a combining accent counts 2 (two code points),
+ * a CJK ideograph counts 1. Code points (zod's `max`, JSON Schema's `maxLength`) would accept texts that
+ * Genesys refuses; UTF-16 units is the stricter of the two and never lets such a text through. Whether
+ * the real platform counts exactly this way is not verified (README, "What is not verified").
+ */
+export const textLength = (text: string): number => text.length;
 
 /**
  * Task priority of an alert's workflow tasks and activities. `high` has its own priority key, so it overtakes

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ALERT_TYPES, FALLBACK_CHANNELS, MAX_ACTIONS, MAX_LABEL, MAX_TEXT, PRIORITIES } from './alert-constants';
+import { ALERT_TYPES, FALLBACK_CHANNELS, MAX_ACTIONS, MAX_LABEL, MAX_TEXT, PRIORITIES, textLength } from './alert-constants';
 
-export { ALERT_TYPES, FALLBACK_CHANNELS, MAX_ACTIONS, MAX_LABEL, MAX_TEXT, PRIORITIES };
+export { ALERT_TYPES, FALLBACK_CHANNELS, MAX_ACTIONS, MAX_LABEL, MAX_TEXT, PRIORITIES, textLength };
 
 /**
  * The public request schemas. The ingress and the typed launcher (buildAlertInput: API, CLI) parse with
@@ -38,8 +38,22 @@ export const IdempotencyKeySchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, '1-128 characters of A-Z a-z 0-9 . _ : -, starting with a letter or digit');
 
+/**
+ * A text of 1 to `max` characters counted as textLength() does (UTF-16 code units), the way Genesys and the
+ * workflow count them. zod's own `.max()` counts code points and would let a 126-emoji title through.
+ * JSON Schema's `maxLength` (code points) stays in the OpenAPI document as a necessary bound; the description
+ * states the exact rule.
+ */
+const boundedText = (max: number, opts: { trim: boolean }) => {
+  const rule = `at most ${max} UTF-16 code units (as Genesys counts: an emoji outside the BMP or a letter with a combining accent counts 2)`;
+  return (opts.trim ? z.string().trim() : z.string())
+    .min(1)
+    .refine((s) => textLength(s) <= max, `must be ${rule}`)
+    .meta({ maxLength: max, description: `Not empty, and ${rule}.` });
+};
+
 const ActionIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, '1-64 characters of A-Z a-z 0-9 _ . : -');
-const LabelSchema = z.string().trim().min(1).max(MAX_LABEL);
+const LabelSchema = boundedText(MAX_LABEL, { trim: true });
 
 export const ActionSchema = z.discriminatedUnion('actionType', [
   z.strictObject({ id: ActionIdSchema.optional(), label: LabelSchema, actionType: z.literal('openUrl'), url: HttpsUrlSchema }),
@@ -84,8 +98,8 @@ export const PolicySchema = z.strictObject({
 /** Structural shape of POST /v1/alerts (time-relative checks are added by the ingress). */
 export const AlertRequestSchema = z.strictObject({
   target: TargetSchema,
-  title: z.string().trim().min(1).max(MAX_TEXT),
-  message: z.string().trim().min(1).max(MAX_TEXT),
+  title: boundedText(MAX_TEXT, { trim: true }),
+  message: boundedText(MAX_TEXT, { trim: true }),
   type: z.enum(ALERT_TYPES),
   priority: z.enum(PRIORITIES).default('normal'),
   actions: z.array(ActionSchema).max(MAX_ACTIONS).default([]),
@@ -105,8 +119,8 @@ export const AlertInputSchema = z.strictObject({
   alertId: z.string().min(1).max(200),
   idempotencyKey: IdempotencyKeySchema,
   target: TargetSchema,
-  title: z.string().min(1).max(MAX_TEXT),
-  message: z.string().min(1).max(MAX_TEXT),
+  title: boundedText(MAX_TEXT, { trim: false }),
+  message: boundedText(MAX_TEXT, { trim: false }),
   type: z.enum(ALERT_TYPES),
   priority: z.enum(PRIORITIES),
   actions: z.array(ActionSchema).max(MAX_ACTIONS),

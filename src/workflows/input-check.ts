@@ -1,4 +1,4 @@
-import { ALERT_TYPES, FALLBACK_CHANNELS, MAX_ACTIONS, MAX_LABEL, MAX_TEXT, PRIORITIES } from '../shared/alert-constants';
+import { ALERT_TYPES, FALLBACK_CHANNELS, MAX_ACTIONS, MAX_LABEL, MAX_TEXT, PRIORITIES, textLength } from '../shared/alert-constants';
 
 /**
  * The workflow's own check of its input's shape. Every launcher in this project (the ingress, the CLI, the
@@ -21,7 +21,7 @@ export function inputProblems(raw: unknown): string[] {
   }
   // What Genesys would refuse with a 400 (a bug, not a delivery failure): refused here, before any call.
   for (const k of ['title', 'message'] as const) {
-    if (!nonEmptyString(i[k]) || i[k].length > MAX_TEXT) at(k, `expected 1-${MAX_TEXT} characters`);
+    if (!nonEmptyString(i[k]) || textLength(i[k]) > MAX_TEXT) at(k, `expected 1-${MAX_TEXT} characters`);
   }
   for (const k of ['source', 'correlationId'] as const) if (typeof i[k] !== 'string') at(k, 'expected a string');
   for (const k of ['expiresAt', 'acceptedAt'] as const) {
@@ -37,7 +37,7 @@ export function inputProblems(raw: unknown): string[] {
     at('actions', `expected an array of at most ${MAX_ACTIONS}`);
   } else {
     i.actions.forEach((a: unknown, n) => {
-      if (!isObject(a) || !nonEmptyString(a.label) || a.label.length > MAX_LABEL) {
+      if (!isObject(a) || !nonEmptyString(a.label) || textLength(a.label) > MAX_LABEL) {
         return at(`actions.${n}`, `expected an action with a label of 1-${MAX_LABEL} characters`);
       }
       if (a.id !== undefined && !nonEmptyString(a.id)) at(`actions.${n}.id`, 'expected a non-empty string');

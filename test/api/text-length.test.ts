@@ -1,0 +1,95 @@
+/**
+ * One definition of "250 characters" everywhere: UTF-16 code units, as Genesys (a Java platform) counts
+ * `String.length()`. The ingress, the workflow's own input check, the emulator and the OpenAPI document
+ * must agree on every text, or an alert is accepted with 202 and then refused later with no toast.
+ */
+import request from 'supertest';
+import { buildAlertInput } from '../../src/client';
+import { buildOpenApi } from '../../src/api/openapi';
+import { MAX_LABEL, MAX_TEXT, textLength } from '../../src/shared/alert-constants';
+import { inputProblems } from '../../src/workflows/input-check';
+import { makeInput } from '../helpers/stack';
+import { NOTIFICATIONS, notificationBody, setup as startEmulator } from '../emulator/helpers';
+import { alertBody, auth, startHarness, testConfig, uniqueKey, type Harness } from './helpers';
+
+const ALARM = '\u{1F6A8}'; // 🚨: outside the BMP, two UTF-16 units
+const E_ACUTE = 'e\u0301'; // e + combining acute accent: one glyph, two code points, two units
+const CJK = '\u4E2D'; // 中: one unit
+
+/** [name, text, within 250 UTF-16 units?] */
+const TEXTS: Array<[string, string, boolean]> = [
+  ['250 ASCII', 'a'.repeat(250), true],
+  ['251 ASCII', 'a'.repeat(251), false],
+  ['125 emoji (250 units)', ALARM.repeat(125), true],
+  ['126 emoji (252 units, 126 code points)', ALARM.repeat(126), false],
+  ['125 combining pairs (250 units)', E_ACUTE.repeat(125), true],
+  ['126 combining pairs (252 units, 126 glyphs)', E_ACUTE.repeat(126), false],
+  ['250 CJK', CJK.repeat(250), true],
+  ['251 CJK', CJK.repeat(251), false],
+  ['30 ZWJ family emoji (240 units)', '\u{1F469}\u200D\u{1F469}\u200D\u{1F467}'.repeat(30), true],
+];
+
+test('textLength counts UTF-16 code units', () => {
+  expect(textLength(ALARM)).toBe(2);
+  expect(textLength(E_ACUTE)).toBe(2);
+  expect(textLength(CJK)).toBe(1);
+  for (const [, text, within] of TEXTS) expect(textLength(text) <= MAX_TEXT).toBe(within);
+});
+
+describe.each(['title', 'message'] as const)('%s', (field) => {
+  test.each(TEXTS)('launcher and workflow agree: %s', (_name, text, within) => {
+    const built = buildAlertInput(alertBody({ [field]: text }), { config: testConfig(), correlationId: 'c' });
+    expect(built.ok).toBe(within);
+    if (!built.ok) expect(built.issues.map((i) => i.path)).toEqual([field]);
+    // The workflow judges the same text the same way (a run started by hand, or by an older launcher).
+    const problems = inputProblems(makeInput({ target: { userId: 'agent-1' }, [field]: text }));
+    expect(problems.length === 0).toBe(within);
+  });
+});
+
+test.each([
+  ['25 emoji (50 units)', ALARM.repeat(25), true],
+  ['26 emoji (52 units)', ALARM.repeat(26), false],
+])('action labels count the same way: %s', (_name, label, within) => {
+  expect(MAX_LABEL).toBe(50);
+  const body = alertBody({ actions: [{ id: 'ack', label, actionType: 'callback' }] });
+  const built = buildAlertInput(body, { config: testConfig(), correlationId: 'c' });
+  expect(built.ok).toBe(within);
+  const problems = inputProblems(makeInput({ target: { userId: 'agent-1' }, actions: [{ id: 'ack', label, actionType: 'callback' }] }));
+  expect(problems.length === 0).toBe(within);
+});
+
+describe('over HTTP', () => {
+  let h: Harness;
+  let emu: Awaited<ReturnType<typeof startEmulator>>;
+  beforeAll(async () => {
+    // No worker: the ingress's answer is what is checked here, not the run.
+    [h, emu] = await Promise.all([startHarness({ worker: false }), startEmulator({ rateLimitPerMinute: 0 })]);
+    emu.control.addUser({ id: 'u-1', name: 'Jordan', email: 'jordan@company.com' });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await emu?.emu.close();
+  });
+
+  test.each(TEXTS)('the ingress answers 202 exactly when the emulator would take the title: %s', async (_name, text, within) => {
+    const res = await request(h.ingress.url)
+      .post('/v1/alerts')
+      .set(auth())
+      .send(alertBody({ title: text, idempotencyKey: uniqueKey('len') }));
+    expect(res.status).toBe(within ? 202 : 400);
+    if (!within) expect(res.body.errors).toEqual([{ field: 'title', message: expect.stringMatching(/UTF-16/) }]);
+    const sent = await emu.api('POST', NOTIFICATIONS, notificationBody({ title: text }));
+    expect(sent.status).toBe(within ? 201 : 400);
+  });
+});
+
+test('the OpenAPI document states the same rule', () => {
+  const doc = buildOpenApi() as { components: { schemas: { AlertRequest: { properties: Record<string, Record<string, unknown>> } } } };
+  for (const field of ['title', 'message']) {
+    const s = doc.components.schemas.AlertRequest.properties[field]!;
+    // JSON Schema's maxLength counts code points: a necessary bound, with the exact rule in the description.
+    expect(s.maxLength).toBe(MAX_TEXT);
+    expect(s.description).toMatch(/250 UTF-16 code units/);
+  }
+});
