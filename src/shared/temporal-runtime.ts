@@ -67,7 +67,7 @@ export function installTemporalRuntime(
     return installed ? { installed, metricsBindAddress: bindAddress } : { installed };
   } catch (err) {
     // A taken port must not stop the service: run without SDK metrics, and say so.
-    logger.warn({ err: (err as Error).message, bindAddress }, 'Temporal SDK metrics unavailable');
+    logger.warn({ err, bindAddress }, 'Temporal SDK metrics unavailable');
     return { installed: install(base) };
   }
 }

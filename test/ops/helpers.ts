@@ -13,6 +13,7 @@ import { freePort } from '../../src/dev/temporal';
 import { startEmulator, type Emulator, type EmulatorUserSeed } from '../../src/emulator';
 import { createGenesysClient } from '../../src/genesys';
 import { startIngress, type Ingress } from '../../src/server';
+import { createLogger } from '../../src/shared/logger';
 import { createWorkers, type AlertWorkers } from '../../src/worker';
 import { workerMetrics } from '../../src/worker-telemetry';
 import { testConfig } from '../api/helpers';
@@ -145,7 +146,8 @@ export function captureLogs(level = 'debug'): { logger: Logger; lines: () => Rec
       cb();
     },
   });
-  const logger = pino({ level }, stream);
+  // The service's own logger (serialisers, redaction), writing to memory.
+  const logger = createLogger({ level, destination: stream });
   return { logger, lines: () => raw.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
