@@ -28,6 +28,8 @@ const EnvSchema = z
     GENESYS_RATE_LIMIT_SHARE: num(0.8, 0.01, 1),
     GENESYS_NOTIFICATIONS_PATH: z.string().startsWith('/').default('/api/v2/desktop/notifications'),
     GENESYS_TIMEOUT_MS: num(10_000, 100, 120_000),
+    // The longest Retry-After honoured (a 429 pauses every worker that long); at most a day.
+    GENESYS_RETRY_AFTER_MAX_SECONDS: num(300, 1, 86_400),
     PUBLIC_BASE_URL: opt(url),
     CALLBACK_SIGNING_SECRET: opt(z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'whsec_<base64>')),
     INGRESS_API_KEYS: opt(z.string().min(1)),
@@ -83,6 +85,8 @@ export interface Config {
     rateLimitShare: number;
     notificationsPath: string;
     timeoutMs: number;
+    /** The longest Retry-After honoured, in seconds (GENESYS_RETRY_AFTER_MAX_SECONDS; unset: 300). */
+    retryAfterMaxSeconds?: number;
   };
   ingress: {
     port: number;
@@ -141,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rateLimitShare: e.GENESYS_RATE_LIMIT_SHARE,
       notificationsPath: e.GENESYS_NOTIFICATIONS_PATH,
       timeoutMs: e.GENESYS_TIMEOUT_MS,
+      retryAfterMaxSeconds: e.GENESYS_RETRY_AFTER_MAX_SECONDS,
     },
     ingress: {
       port: e.PORT,
@@ -174,11 +179,12 @@ export function genesysConnection(g: Config['genesys']): {
   clientSecret: string;
   notificationsPath: string;
   timeoutMs: number;
+  retryAfterMaxSeconds?: number;
 } {
   if (!g.credentials || !g.apiBase || !g.loginBase) {
     throw new ConfigError(['GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET and a region or base URLs are required for a standalone worker (npm start embeds an emulator instead)']);
   }
-  return { apiBase: g.apiBase, loginBase: g.loginBase, ...g.credentials, notificationsPath: g.notificationsPath, timeoutMs: g.timeoutMs };
+  return { apiBase: g.apiBase, loginBase: g.loginBase, ...g.credentials, notificationsPath: g.notificationsPath, timeoutMs: g.timeoutMs, retryAfterMaxSeconds: g.retryAfterMaxSeconds };
 }
 
 /** For entry points: the parsed configuration, or one line per problem on stderr and exit code 1. */

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from '../shared/logger';
+import { clampRetryAfter, DEFAULT_RETRY_AFTER_MAX_SECONDS } from '../genesys/errors';
 import { normalisePresence } from '../genesys/presence';
 import { GenesysApiError, type GenesysClient } from '../genesys/types';
 import { DELIVERY_HEARTBEAT_MS } from '../shared/constants';
@@ -30,11 +31,16 @@ export interface ActivityDeps {
   now?: () => number;
   /** Shared 429 gate: every Genesys call waits at it, and a 429 pauses the Genesys queue for every worker. */
   throttle?: Pick<GenesysThrottle, 'wait' | 'onRateLimited'>;
+  /** The longest Retry-After honoured, in seconds (GENESYS_RETRY_AFTER_MAX_SECONDS; default 300). */
+  retryAfterMaxSeconds?: number;
 }
 
 
-/** Map a Genesys error to what Temporal should do about it. */
-export function toActivityFailure(err: unknown): Error {
+/**
+ * Map a Genesys error to what Temporal should do about it. `retryAfterMaxSeconds` bounds a 429's retry delay
+ * (GENESYS_RETRY_AFTER_MAX_SECONDS): the client caps what it parses, but the error may come from elsewhere.
+ */
+export function toActivityFailure(err: unknown, retryAfterMaxSeconds: number = DEFAULT_RETRY_AFTER_MAX_SECONDS): Error {
   if (err instanceof GatePausedError) {
     return ApplicationFailure.create({ message: err.message, type: 'GenesysRateLimited', nextRetryDelay: `${Math.ceil(err.remainingMs / 1000)}s` });
   }
@@ -46,7 +52,7 @@ export function toActivityFailure(err: unknown): Error {
       return ApplicationFailure.create({
         message: detail,
         type: 'GenesysRateLimited',
-        nextRetryDelay: `${Math.max(1, err.retryAfterSeconds ?? 1)}s`,
+        nextRetryDelay: `${Math.max(1, clampRetryAfter(err.retryAfterSeconds, retryAfterMaxSeconds) ?? 1)}s`,
       });
     case 'invalid_client':
     case 'forbidden':
@@ -154,7 +160,7 @@ export function createActivities(deps: ActivityDeps) {
       }
     } catch (err) {
       log.warn({ alertId: input.alertId, correlationId: input.correlationId, err: (err as Error).message }, 'desktop delivery attempt failed');
-      throw toActivityFailure(err);
+      throw toActivityFailure(err, deps.retryAfterMaxSeconds);
     }
   }
 

@@ -45,6 +45,8 @@ export interface GenesysClientOptions {
   connections?: number;
   /** Told about every HTTP exchange, token requests included (metrics: calls by endpoint and status, 429s). */
   onCall?: (e: GenesysCallEvent) => void;
+  /** The longest Retry-After honoured, in seconds; default DEFAULT_RETRY_AFTER_MAX_SECONDS (300). */
+  retryAfterMaxSeconds?: number;
 }
 
 /** The client this module builds: the GenesysClient contract with its optional calls present. */
@@ -133,6 +135,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysHttpClie
     now,
     logger: log,
     onCall: opts.onCall,
+    retryAfterMaxSeconds: opts.retryAfterMaxSeconds,
   });
 
   /**
@@ -184,7 +187,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysHttpClie
         log.debug(fields(res), 'Genesys call succeeded');
         return res;
       }
-      throw errorFromResponse(res, operation, now);
+      throw errorFromResponse(res, operation, now, opts.retryAfterMaxSeconds);
     } catch (err) {
       if (err instanceof GenesysApiError) {
         log.warn(

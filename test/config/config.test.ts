@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { ConfigError, genesysActivitiesPerSecond, loadConfig } from '../../src/config';
+import { ConfigError, genesysActivitiesPerSecond, genesysConnection, loadConfig } from '../../src/config';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -18,6 +18,15 @@ describe('configuration', () => {
     expect(c.genesys.apiBase).toBe('https://api.mypurecloud.ie');
     expect(c.genesys.loginBase).toBe('https://login.mypurecloud.ie');
     expect(c.genesys.credentials).toEqual({ clientId: 'id', clientSecret: 's3cret' });
+  });
+
+  test('GENESYS_RETRY_AFTER_MAX_SECONDS: 300 s by default, reaches the Genesys client, and is bounded to a day', () => {
+    expect(loadConfig({}).genesys.retryAfterMaxSeconds).toBe(300);
+    const c = loadConfig({ GENESYS_RETRY_AFTER_MAX_SECONDS: '60', GENESYS_API_BASE: 'http://127.0.0.1:4010', GENESYS_LOGIN_BASE: 'http://127.0.0.1:4010', GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 's3cret' });
+    expect(genesysConnection(c.genesys).retryAfterMaxSeconds).toBe(60);
+    for (const bad of ['0', '86401', 'soon']) {
+      expect(() => loadConfig({ GENESYS_RETRY_AFTER_MAX_SECONDS: bad })).toThrow(/GENESYS_RETRY_AFTER_MAX_SECONDS:/);
+    }
   });
 
   test('every problem gets its own line, and no value is echoed', () => {
