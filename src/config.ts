@@ -5,7 +5,7 @@ export const GENESYS_REGIONS = [
   'mypurecloud.com', 'mypurecloud.ie', 'mypurecloud.de', 'mypurecloud.com.au', 'mypurecloud.jp',
   'usw2.pure.cloud', 'cac1.pure.cloud', 'euw2.pure.cloud', 'apne2.pure.cloud', 'apne3.pure.cloud',
   'aps1.pure.cloud', 'sae1.pure.cloud', 'mec1.pure.cloud', 'euc2.pure.cloud', 'mxc1.pure.cloud',
-  'apse1.pure.cloud', 'use2.us-gov-pure.cloud',
+  'apse1.pure.cloud', 'use2.us-gov-pure.cloud', 'edee1.eusc-pure.cloud',
 ] as const;
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);

@@ -20,6 +20,18 @@ describe('configuration', () => {
     expect(c.genesys.credentials).toEqual({ clientId: 'id', clientSecret: 's3cret' });
   });
 
+  // GENESYS.md's list (the platform SDK's PureCloudRegionHosts), copied here so a region dropped from the code fails.
+  test.each([
+    'mypurecloud.com', 'mypurecloud.ie', 'mypurecloud.de', 'mypurecloud.com.au', 'mypurecloud.jp',
+    'usw2.pure.cloud', 'cac1.pure.cloud', 'euw2.pure.cloud', 'apne2.pure.cloud', 'apne3.pure.cloud',
+    'aps1.pure.cloud', 'sae1.pure.cloud', 'mec1.pure.cloud', 'euc2.pure.cloud', 'mxc1.pure.cloud',
+    'apse1.pure.cloud', 'use2.us-gov-pure.cloud', 'edee1.eusc-pure.cloud',
+  ])('the region %s is accepted', (region) => {
+    const c = loadConfig({ GENESYS_REGION: region, GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 's3cret', DESKTOP_CHANNELS: 'notifications-endpoint' });
+    expect(c.genesys.apiBase).toBe(`https://api.${region}`);
+    expect(c.genesys.loginBase).toBe(`https://login.${region}`);
+  });
+
   test('GENESYS_RETRY_AFTER_MAX_SECONDS: 300 s by default, reaches the Genesys client, and is bounded to a day', () => {
     expect(loadConfig({}).genesys.retryAfterMaxSeconds).toBe(300);
     const c = loadConfig({ GENESYS_RETRY_AFTER_MAX_SECONDS: '60', GENESYS_API_BASE: 'http://127.0.0.1:4010', GENESYS_LOGIN_BASE: 'http://127.0.0.1:4010', GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 's3cret' });
