@@ -8,6 +8,13 @@ export const GENESYS_REGIONS = [
   'apse1.pure.cloud', 'use2.us-gov-pure.cloud', 'edee1.eusc-pure.cloud',
 ] as const;
 
+/** How an alert reaches the agent's screen (ARCHITECTURE.md), in the order DESKTOP_CHANNELS lists them. */
+export const DESKTOP_CHANNELS = ['agent-app', 'notifications-endpoint'] as const;
+export type DesktopChannel = (typeof DESKTOP_CHANNELS)[number];
+
+/** The guide's path of the desktop notifications endpoint, which the public Platform API does not have. */
+const GUIDE_NOTIFICATIONS_PATH = '/api/v2/desktop/notifications';
+
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const opt = <T extends z.ZodTypeAny>(s: T) => z.preprocess(emptyToUndefined, s.optional());
 const url = z.url({ protocol: /^https?$/ });
@@ -26,7 +33,13 @@ const EnvSchema = z
     GENESYS_CLIENT_SECRET: opt(z.string().min(1)),
     GENESYS_RATE_LIMIT_PER_MINUTE: num(300, 1, 1_000_000),
     GENESYS_RATE_LIMIT_SHARE: num(0.8, 0.01, 1),
-    GENESYS_NOTIFICATIONS_PATH: z.string().startsWith('/').default('/api/v2/desktop/notifications'),
+    GENESYS_NOTIFICATIONS_PATH: z.string().startsWith('/').default(GUIDE_NOTIFICATIONS_PATH),
+    DESKTOP_CHANNELS: opt(
+      z
+        .string()
+        .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+        .pipe(z.array(z.enum(DESKTOP_CHANNELS)).min(1)),
+    ),
     GENESYS_TIMEOUT_MS: num(10_000, 100, 120_000),
     // The longest Retry-After honoured (a 429 pauses every worker that long); at most a day.
     GENESYS_RETRY_AFTER_MAX_SECONDS: num(300, 1, 86_400),
@@ -68,13 +81,46 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
   if (set('GENESYS_CLIENT_ID') && !set('GENESYS_REGION') && !bases) {
     out.push('GENESYS_REGION: credentials are set: also set GENESYS_REGION (or both base URLs)');
   }
+  // A real org answers 404 at the guide's path (GENESYS.md): that channel is switched on deliberately, for an
+  // org whose middleware serves it, never by default. Setting the default path explicitly is not a choice
+  // (docker-compose passes it through).
+  const realOrg =
+    (GENESYS_REGIONS as readonly string[]).includes(env.GENESYS_REGION?.trim() ?? '') ||
+    isGenesysCloudHost(env.GENESYS_API_BASE);
+  const path = env.GENESYS_NOTIFICATIONS_PATH?.trim() || GUIDE_NOTIFICATIONS_PATH;
+  const channels = (env.DESKTOP_CHANNELS ?? '').split(',').map((x) => x.trim());
+  if (realOrg && path.replace(/\/+$/, '') === GUIDE_NOTIFICATIONS_PATH && !channels.includes('notifications-endpoint')) {
+    out.push(
+      `DESKTOP_CHANNELS: ${set('GENESYS_REGION') ? 'GENESYS_REGION' : 'GENESYS_API_BASE'} is a real Genesys Cloud org, ` +
+        `whose API has no desktop notifications endpoint at ${GUIDE_NOTIFICATIONS_PATH} (it is not part of the public ` +
+        'Genesys Cloud API: every send would answer 404). If your org\'s middleware provides it, switch that channel on ' +
+        'deliberately: DESKTOP_CHANNELS=notifications-endpoint (served at the default path), or ' +
+        'GENESYS_NOTIFICATIONS_PATH=<the path it serves>',
+    );
+  }
   return out;
+}
+
+/** An API base on a Genesys Cloud host (a region of GENESYS_REGIONS, or another *pure.cloud / mypurecloud one). */
+function isGenesysCloudHost(base: string | undefined): boolean {
+  let host: string;
+  try {
+    host = new URL(base ?? '').hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return (
+    GENESYS_REGIONS.some((r) => host === r || host.endsWith(`.${r}`)) ||
+    /(^|\.)(mypurecloud\.[a-z.]+|[a-z0-9-]*pure\.cloud)$/.test(host)
+  );
 }
 
 export type Env = z.infer<typeof EnvSchema>;
 
 export interface Config {
   logLevel: Env['LOG_LEVEL'];
+  /** DESKTOP_CHANNELS as listed; undefined when unset. */
+  desktopChannels?: DesktopChannel[];
   temporal: { address?: string; namespace: string };
   genesys: {
     /** Undefined: no credentials configured, so `npm start` embeds the emulator. */
@@ -133,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const loginBase = e.GENESYS_LOGIN_BASE ?? (e.GENESYS_REGION ? `https://login.${e.GENESYS_REGION}` : undefined);
   return {
     logLevel: e.LOG_LEVEL,
+    desktopChannels: e.DESKTOP_CHANNELS,
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE },
     genesys: {
       credentials:
