@@ -195,6 +195,10 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysHttpClie
             ...fields(),
             status: err.status,
             ininCorrelationId: err.correlationId,
+            // What the error body says about itself: Genesys support asks for the contextId, and a 429's
+            // `limit` names the limit that was hit.
+            contextId: err.contextId,
+            limit: err.limit,
             kind: err.kind,
             code: err.code,
           },

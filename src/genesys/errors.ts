@@ -1,4 +1,4 @@
-import { GenesysApiError, type GenesysErrorKind } from './types';
+import { GenesysApiError, type GenesysErrorKind, type GenesysLimit } from './types';
 
 /** A fully read Genesys response (the body is always consumed so undici can reuse the socket). */
 export interface RawResponse {
@@ -81,8 +81,28 @@ const MAX_DETAIL_CHARS = 600;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
 
-/** The useful part of a Genesys error body ({message, code, details, errors}) or of an OAuth one ({error, error_description}). */
-export function describeErrorBody(text: string): { code?: string; summary?: string } {
+/** The body's `limit` ({key, namespace, value}), when it has one. */
+function limitOf(v: unknown): GenesysLimit | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const l = v as Record<string, unknown>;
+  const out: GenesysLimit = {
+    key: str(l.key),
+    namespace: str(l.namespace),
+    value: typeof l.value === 'number' && Number.isFinite(l.value) ? l.value : undefined,
+  };
+  return out.key !== undefined || out.namespace !== undefined || out.value !== undefined ? out : undefined;
+}
+
+/**
+ * The useful part of a Genesys error body ({message, code, contextId, details, errors, limit}) or of an OAuth
+ * one ({error, error_description}).
+ */
+export function describeErrorBody(text: string): {
+  code?: string;
+  summary?: string;
+  contextId?: string;
+  limit?: GenesysLimit;
+} {
   const body = tryParseJson(text);
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     const snippet = text.replace(/\s+/g, ' ').trim().slice(0, 200);
@@ -90,6 +110,8 @@ export function describeErrorBody(text: string): { code?: string; summary?: stri
   }
   const b = body as Record<string, unknown>;
   const code = str(b.code) ?? str(b.error);
+  const contextId = str(b.contextId);
+  const limit = limitOf(b.limit);
   const parts: string[] = [];
   const message = str(b.message) ?? str(b.error_description) ?? str(b.description);
   if (message) parts.push(message);
@@ -102,7 +124,7 @@ export function describeErrorBody(text: string): { code?: string; summary?: stri
     if (listed.length > 0) parts.push(`errors: ${listed.join('; ')}`);
   }
   const summary = parts.join(' | ');
-  return { code, summary: summary ? summary.slice(0, MAX_DETAIL_CHARS) : undefined };
+  return { code, summary: summary ? summary.slice(0, MAX_DETAIL_CHARS) : undefined, contextId, limit };
 }
 
 const HINTS: Partial<Record<GenesysErrorKind, string>> = {
@@ -124,7 +146,7 @@ export function errorFromResponse(
   retryAfterMaxSeconds: number = DEFAULT_RETRY_AFTER_MAX_SECONDS,
 ): GenesysApiError {
   const kind = kindForStatus(res.status);
-  const { code, summary } = describeErrorBody(res.text);
+  const { code, summary, contextId, limit } = describeErrorBody(res.text);
   let retryAfter: number | undefined;
   const retryAfterHeader = headerValue(res.headers, 'retry-after');
   if (kind === 'rate_limited') retryAfter = parseRetryAfter(retryAfterHeader, now, retryAfterMaxSeconds);
@@ -135,7 +157,7 @@ export function errorFromResponse(
   if (retryAfter !== undefined) message += `; retry after ${retryAfter} s`;
   if (summary) message += `: ${summary}`;
   if (res.ininCorrelationId) message += ` [ININ-Correlation-Id ${res.ininCorrelationId}]`;
-  return new GenesysApiError(message, kind, res.status, code, res.ininCorrelationId, retryAfter);
+  return new GenesysApiError(message, kind, res.status, code, res.ininCorrelationId, retryAfter, { contextId, limit });
 }
 
 const TIMEOUT_CODES = new Set([

@@ -135,6 +135,8 @@ export class TokenCache {
           kind: error.kind,
           code: error.code,
           ininCorrelationId: res.ininCorrelationId,
+          contextId: error.contextId,
+          limit: error.limit,
         },
         error.message,
       );

@@ -55,8 +55,19 @@ export type GenesysErrorKind =
   | 'network' // connection refused/reset, DNS
   | 'timeout'; // no answer in time
 
+/** The `limit` of a Genesys error body: which limit was hit (GENESYS.md, rate limits). */
+export interface GenesysLimit {
+  key?: string;
+  namespace?: string;
+  value?: number;
+}
+
 export class GenesysApiError extends Error {
   override readonly name = 'GenesysApiError';
+  /** The error body's contextId: Genesys's id of this failure, for logs and support tickets. */
+  readonly contextId?: string;
+  /** The error body's `limit`: which limit a 429 hit. */
+  readonly limit?: GenesysLimit;
   constructor(
     message: string,
     readonly kind: GenesysErrorKind,
@@ -66,10 +77,12 @@ export class GenesysApiError extends Error {
     readonly correlationId?: string,
     /** Seconds from Retry-After on a 429. */
     readonly retryAfterSeconds?: number,
-    /** The underlying error (socket, timeout), for diagnosis. */
-    options?: { cause?: unknown },
+    /** The underlying error (socket, timeout), for diagnosis; what the error body says about itself. */
+    options?: { cause?: unknown; contextId?: string; limit?: GenesysLimit },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.contextId = options?.contextId;
+    this.limit = options?.limit;
   }
   get retryable(): boolean {
     return ['rate_limited', 'unauthorized', 'server', 'network', 'timeout'].includes(this.kind);
