@@ -57,6 +57,7 @@ export function toActivityFailure(err: unknown, retryAfterMaxSeconds: number = D
     case 'invalid_client':
     case 'forbidden':
     case 'bad_request':
+    case 'endpoint_missing': // a configuration error: every retry would get the same 404
       return ApplicationFailure.nonRetryable(detail, `Genesys_${err.kind}`);
     default:
       return ApplicationFailure.retryable(detail, `Genesys_${err.kind}`);
@@ -147,7 +148,18 @@ export function createActivities(deps: ActivityDeps) {
         log.info({ alertId: input.alertId, correlationId: input.correlationId, notificationId: n.id, userId: agent.userId }, 'notification sent');
         return { outcome: 'sent', notificationId: n.id, ...seen };
       } catch (err) {
-        if (err instanceof GenesysApiError && (err.kind === 'not_found' || err.kind === 'conflict')) {
+        // A 404 for the endpoint itself is not here: the client reports it as endpoint_missing, which fails the
+        // attempt as the configuration error it is (toActivityFailure), never as a session change.
+        if (err instanceof GenesysApiError && err.kind === 'not_found') {
+          presence.invalidate(agent.userId);
+          return {
+            outcome: 'skipped',
+            reason: 'agent_not_found',
+            detail: `Genesys answered 404 to the send: user ${agent.userId} is unknown`,
+            ...seen,
+          };
+        }
+        if (err instanceof GenesysApiError && err.kind === 'conflict') {
           presence.invalidate(agent.userId);
           return {
             outcome: 'skipped',

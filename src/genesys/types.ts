@@ -49,6 +49,7 @@ export type GenesysErrorKind =
   | 'invalid_client' // bad OAuth credentials: non-retryable
   | 'forbidden' // 403: missing permission or scope
   | 'not_found' // 404
+  | 'endpoint_missing' // 404 for the path itself: that endpoint does not exist on this org (configuration)
   | 'conflict' // 409: the agent's session changed
   | 'bad_request' // 400 and other 4xx: a bug on our side
   | 'server' // 5xx
