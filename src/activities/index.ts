@@ -91,7 +91,12 @@ export function createActivities(deps: ActivityDeps) {
   const directory = new AgentDirectory(genesys, {
     now,
     onUsers: (users, at) => {
-      for (const u of users) if (u.state === 'active') presence.observe(u.id, normalisePresence(u), u.routingStatus?.status, at);
+      for (const u of users) {
+        const p = normalisePresence(u);
+        // expand is best effort (GENESYS.md): a user without presence is no reading, so the session check asks
+        // the presence endpoint instead of taking "not returned" for "unknown" (or for a return from offline).
+        if (u.state === 'active' && p !== undefined) presence.observe(u.id, p, u.routingStatus?.status, at);
+      }
     },
   });
   let mailer: Transporter | undefined;
