@@ -5,8 +5,15 @@ export const GENESYS_REGIONS = [
   'mypurecloud.com', 'mypurecloud.ie', 'mypurecloud.de', 'mypurecloud.com.au', 'mypurecloud.jp',
   'usw2.pure.cloud', 'cac1.pure.cloud', 'euw2.pure.cloud', 'apne2.pure.cloud', 'apne3.pure.cloud',
   'aps1.pure.cloud', 'sae1.pure.cloud', 'mec1.pure.cloud', 'euc2.pure.cloud', 'mxc1.pure.cloud',
-  'apse1.pure.cloud', 'use2.us-gov-pure.cloud',
+  'apse1.pure.cloud', 'use2.us-gov-pure.cloud', 'edee1.eusc-pure.cloud',
 ] as const;
+
+/** How an alert reaches the agent's screen (ARCHITECTURE.md), in the order DESKTOP_CHANNELS lists them. */
+export const DESKTOP_CHANNELS = ['agent-app', 'notifications-endpoint'] as const;
+export type DesktopChannel = (typeof DESKTOP_CHANNELS)[number];
+
+/** The guide's path of the desktop notifications endpoint, which the public Platform API does not have. */
+const GUIDE_NOTIFICATIONS_PATH = '/api/v2/desktop/notifications';
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const opt = <T extends z.ZodTypeAny>(s: T) => z.preprocess(emptyToUndefined, s.optional());
@@ -26,8 +33,16 @@ const EnvSchema = z
     GENESYS_CLIENT_SECRET: opt(z.string().min(1)),
     GENESYS_RATE_LIMIT_PER_MINUTE: num(300, 1, 1_000_000),
     GENESYS_RATE_LIMIT_SHARE: num(0.8, 0.01, 1),
-    GENESYS_NOTIFICATIONS_PATH: z.string().startsWith('/').default('/api/v2/desktop/notifications'),
+    GENESYS_NOTIFICATIONS_PATH: z.string().startsWith('/').default(GUIDE_NOTIFICATIONS_PATH),
+    DESKTOP_CHANNELS: opt(
+      z
+        .string()
+        .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+        .pipe(z.array(z.enum(DESKTOP_CHANNELS)).min(1)),
+    ),
     GENESYS_TIMEOUT_MS: num(10_000, 100, 120_000),
+    // The longest Retry-After honoured (a 429 pauses every worker that long); at most a day.
+    GENESYS_RETRY_AFTER_MAX_SECONDS: num(300, 1, 86_400),
     PUBLIC_BASE_URL: opt(url),
     CALLBACK_SIGNING_SECRET: opt(z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'whsec_<base64>')),
     INGRESS_API_KEYS: opt(z.string().min(1)),
@@ -66,13 +81,46 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
   if (set('GENESYS_CLIENT_ID') && !set('GENESYS_REGION') && !bases) {
     out.push('GENESYS_REGION: credentials are set: also set GENESYS_REGION (or both base URLs)');
   }
+  // A real org answers 404 at the guide's path (GENESYS.md): that channel is switched on deliberately, for an
+  // org whose middleware serves it, never by default. Setting the default path explicitly is not a choice
+  // (docker-compose passes it through).
+  const realOrg =
+    (GENESYS_REGIONS as readonly string[]).includes(env.GENESYS_REGION?.trim() ?? '') ||
+    isGenesysCloudHost(env.GENESYS_API_BASE);
+  const path = env.GENESYS_NOTIFICATIONS_PATH?.trim() || GUIDE_NOTIFICATIONS_PATH;
+  const channels = (env.DESKTOP_CHANNELS ?? '').split(',').map((x) => x.trim());
+  if (realOrg && path.replace(/\/+$/, '') === GUIDE_NOTIFICATIONS_PATH && !channels.includes('notifications-endpoint')) {
+    out.push(
+      `DESKTOP_CHANNELS: ${set('GENESYS_REGION') ? 'GENESYS_REGION' : 'GENESYS_API_BASE'} is a real Genesys Cloud org, ` +
+        `whose API has no desktop notifications endpoint at ${GUIDE_NOTIFICATIONS_PATH} (it is not part of the public ` +
+        'Genesys Cloud API: every send would answer 404). If your org\'s middleware provides it, switch that channel on ' +
+        'deliberately: DESKTOP_CHANNELS=notifications-endpoint (served at the default path), or ' +
+        'GENESYS_NOTIFICATIONS_PATH=<the path it serves>',
+    );
+  }
   return out;
+}
+
+/** An API base on a Genesys Cloud host (a region of GENESYS_REGIONS, or another *pure.cloud / mypurecloud one). */
+function isGenesysCloudHost(base: string | undefined): boolean {
+  let host: string;
+  try {
+    host = new URL(base ?? '').hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return (
+    GENESYS_REGIONS.some((r) => host === r || host.endsWith(`.${r}`)) ||
+    /(^|\.)(mypurecloud\.[a-z.]+|[a-z0-9-]*pure\.cloud)$/.test(host)
+  );
 }
 
 export type Env = z.infer<typeof EnvSchema>;
 
 export interface Config {
   logLevel: Env['LOG_LEVEL'];
+  /** DESKTOP_CHANNELS as listed; undefined when unset. */
+  desktopChannels?: DesktopChannel[];
   temporal: { address?: string; namespace: string };
   genesys: {
     /** Undefined: no credentials configured, so `npm start` embeds the emulator. */
@@ -83,6 +131,8 @@ export interface Config {
     rateLimitShare: number;
     notificationsPath: string;
     timeoutMs: number;
+    /** The longest Retry-After honoured, in seconds (GENESYS_RETRY_AFTER_MAX_SECONDS; unset: 300). */
+    retryAfterMaxSeconds?: number;
   };
   ingress: {
     port: number;
@@ -129,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const loginBase = e.GENESYS_LOGIN_BASE ?? (e.GENESYS_REGION ? `https://login.${e.GENESYS_REGION}` : undefined);
   return {
     logLevel: e.LOG_LEVEL,
+    desktopChannels: e.DESKTOP_CHANNELS,
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE },
     genesys: {
       credentials:
@@ -141,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rateLimitShare: e.GENESYS_RATE_LIMIT_SHARE,
       notificationsPath: e.GENESYS_NOTIFICATIONS_PATH,
       timeoutMs: e.GENESYS_TIMEOUT_MS,
+      retryAfterMaxSeconds: e.GENESYS_RETRY_AFTER_MAX_SECONDS,
     },
     ingress: {
       port: e.PORT,
@@ -174,11 +226,12 @@ export function genesysConnection(g: Config['genesys']): {
   clientSecret: string;
   notificationsPath: string;
   timeoutMs: number;
+  retryAfterMaxSeconds?: number;
 } {
   if (!g.credentials || !g.apiBase || !g.loginBase) {
     throw new ConfigError(['GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET and a region or base URLs are required for a standalone worker (npm start embeds an emulator instead)']);
   }
-  return { apiBase: g.apiBase, loginBase: g.loginBase, ...g.credentials, notificationsPath: g.notificationsPath, timeoutMs: g.timeoutMs };
+  return { apiBase: g.apiBase, loginBase: g.loginBase, ...g.credentials, notificationsPath: g.notificationsPath, timeoutMs: g.timeoutMs, retryAfterMaxSeconds: g.retryAfterMaxSeconds };
 }
 
 /** For entry points: the parsed configuration, or one line per problem on stderr and exit code 1. */

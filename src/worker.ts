@@ -51,6 +51,8 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
   const alertsQueue = o.taskQueue ?? ALERTS_TASK_QUEUE;
   const queues = { alerts: alertsQueue, genesys: genesysQueueFor(alertsQueue) };
   const rate = o.genesysActivitiesPerSecond ?? genesysActivitiesPerSecond(o.config.genesys);
+  const retryAfterMaxSeconds = o.config.genesys.retryAfterMaxSeconds;
+  const retryAfterMaxMs = retryAfterMaxSeconds === undefined ? undefined : retryAfterMaxSeconds * 1000;
   const throttle =
     o.rateLimitThrottle === false
       ? undefined
@@ -61,6 +63,7 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
           logger: o.logger,
           // Smooths this process's calls to the cap's rate (see callsPerSecond); the server cap bounds the sum.
           callsPerSecond: rate > 0 ? rate : undefined,
+          maxPauseMs: retryAfterMaxMs,
           ...o.rateLimitThrottle,
         }).start();
   const activities = createActivities({
@@ -69,6 +72,7 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
     downstream: o.config.downstream,
     fallback: { ...o.config.fallback, signingSecret: o.config.downstream.signingSecret },
     throttle,
+    retryAfterMaxSeconds,
     ...o.activityDeps,
   });
   // On SIGTERM the workers stop polling and let what they hold finish, for up to this long, before cancelling

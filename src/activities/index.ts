@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from '../shared/logger';
+import { clampRetryAfter, DEFAULT_RETRY_AFTER_MAX_SECONDS } from '../genesys/errors';
 import { normalisePresence } from '../genesys/presence';
 import { GenesysApiError, type GenesysClient } from '../genesys/types';
 import { DELIVERY_HEARTBEAT_MS } from '../shared/constants';
@@ -30,11 +31,16 @@ export interface ActivityDeps {
   now?: () => number;
   /** Shared 429 gate: every Genesys call waits at it, and a 429 pauses the Genesys queue for every worker. */
   throttle?: Pick<GenesysThrottle, 'wait' | 'onRateLimited'>;
+  /** The longest Retry-After honoured, in seconds (GENESYS_RETRY_AFTER_MAX_SECONDS; default 300). */
+  retryAfterMaxSeconds?: number;
 }
 
 
-/** Map a Genesys error to what Temporal should do about it. */
-export function toActivityFailure(err: unknown): Error {
+/**
+ * Map a Genesys error to what Temporal should do about it. `retryAfterMaxSeconds` bounds a 429's retry delay
+ * (GENESYS_RETRY_AFTER_MAX_SECONDS): the client caps what it parses, but the error may come from elsewhere.
+ */
+export function toActivityFailure(err: unknown, retryAfterMaxSeconds: number = DEFAULT_RETRY_AFTER_MAX_SECONDS): Error {
   if (err instanceof GatePausedError) {
     return ApplicationFailure.create({ message: err.message, type: 'GenesysRateLimited', nextRetryDelay: `${Math.ceil(err.remainingMs / 1000)}s` });
   }
@@ -46,11 +52,12 @@ export function toActivityFailure(err: unknown): Error {
       return ApplicationFailure.create({
         message: detail,
         type: 'GenesysRateLimited',
-        nextRetryDelay: `${Math.max(1, err.retryAfterSeconds ?? 1)}s`,
+        nextRetryDelay: `${Math.max(1, clampRetryAfter(err.retryAfterSeconds, retryAfterMaxSeconds) ?? 1)}s`,
       });
     case 'invalid_client':
     case 'forbidden':
     case 'bad_request':
+    case 'endpoint_missing': // a configuration error: every retry would get the same 404
       return ApplicationFailure.nonRetryable(detail, `Genesys_${err.kind}`);
     default:
       return ApplicationFailure.retryable(detail, `Genesys_${err.kind}`);
@@ -84,7 +91,12 @@ export function createActivities(deps: ActivityDeps) {
   const directory = new AgentDirectory(genesys, {
     now,
     onUsers: (users, at) => {
-      for (const u of users) if (u.state === 'active') presence.observe(u.id, normalisePresence(u), u.routingStatus?.status, at);
+      for (const u of users) {
+        const p = normalisePresence(u);
+        // expand is best effort (GENESYS.md): a user without presence is no reading, so the session check asks
+        // the presence endpoint instead of taking "not returned" for "unknown" (or for a return from offline).
+        if (u.state === 'active' && p !== undefined) presence.observe(u.id, p, u.routingStatus?.status, at);
+      }
     },
   });
   let mailer: Transporter | undefined;
@@ -141,7 +153,18 @@ export function createActivities(deps: ActivityDeps) {
         log.info({ alertId: input.alertId, correlationId: input.correlationId, notificationId: n.id, userId: agent.userId }, 'notification sent');
         return { outcome: 'sent', notificationId: n.id, ...seen };
       } catch (err) {
-        if (err instanceof GenesysApiError && (err.kind === 'not_found' || err.kind === 'conflict')) {
+        // A 404 for the endpoint itself is not here: the client reports it as endpoint_missing, which fails the
+        // attempt as the configuration error it is (toActivityFailure), never as a session change.
+        if (err instanceof GenesysApiError && err.kind === 'not_found') {
+          presence.invalidate(agent.userId);
+          return {
+            outcome: 'skipped',
+            reason: 'agent_not_found',
+            detail: `Genesys answered 404 to the send: user ${agent.userId} is unknown`,
+            ...seen,
+          };
+        }
+        if (err instanceof GenesysApiError && err.kind === 'conflict') {
           presence.invalidate(agent.userId);
           return {
             outcome: 'skipped',
@@ -154,7 +177,7 @@ export function createActivities(deps: ActivityDeps) {
       }
     } catch (err) {
       log.warn({ alertId: input.alertId, correlationId: input.correlationId, err: (err as Error).message }, 'desktop delivery attempt failed');
-      throw toActivityFailure(err);
+      throw toActivityFailure(err, deps.retryAfterMaxSeconds);
     }
   }
 

@@ -1,6 +1,7 @@
 import { temporal } from '@temporalio/proto';
 import type { Logger } from '../shared/logger';
 import { currentActivity } from './context';
+import { clampRetryAfter, DEFAULT_RETRY_AFTER_MAX_SECONDS } from '../genesys/errors';
 import { GenesysApiError, type GenesysClient } from '../genesys/types';
 
 /** The two Workflow Service calls the throttle needs (a Connection's or NativeConnection's workflowService). */
@@ -23,6 +24,11 @@ export interface GenesysThrottleOptions {
   now?: () => number;
   /** An activity that finds the gate closed waits in place up to this long; longer, it fails with nextRetryDelay. */
   maxWaitMs?: number;
+  /**
+   * The longest pause a 429 can cause (GENESYS_RETRY_AFTER_MAX_SECONDS; default 300 s). Also applied to a pause
+   * of ours found on the server, so nothing can shut the queue for good or overflow a timer.
+   */
+  maxPauseMs?: number;
   /** How often every worker looks for a pause left behind by a process that died before lifting it. */
   sweepMs?: number;
   /**
@@ -41,6 +47,12 @@ export function pausedUntil(reason: string | null | undefined): number | undefin
   const m = reason?.startsWith(MARKER) ? /until=(\d+)/.exec(reason) : null;
   return m ? Number(m[1]) : undefined;
 }
+
+const DEFAULT_MAX_PAUSE_MS = DEFAULT_RETRY_AFTER_MAX_SECONDS * 1000;
+/** How far another worker's clock may run ahead of ours before its pause counts as beyond the ceiling. */
+const CLOCK_SKEW_MS = 60_000;
+/** setTimeout's largest delay: a longer one fires at once (Node's TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Network jitter (ms) the pacing absorbs: it costs 2 % of the rate at most. */
 const PACE_JITTER_MS = 20;
@@ -103,12 +115,14 @@ export class GenesysThrottle {
   private closed = false;
   private readonly now: () => number;
   private readonly identity: string;
+  private readonly maxPauseMs: number;
   /** Pauses this process wrote and lifted (for tests and metrics). */
   readonly counters = { paused: 0, restored: 0, waited: 0 };
 
   constructor(private readonly o: GenesysThrottleOptions) {
     this.now = o.now ?? Date.now;
     this.identity = o.identity ?? `desktop-alerts-worker@${process.pid}`;
+    this.maxPauseMs = Math.min(o.maxPauseMs ?? DEFAULT_MAX_PAUSE_MS, MAX_TIMER_MS);
   }
 
   /** Look once for a pause left behind, then keep sweeping (timers are unref'd: they keep nothing alive). */
@@ -182,7 +196,9 @@ export class GenesysThrottle {
 
   /** Genesys answered 429 with Retry-After: pause this process and, through the server, every worker. */
   onRateLimited(retryAfterSeconds: number | undefined): void {
-    const until = this.now() + Math.max(1, retryAfterSeconds ?? 1) * 1000;
+    // Not finite: ignored (1 s, as without a header); too long: the ceiling (see maxPauseMs).
+    const seconds = clampRetryAfter(retryAfterSeconds, this.maxPauseMs / 1000) ?? 1;
+    const until = this.now() + Math.min(Math.max(1_000, seconds * 1000), this.maxPauseMs);
     if (until <= this.until) return; // already paused at least that long
     this.until = until;
     this.o.logger?.warn(
@@ -218,7 +234,20 @@ export class GenesysThrottle {
       reportConfig: true,
     });
     const q = d.config?.queueRateLimit;
-    return { until: pausedUntil(q?.metadata?.reason), limited: !!q?.rateLimit };
+    const limited = !!q?.rateLimit;
+    const until = pausedUntil(q?.metadata?.reason);
+    const ceiling = this.now() + this.maxPauseMs;
+    if (limited && until !== undefined && until > ceiling + CLOCK_SKEW_MS) {
+      // Left by a process without this ceiling (or with a larger one): end it within ours, on the server too,
+      // or every sweep would adopt it again and the queue would stay shut.
+      this.o.logger?.warn(
+        { taskQueue: this.o.taskQueue, until: ceiling },
+        'Genesys task queue pause found beyond GENESYS_RETRY_AFTER_MAX_SECONDS: shortening it',
+      );
+      await this.write({ requestsPerSecond: 0 }, reasonFor(ceiling));
+      return { until: ceiling, limited };
+    }
+    return { until, limited };
   }
 
   private async write(rateLimit: { requestsPerSecond: number } | undefined, reason: string): Promise<void> {
@@ -247,7 +276,8 @@ export class GenesysThrottle {
     clearTimeout(this.restoreTimer);
     this.restoreTimer = setTimeout(
       () => this.enqueue(() => this.restore()),
-      Math.max(0, at - this.now()) + 50,
+      // Within setTimeout's range whatever `at` is: an overflowing delay fires at once, in a loop.
+      Math.min(Math.max(0, at - this.now()) + 50, MAX_TIMER_MS),
     );
     this.restoreTimer.unref();
   }

@@ -25,13 +25,13 @@ export interface ResolvedAgent {
 
 /** Why the desktop path was not taken or did not work. */
 export type DesktopSkipReason =
-  | 'agent_not_found' // no active user with that email, or the user id is unknown
+  | 'agent_not_found' // no active user with that email, or the user id is unknown (also a send's "404 user unknown")
   | 'agent_ambiguous' // several active users share the email
   | 'agent_inactive' // the user exists but is inactive or deleted
   | 'logged_out' // presence Offline
   | 'outside_operational_window' // presence not allowed for this alert type
   | 'breaker_open' // agent seen offline in the last 300 s
-  | 'session_changed'; // 404/409 from the send: the agent logged out or switched device
+  | 'session_changed'; // 409 from the send: the agent logged out or switched device
 
 export type DeliverToDesktopResult =
   | { outcome: 'sent'; agent: ResolvedAgent; notificationId: string; presence?: string; routingStatus?: string }

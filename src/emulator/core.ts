@@ -47,6 +47,7 @@ const DEFAULT_FAULTS: FaultSettings = {
   slowMs: 0,
   latencyPathPrefix: '/',
   presenceFlipRate: 0,
+  presenceExpandOmitRate: 0,
 };
 
 interface TokenRec {
@@ -348,6 +349,8 @@ export class EmulatorCore implements EmulatorControl {
       next.latencyPathPrefix = checkPrefix(p.latencyPathPrefix, 'latencyPathPrefix');
     if (p.presenceFlipRate !== undefined)
       next.presenceFlipRate = checkNumber(p.presenceFlipRate, 0, 1, 'presenceFlipRate');
+    if (p.presenceExpandOmitRate !== undefined)
+      next.presenceExpandOmitRate = checkNumber(p.presenceExpandOmitRate, 0, 1, 'presenceExpandOmitRate');
     this.faults = next;
     return this.getFaults();
   }
@@ -653,6 +656,14 @@ export class EmulatorCore implements EmulatorControl {
     if (user.presence === 'Offline') return false;
     if (this.flipUsers.delete(user.id)) return true;
     return this.faults.presenceFlipRate > 0 && this.random() < this.faults.presenceFlipRate;
+  }
+
+  /** Leave `presence` out of this answer's expand? (fault injection: expand is best effort) */
+  shouldOmitPresenceExpand(): boolean {
+    const f = this.faults;
+    if (!(f.presenceExpandOmitRate > 0 && this.random() < f.presenceExpandOmitRate)) return false;
+    this.counters.faultsInjected++;
+    return true;
   }
 
   flipOffline(user: EmulatorUser): void {

@@ -101,6 +101,16 @@ function expandSet(values: unknown): Set<string> {
   return out;
 }
 
+/** The expand this answer honours: `presence` may be left out (fault presenceExpandOmitRate). */
+function honouredExpand(core: EmulatorCore, ctx: Ctx, values: unknown): Set<string> {
+  const expand = expandSet(values);
+  if (expand.has('presence') && core.shouldOmitPresenceExpand()) {
+    expand.delete('presence');
+    ctx.fault = 'presence-omitted';
+  }
+  return expand;
+}
+
 // ------------------------------------------------------------------------------- API handlers
 
 function oauthToken(core: EmulatorCore, ctx: Ctx): Reply {
@@ -232,7 +242,7 @@ function usersSearch(core: EmulatorCore, ctx: Ctx): Reply {
       }
     }
   }
-  const expand = expandSet(b.expand);
+  const expand = honouredExpand(core, ctx, b.expand);
   const source: Iterable<EmulatorUser> = emailCandidates ?? core.allUsers();
   const hits: EmulatorUser[] = [];
   for (const u of source) if (preds.every((p) => p(u))) hits.push(u);
@@ -255,7 +265,7 @@ function getUser(core: EmulatorCore, ctx: Ctx, id: string): Reply {
   const wantDeleted = ctx.query.get('state') === 'deleted';
   if (!u || (u.state === 'deleted' && !wantDeleted))
     return err(ctx, 404, { code: 'not.found', message: `User ${id} not found.` });
-  return { status: 200, body: userRep(u, expandSet(ctx.query.getAll('expand'))) };
+  return { status: 200, body: userRep(u, honouredExpand(core, ctx, ctx.query.getAll('expand'))) };
 }
 
 function routingStatus(core: EmulatorCore, id: string): Reply {

@@ -105,6 +105,11 @@ export interface FaultSettings {
   latencyPathPrefix: string;
   /** Probability that a notification POST for an online agent first flips the agent Offline and answers 409. */
   presenceFlipRate: number;
+  /**
+   * Fraction (0..1) of user searches and user GETs asking for `expand=presence` that leave `presence` out, as
+   * the real API may (expand is best effort); the bulk presence endpoint still answers.
+   */
+  presenceExpandOmitRate: number;
 }
 
 export interface ForcedStatusInput {
@@ -244,7 +249,7 @@ export interface RequestLogEntry {
   clientId: string | null;
   latencyMs: number;
   correlationId: string;
-  /** Why the emulator produced this answer on its own: 'ratelimit', 'error-rate', 'forced', 'presence-flip'. */
+  /** Why the emulator produced this answer on its own: 'ratelimit', 'error-rate', 'forced', 'presence-flip', 'presence-omitted'. */
   fault: string | null;
 }
 

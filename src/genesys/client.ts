@@ -45,6 +45,8 @@ export interface GenesysClientOptions {
   connections?: number;
   /** Told about every HTTP exchange, token requests included (metrics: calls by endpoint and status, 429s). */
   onCall?: (e: GenesysCallEvent) => void;
+  /** The longest Retry-After honoured, in seconds; default DEFAULT_RETRY_AFTER_MAX_SECONDS (300). */
+  retryAfterMaxSeconds?: number;
 }
 
 /** The client this module builds: the GenesysClient contract with its optional calls present. */
@@ -98,6 +100,34 @@ const chunk = <T>(items: T[], size: number): T[][] => {
 };
 
 /**
+ * Whether a 404 from the notifications endpoint is about a user ("404 user unknown", GENESYS.md): its body
+ * names that user's id, or a user at all in its code or message. Any other 404 (a generic not.found, a
+ * gateway's page, no body) is for the path itself: the endpoint does not exist on this org. The rule leans
+ * that way on purpose: the activity checks the user's presence right before the send, so the user was known
+ * a moment ago, and a missing endpoint reported as a vanished user would be retried for every alert.
+ */
+function namesAUser(err: GenesysApiError, operation: string, userId: string): boolean {
+  // What the body said: the message without our own prefix, which names the (configurable) path.
+  const said = `${err.code ?? ''} ${err.message.startsWith(operation) ? err.message.slice(operation.length) : err.message}`;
+  return said.includes(userId) || /\buser\b/i.test(said);
+}
+
+function endpointMissing(err: GenesysApiError, path: string): GenesysApiError {
+  return new GenesysApiError(
+    `POST ${path}: HTTP 404${err.code ? ` ${err.code}` : ''}: the desktop notifications endpoint does not exist on ` +
+      `this org (GENESYS_NOTIFICATIONS_PATH=${path}), so the notifications-endpoint channel is not available here. ` +
+      'A configuration error, not retried: point GENESYS_NOTIFICATIONS_PATH at the endpoint your org provides, ' +
+      `or do not use this channel${err.correlationId ? ` [ININ-Correlation-Id ${err.correlationId}]` : ''}`,
+    'endpoint_missing',
+    404,
+    err.code,
+    err.correlationId,
+    undefined,
+    { cause: err, contextId: err.contextId, limit: err.limit },
+  );
+}
+
+/**
  * A Genesys Cloud client over one keep-alive undici Agent. Every call carries a bearer token from
  * the shared TokenCache; a 401 drops that token, fetches a new one and retries the call once.
  * Errors are GenesysApiError with a `kind` the activities act on.
@@ -133,6 +163,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysHttpClie
     now,
     logger: log,
     onCall: opts.onCall,
+    retryAfterMaxSeconds: opts.retryAfterMaxSeconds,
   });
 
   /**
@@ -184,7 +215,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysHttpClie
         log.debug(fields(res), 'Genesys call succeeded');
         return res;
       }
-      throw errorFromResponse(res, operation, now);
+      throw errorFromResponse(res, operation, now, opts.retryAfterMaxSeconds);
     } catch (err) {
       if (err instanceof GenesysApiError) {
         log.warn(
@@ -192,6 +223,10 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysHttpClie
             ...fields(),
             status: err.status,
             ininCorrelationId: err.correlationId,
+            // What the error body says about itself: Genesys support asks for the contextId, and a 429's
+            // `limit` names the limit that was hit.
+            contextId: err.contextId,
+            limit: err.limit,
             kind: err.kind,
             code: err.code,
           },
@@ -273,7 +308,15 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysHttpClie
       assertOpen();
       // Safe to retry after a 401: the idempotencyKey makes a repeated POST create nothing new.
       const operation = `POST ${notificationsPath}`;
-      const res = await call(operation, 'POST', notificationsPath, body, ctx);
+      let res: RawResponse;
+      try {
+        res = await call(operation, 'POST', notificationsPath, body, ctx);
+      } catch (err) {
+        if (err instanceof GenesysApiError && err.status === 404 && !namesAUser(err, operation, body.userId)) {
+          throw endpointMissing(err, notificationsPath);
+        }
+        throw err;
+      }
       return parse(res, Notification, operation);
     },
 

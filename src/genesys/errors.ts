@@ -1,4 +1,4 @@
-import { GenesysApiError, type GenesysErrorKind } from './types';
+import { GenesysApiError, type GenesysErrorKind, type GenesysLimit } from './types';
 
 /** A fully read Genesys response (the body is always consumed so undici can reuse the socket). */
 export interface RawResponse {
@@ -11,6 +11,23 @@ export interface RawResponse {
 
 /** Used when a 429 carries no usable Retry-After. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 1;
+/**
+ * The longest Retry-After honoured. The wait becomes a timer, a server-side pause of the Genesys queue and an
+ * activity's retry delay: an absurd value would shut them for good (and past ~24.8 days overflow setTimeout).
+ */
+export const DEFAULT_RETRY_AFTER_MAX_SECONDS = 300;
+
+/**
+ * A Retry-After in seconds made safe to wait on: not finite (or absent): undefined, so the caller's default
+ * applies; negative: 0; above maxSeconds: maxSeconds.
+ */
+export function clampRetryAfter(
+  seconds: number | undefined,
+  maxSeconds: number = DEFAULT_RETRY_AFTER_MAX_SECONDS,
+): number | undefined {
+  if (seconds === undefined || !Number.isFinite(seconds)) return undefined;
+  return Math.min(Math.max(0, seconds), maxSeconds);
+}
 
 export function headerValue(headers: RawResponse['headers'], name: string): string | undefined {
   const v = headers[name.toLowerCase()];
@@ -18,16 +35,24 @@ export function headerValue(headers: RawResponse['headers'], name: string): stri
 }
 
 /**
- * Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). Missing or unreadable:
- * DEFAULT_RETRY_AFTER_SECONDS. A date in the past: 0.
+ * Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). Missing, unreadable or not a finite
+ * number: DEFAULT_RETRY_AFTER_SECONDS. A date in the past: 0. Anything longer: maxSeconds.
  */
-export function parseRetryAfter(value: string | undefined, now: () => number = Date.now): number {
+export function parseRetryAfter(
+  value: string | undefined,
+  now: () => number = Date.now,
+  maxSeconds: number = DEFAULT_RETRY_AFTER_MAX_SECONDS,
+): number {
   const v = value?.trim();
   if (!v) return DEFAULT_RETRY_AFTER_SECONDS;
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.ceil(Number(v));
-  const at = Date.parse(v);
-  if (Number.isNaN(at)) return DEFAULT_RETRY_AFTER_SECONDS;
-  return Math.max(0, Math.ceil((at - now()) / 1000));
+  let seconds: number;
+  if (/^\d+(\.\d+)?$/.test(v)) seconds = Math.ceil(Number(v));
+  else {
+    const at = Date.parse(v);
+    if (Number.isNaN(at)) return DEFAULT_RETRY_AFTER_SECONDS;
+    seconds = Math.ceil((at - now()) / 1000);
+  }
+  return clampRetryAfter(seconds, maxSeconds) ?? DEFAULT_RETRY_AFTER_SECONDS;
 }
 
 export function kindForStatus(status: number): GenesysErrorKind {
@@ -56,8 +81,28 @@ const MAX_DETAIL_CHARS = 600;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() ? v.trim() : undefined);
 
-/** The useful part of a Genesys error body ({message, code, details, errors}) or of an OAuth one ({error, error_description}). */
-export function describeErrorBody(text: string): { code?: string; summary?: string } {
+/** The body's `limit` ({key, namespace, value}), when it has one. */
+function limitOf(v: unknown): GenesysLimit | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const l = v as Record<string, unknown>;
+  const out: GenesysLimit = {
+    key: str(l.key),
+    namespace: str(l.namespace),
+    value: typeof l.value === 'number' && Number.isFinite(l.value) ? l.value : undefined,
+  };
+  return out.key !== undefined || out.namespace !== undefined || out.value !== undefined ? out : undefined;
+}
+
+/**
+ * The useful part of a Genesys error body ({message, code, contextId, details, errors, limit}) or of an OAuth
+ * one ({error, error_description}).
+ */
+export function describeErrorBody(text: string): {
+  code?: string;
+  summary?: string;
+  contextId?: string;
+  limit?: GenesysLimit;
+} {
   const body = tryParseJson(text);
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     const snippet = text.replace(/\s+/g, ' ').trim().slice(0, 200);
@@ -65,6 +110,8 @@ export function describeErrorBody(text: string): { code?: string; summary?: stri
   }
   const b = body as Record<string, unknown>;
   const code = str(b.code) ?? str(b.error);
+  const contextId = str(b.contextId);
+  const limit = limitOf(b.limit);
   const parts: string[] = [];
   const message = str(b.message) ?? str(b.error_description) ?? str(b.description);
   if (message) parts.push(message);
@@ -77,7 +124,7 @@ export function describeErrorBody(text: string): { code?: string; summary?: stri
     if (listed.length > 0) parts.push(`errors: ${listed.join('; ')}`);
   }
   const summary = parts.join(' | ');
-  return { code, summary: summary ? summary.slice(0, MAX_DETAIL_CHARS) : undefined };
+  return { code, summary: summary ? summary.slice(0, MAX_DETAIL_CHARS) : undefined, contextId, limit };
 }
 
 const HINTS: Partial<Record<GenesysErrorKind, string>> = {
@@ -96,19 +143,21 @@ export function errorFromResponse(
   res: RawResponse,
   operation: string,
   now: () => number = Date.now,
+  retryAfterMaxSeconds: number = DEFAULT_RETRY_AFTER_MAX_SECONDS,
 ): GenesysApiError {
   const kind = kindForStatus(res.status);
-  const { code, summary } = describeErrorBody(res.text);
+  const { code, summary, contextId, limit } = describeErrorBody(res.text);
   let retryAfter: number | undefined;
   const retryAfterHeader = headerValue(res.headers, 'retry-after');
-  if (kind === 'rate_limited') retryAfter = parseRetryAfter(retryAfterHeader, now);
-  else if (res.status === 503 && retryAfterHeader) retryAfter = parseRetryAfter(retryAfterHeader, now);
+  if (kind === 'rate_limited') retryAfter = parseRetryAfter(retryAfterHeader, now, retryAfterMaxSeconds);
+  else if (res.status === 503 && retryAfterHeader)
+    retryAfter = parseRetryAfter(retryAfterHeader, now, retryAfterMaxSeconds);
 
   let message = `${operation}: HTTP ${res.status}${code ? ` ${code}` : ''}, ${HINTS[kind] ?? kind}`;
   if (retryAfter !== undefined) message += `; retry after ${retryAfter} s`;
   if (summary) message += `: ${summary}`;
   if (res.ininCorrelationId) message += ` [ININ-Correlation-Id ${res.ininCorrelationId}]`;
-  return new GenesysApiError(message, kind, res.status, code, res.ininCorrelationId, retryAfter);
+  return new GenesysApiError(message, kind, res.status, code, res.ininCorrelationId, retryAfter, { contextId, limit });
 }
 
 const TIMEOUT_CODES = new Set([

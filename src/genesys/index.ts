@@ -8,7 +8,12 @@ export {
   type GenesysClientOptions,
   type GenesysHttpClient,
 } from './client';
-export { DEFAULT_RETRY_AFTER_SECONDS, parseRetryAfter } from './errors';
+export {
+  clampRetryAfter,
+  DEFAULT_RETRY_AFTER_MAX_SECONDS,
+  DEFAULT_RETRY_AFTER_SECONDS,
+  parseRetryAfter,
+} from './errors';
 export {
   isLoggedOut,
   normalisePresence,

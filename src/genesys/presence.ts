@@ -17,7 +17,10 @@ export function normaliseSystemPresence(value: string | null | undefined): strin
   return s || undefined;
 }
 
-/** The user's system presence, normalised (see normaliseSystemPresence); undefined when unknown. */
+/**
+ * The user's system presence, normalised (see normaliseSystemPresence); undefined when the answer has none.
+ * On a user that means "not returned" (expand is best effort, GENESYS.md): ask the presence endpoint.
+ */
 export function normalisePresence(source: PresenceSource): string | undefined {
   const definition =
     'presenceDefinition' in source

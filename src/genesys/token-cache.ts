@@ -37,6 +37,8 @@ export interface TokenCacheOptions {
   logger?: Logger;
   /** Told about every token request (metrics). */
   onCall?: (e: GenesysCallEvent) => void;
+  /** The longest Retry-After honoured on a throttled token request, in seconds (default 300). */
+  retryAfterMaxSeconds?: number;
 }
 
 interface CachedToken {
@@ -133,6 +135,8 @@ export class TokenCache {
           kind: error.kind,
           code: error.code,
           ininCorrelationId: res.ininCorrelationId,
+          contextId: error.contextId,
+          limit: error.limit,
         },
         error.message,
       );
@@ -186,6 +190,6 @@ export class TokenCache {
         res.ininCorrelationId,
       );
     }
-    return errorFromResponse(res, OPERATION, this.now);
+    return errorFromResponse(res, OPERATION, this.now, this.opts.retryAfterMaxSeconds);
   }
 }

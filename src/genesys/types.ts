@@ -49,14 +49,26 @@ export type GenesysErrorKind =
   | 'invalid_client' // bad OAuth credentials: non-retryable
   | 'forbidden' // 403: missing permission or scope
   | 'not_found' // 404
+  | 'endpoint_missing' // 404 for the path itself: that endpoint does not exist on this org (configuration)
   | 'conflict' // 409: the agent's session changed
   | 'bad_request' // 400 and other 4xx: a bug on our side
   | 'server' // 5xx
   | 'network' // connection refused/reset, DNS
   | 'timeout'; // no answer in time
 
+/** The `limit` of a Genesys error body: which limit was hit (GENESYS.md, rate limits). */
+export interface GenesysLimit {
+  key?: string;
+  namespace?: string;
+  value?: number;
+}
+
 export class GenesysApiError extends Error {
   override readonly name = 'GenesysApiError';
+  /** The error body's contextId: Genesys's id of this failure, for logs and support tickets. */
+  readonly contextId?: string;
+  /** The error body's `limit`: which limit a 429 hit. */
+  readonly limit?: GenesysLimit;
   constructor(
     message: string,
     readonly kind: GenesysErrorKind,
@@ -66,10 +78,12 @@ export class GenesysApiError extends Error {
     readonly correlationId?: string,
     /** Seconds from Retry-After on a 429. */
     readonly retryAfterSeconds?: number,
-    /** The underlying error (socket, timeout), for diagnosis. */
-    options?: { cause?: unknown },
+    /** The underlying error (socket, timeout), for diagnosis; what the error body says about itself. */
+    options?: { cause?: unknown; contextId?: string; limit?: GenesysLimit },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.contextId = options?.contextId;
+    this.limit = options?.limit;
   }
   get retryable(): boolean {
     return ['rate_limited', 'unauthorized', 'server', 'network', 'timeout'].includes(this.kind);

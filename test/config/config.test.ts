@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { ConfigError, genesysActivitiesPerSecond, loadConfig } from '../../src/config';
+import { ConfigError, genesysActivitiesPerSecond, genesysConnection, loadConfig } from '../../src/config';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -14,10 +14,86 @@ describe('configuration', () => {
   });
 
   test('a region sets both Genesys hosts', () => {
-    const c = loadConfig({ GENESYS_REGION: 'mypurecloud.ie', GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 's3cret' });
+    const c = loadConfig({ GENESYS_REGION: 'mypurecloud.ie', GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 's3cret', DESKTOP_CHANNELS: 'notifications-endpoint' });
     expect(c.genesys.apiBase).toBe('https://api.mypurecloud.ie');
     expect(c.genesys.loginBase).toBe('https://login.mypurecloud.ie');
     expect(c.genesys.credentials).toEqual({ clientId: 'id', clientSecret: 's3cret' });
+  });
+
+  // GENESYS.md's list (the platform SDK's PureCloudRegionHosts), copied here so a region dropped from the code fails.
+  test.each([
+    'mypurecloud.com', 'mypurecloud.ie', 'mypurecloud.de', 'mypurecloud.com.au', 'mypurecloud.jp',
+    'usw2.pure.cloud', 'cac1.pure.cloud', 'euw2.pure.cloud', 'apne2.pure.cloud', 'apne3.pure.cloud',
+    'aps1.pure.cloud', 'sae1.pure.cloud', 'mec1.pure.cloud', 'euc2.pure.cloud', 'mxc1.pure.cloud',
+    'apse1.pure.cloud', 'use2.us-gov-pure.cloud', 'edee1.eusc-pure.cloud',
+  ])('the region %s is accepted', (region) => {
+    const c = loadConfig({ GENESYS_REGION: region, GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 's3cret', DESKTOP_CHANNELS: 'notifications-endpoint' });
+    expect(c.genesys.apiBase).toBe(`https://api.${region}`);
+    expect(c.genesys.loginBase).toBe(`https://login.${region}`);
+  });
+
+  describe('a real org with the guide\'s default notifications path (not in the public API: 404 there)', () => {
+    const creds = { GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 's3cret' };
+    const bases = (host: string) => ({ GENESYS_API_BASE: `https://api.${host}/`, GENESYS_LOGIN_BASE: `https://login.${host}` });
+    const problems = (env: NodeJS.ProcessEnv): string[] => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (e) {
+        if (e instanceof ConfigError) return e.problems;
+        throw e;
+      }
+    };
+
+    test.each<[string, NodeJS.ProcessEnv]>([
+      ['GENESYS_REGION', { GENESYS_REGION: 'mypurecloud.de', ...creds }],
+      ['a Genesys Cloud API base', { ...bases('usw2.pure.cloud'), ...creds }],
+      ['the default path set explicitly (as docker-compose does)', { GENESYS_REGION: 'mypurecloud.ie', GENESYS_NOTIFICATIONS_PATH: '/api/v2/desktop/notifications', ...creds }],
+      ['only the agent app as a channel', { GENESYS_REGION: 'mypurecloud.ie', DESKTOP_CHANNELS: 'agent-app', ...creds }],
+      ['no credentials yet', { ...bases('edee1.eusc-pure.cloud') }],
+    ])('refuses to start: %s', (_what, env) => {
+      const refusal = problems(env).filter((p) => p.startsWith('DESKTOP_CHANNELS:'));
+      expect(refusal).toHaveLength(1);
+      // Says what is wrong and both ways to switch the channel on.
+      expect(refusal[0]).toMatch(/not part of the public Genesys Cloud API/);
+      expect(refusal[0]).toContain('DESKTOP_CHANNELS=notifications-endpoint');
+      expect(refusal[0]).toContain('GENESYS_NOTIFICATIONS_PATH');
+    });
+
+    test.each<[string, NodeJS.ProcessEnv]>([
+      ['DESKTOP_CHANNELS names the channel', { GENESYS_REGION: 'mypurecloud.de', DESKTOP_CHANNELS: 'agent-app, notifications-endpoint', ...creds }],
+      ['the endpoint is at another path', { ...bases('mypurecloud.com'), GENESYS_NOTIFICATIONS_PATH: '/api/v2/middleware/desktop-notifications', ...creds }],
+      ['an emulator or proxy', { GENESYS_API_BASE: 'http://127.0.0.1:4010', GENESYS_LOGIN_BASE: 'http://127.0.0.1:4010', ...creds }],
+      ['the embedded emulator (nothing set)', {}],
+    ])('starts when %s', (_what, env) => {
+      expect(problems(env)).toEqual([]);
+    });
+
+    test('a worker pointed at a real region without the opt-in exits 1 before connecting anywhere', () => {
+      const r = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'src/worker.ts'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, GENESYS_REGION: 'mypurecloud.ie', ...creds, TEMPORAL_ADDRESS: '127.0.0.1:9' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^ {2}- DESKTOP_CHANNELS: GENESYS_REGION is a real Genesys Cloud org/m);
+    });
+
+    test('DESKTOP_CHANNELS is a comma list of agent-app and notifications-endpoint', () => {
+      expect(loadConfig({ DESKTOP_CHANNELS: ' notifications-endpoint ,agent-app' }).desktopChannels).toEqual(['notifications-endpoint', 'agent-app']);
+      expect(loadConfig({}).desktopChannels).toBeUndefined();
+      expect(problems({ DESKTOP_CHANNELS: 'agent-app,toast' }).some((p) => p.startsWith('DESKTOP_CHANNELS'))).toBe(true);
+    });
+  });
+
+  test('GENESYS_RETRY_AFTER_MAX_SECONDS: 300 s by default, reaches the Genesys client, and is bounded to a day', () => {
+    expect(loadConfig({}).genesys.retryAfterMaxSeconds).toBe(300);
+    const c = loadConfig({ GENESYS_RETRY_AFTER_MAX_SECONDS: '60', GENESYS_API_BASE: 'http://127.0.0.1:4010', GENESYS_LOGIN_BASE: 'http://127.0.0.1:4010', GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 's3cret' });
+    expect(genesysConnection(c.genesys).retryAfterMaxSeconds).toBe(60);
+    for (const bad of ['0', '86401', 'soon']) {
+      expect(() => loadConfig({ GENESYS_RETRY_AFTER_MAX_SECONDS: bad })).toThrow(/GENESYS_RETRY_AFTER_MAX_SECONDS:/);
+    }
   });
 
   test('every problem gets its own line, and no value is echoed', () => {

@@ -109,6 +109,32 @@ describe('emulator: fault injection and inspection', () => {
     expect(ctx.control.listNotifications({ idempotencyKey: 'slow-key' })[0]!.posts).toBe(2);
   });
 
+  it('presence left out of the expand (best effort, GENESYS.md), on search and GET user; the presence API still answers', async () => {
+    const search = () =>
+      api('POST', '/api/v2/users/search', {
+        query: [{ type: 'EXACT', fields: ['email'], value: 'jordan@company.com' }],
+        expand: ['routingStatus', 'presence'],
+      });
+    const getExpanded = () => api('GET', '/api/v2/users/u-1?expand=routingStatus,presence');
+    expect(((await search()).body as { results: Record<string, unknown>[] }).results[0]).toHaveProperty('presence');
+
+    ctx.control.setFaults({ presenceExpandOmitRate: 1 });
+    const [user] = ((await search()).body as { results: Record<string, unknown>[] }).results;
+    expect(user).toMatchObject({ id: 'u-1', routingStatus: { status: 'IDLE' } });
+    expect(user).not.toHaveProperty('presence');
+    const got = (await getExpanded()).body as Record<string, unknown>;
+    expect(got).toMatchObject({ id: 'u-1', routingStatus: { status: 'IDLE' } });
+    expect(got).not.toHaveProperty('presence');
+    const bulk = await api('GET', '/api/v2/users/presences/purecloud/bulk?id=u-1');
+    expect(bulk.body).toMatchObject([{ userId: 'u-1', presenceDefinition: { systemPresence: 'AVAILABLE' } }]);
+    expect(ctx.control.listRequests({ pathPrefix: '/api/v2/users/u-1' }).at(-1)).toMatchObject({ fault: 'presence-omitted' });
+
+    // Over the control API too, and gone after a reset.
+    expect((await call(ctx.emu.url, 'PUT', '/__emulator/faults', { json: { presenceExpandOmitRate: 2 } })).status).toBe(400);
+    ctx.control.reset();
+    expect(ctx.control.getFaults().presenceExpandOmitRate).toBe(0);
+  });
+
   it('faults over the control HTTP API, cleared by reset', async () => {
     const put = await call(ctx.emu.url, 'PUT', '/__emulator/faults', {
       json: { errorRate: 1, errorStatus: 504 },

@@ -28,6 +28,21 @@ describe('parseRetryAfter', () => {
   ])('%p -> %p s', (value, seconds) => {
     expect(parseRetryAfter(value, now)).toBe(seconds);
   });
+
+  // Retry-After becomes a timer and a server-side pause: a value without a ceiling shut the gate for good.
+  it.each([
+    ['99999999999999999999', '99999999999999999999', 300], // finite but absurd: the ceiling
+    ['301', '301', 300],
+    ['a date in 9999', 'Fri, 31 Dec 9999 23:59:59 GMT', 300], // an HTTP date far away: the ceiling too
+    ['1e400 written out', '1' + '0'.repeat(400), DEFAULT_RETRY_AFTER_SECONDS], // not a finite number: ignored
+  ])('%s is capped at the 300 s default ceiling, or ignored when not finite', (_label, value, seconds) => {
+    expect(parseRetryAfter(value, now)).toBe(seconds);
+  });
+
+  it('takes the ceiling as a parameter', () => {
+    expect(parseRetryAfter('600', now, 120)).toBe(120);
+    expect(parseRetryAfter('60', now, 120)).toBe(60);
+  });
 });
 
 describe('status mapping', () => {
@@ -114,6 +129,20 @@ describe('status mapping', () => {
     const clock = new Clock();
     const err = await fail(429, {}, { 'retry-after': new Date(START + 45_000).toUTCString() }, clock.now);
     expect(err.retryAfterSeconds).toBe(45);
+  });
+
+  it('caps Retry-After at the client\'s ceiling (default 300 s, retryAfterMaxSeconds)', async () => {
+    const huge = { 'retry-after': '99999999999999999999' };
+    expect((await fail(429, { status: 429 }, huge)).retryAfterSeconds).toBe(300);
+    agent
+      .get(API)
+      .intercept({ path: USER_PATH })
+      .reply(429, { status: 429 }, { headers: huge });
+    const err = (await makeClient(agent, { retryAfterMaxSeconds: 60 })
+      .getUser('u-1')
+      .catch((e: unknown) => e)) as GenesysApiError;
+    expect(err.retryAfterSeconds).toBe(60);
+    expect(err.message).toContain('retry after 60 s');
   });
 
   it('defaults Retry-After to 1 s when missing', async () => {

@@ -88,4 +88,47 @@ describe('logging', () => {
       expect(text).not.toContain(secret);
     }
   });
+
+  it("logs the error body's contextId and limit beside both correlation ids, and keeps them on the error", async () => {
+    const { logger, output } = captureLogger();
+    agent
+      .get(LOGIN)
+      .intercept({ path: '/oauth/token', method: 'POST' })
+      .reply(200, { access_token: TOKENS[0], token_type: 'bearer', expires_in: 86_400 });
+    const limit = { key: 'client.credentials.token.rate.per.minute', namespace: 'platform.api', value: 300 };
+    agent
+      .get(API)
+      .intercept({ path: USER_PATH })
+      .reply(
+        429,
+        {
+          status: 429,
+          code: 'too.many.requests.retry.after',
+          message: 'Rate limit exceeded the maximum. Retry the request in [3] seconds',
+          contextId: 'ctx-429-abc',
+          details: [],
+          errors: [],
+          limit,
+        },
+        { headers: { 'inin-correlation-id': 'inin-429', 'retry-after': '3' } },
+      );
+
+    const err = (await makeClient(agent, { logger })
+      .getUser('u-1', { correlationId: 'alert-789' })
+      .catch((e: unknown) => e)) as GenesysApiError;
+    expect(err).toMatchObject({ kind: 'rate_limited', contextId: 'ctx-429-abc', limit });
+
+    const line = output()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.status === 429);
+    expect(line).toMatchObject({
+      level: 40,
+      correlationId: 'alert-789',
+      ininCorrelationId: 'inin-429',
+      contextId: 'ctx-429-abc',
+      limit,
+    });
+  });
 });
