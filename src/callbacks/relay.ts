@@ -76,8 +76,8 @@ export class CallbackRelay {
     if (!this.started || this.closed) return;
     if (this.lanes.size >= this.concurrency) return;
     try {
-      // Enough alerts to fill every free lane even if all busy ones come first.
-      const routes = this.opts.inbox.pendingRoutes(this.concurrency + this.lanes.size + 1);
+      // Alerts for the free lanes (the busy ones left out), and one more in case callbacks with no alert id come first.
+      const routes = this.opts.inbox.pendingRoutes(this.concurrency - this.lanes.size + 1, this.lanes);
       for (const alertId of routes) {
         if (this.lanes.size >= this.concurrency) break;
         if (alertId === null) {
