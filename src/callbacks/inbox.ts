@@ -187,15 +187,15 @@ export class CallbackInbox {
         `DELETE FROM callbacks WHERE id IN
            (SELECT id FROM callbacks WHERE state = 'applied' AND updated_at < ? ORDER BY id LIMIT ?)`,
       ),
-      attempt: this.relaxed.prepare(`UPDATE callbacks SET attempts = attempts + 1, detail = @detail, updated_at = @now WHERE id = @id AND state = 'received'`),
+      attempt: this.relaxed.prepare(`UPDATE callbacks SET attempts = attempts + @n, detail = @detail, updated_at = @now WHERE id = @id AND state = 'received'`),
       listDead: this.db.prepare(`SELECT * FROM callbacks WHERE state = 'dead_lettered' AND id > ? ORDER BY id LIMIT ?`),
       countDead: this.db.prepare(`SELECT COUNT(*) AS n FROM callbacks WHERE state = 'dead_lettered'`),
       countByState: this.db.prepare(`SELECT state, COUNT(*) AS n FROM callbacks GROUP BY state`),
       requeue: this.db.prepare(
-        `UPDATE callbacks SET state = 'received', reason = NULL, detail = NULL, updated_at = @now WHERE id = @id AND state = 'dead_lettered'`,
+        `UPDATE callbacks SET state = 'received', reason = NULL, detail = NULL, attempts = 0, updated_at = @now WHERE id = @id AND state = 'dead_lettered'`,
       ),
       requeueParsed: this.db.prepare(
-        `UPDATE callbacks SET state = 'received', reason = NULL, detail = NULL, key = @key, alert_id = @alertId, payload = @payload, raw_body = NULL, updated_at = @now
+        `UPDATE callbacks SET state = 'received', reason = NULL, detail = NULL, attempts = 0, key = @key, alert_id = @alertId, payload = @payload, raw_body = NULL, updated_at = @now
          WHERE id = @id AND state = 'dead_lettered'`,
       ),
       deadIds: this.db.prepare(`SELECT id FROM callbacks WHERE state = 'dead_lettered' ORDER BY id`),
@@ -328,9 +328,12 @@ export class CallbackInbox {
     return this.stmts.dead.run({ id, reason, detail: detail?.slice(0, 2000) ?? null, now: new Date().toISOString() }).changes === 1;
   }
 
-  /** Count a failed attempt that will be retried. */
-  recordAttempt(id: number, detail: string): void {
-    this.stmts.attempt.run({ id, detail: detail.slice(0, 2000), now: new Date().toISOString() });
+  /**
+   * Note a failed attempt that will be retried. `counted` false (Temporal unreachable): the reason is kept but
+   * the attempt does not count towards the relay's limit, which is for errors an outage does not explain.
+   */
+  recordAttempt(id: number, detail: string, counted = true): void {
+    this.stmts.attempt.run({ id, n: counted ? 1 : 0, detail: detail.slice(0, 2000), now: new Date().toISOString() });
   }
 
   /**
@@ -359,8 +362,9 @@ export class CallbackInbox {
   }
 
   /**
-   * Put a dead letter back in the queue. Bodies that never parsed are parsed again (a schema fix may
-   * have made them valid); a malformed one stays dead ('not_replayable').
+   * Put a dead letter back in the queue, with its attempts reset (the operator fixed the cause, so it gets the
+   * relay's full allowance again). Bodies that never parsed are parsed again (a schema fix may have made them
+   * valid); a malformed one stays dead ('not_replayable').
    */
   replay(id: number): ReplayResult {
     const tx = this.db.transaction((): ReplayResult => {

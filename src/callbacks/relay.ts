@@ -157,7 +157,8 @@ export class CallbackRelay {
       if (err instanceof ActionRejectedError) return this.deadLetter(row, `rejected:${err.failureType}`, err.message);
       if (err instanceof AlertClosedError) return this.closedAlert(alertId, row);
       if (isTemporalUnavailable(err)) {
-        this.opts.inbox.recordAttempt(row.id, (err as Error).message);
+        // Not counted: an outage says nothing about the callback, and a long one must not use up its attempts.
+        this.opts.inbox.recordAttempt(row.id, (err as Error).message, false);
         log.warn({ err: (err as Error).message }, 'Temporal unreachable; callback kept, will retry');
         return 'retry';
       }

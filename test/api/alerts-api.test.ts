@@ -154,6 +154,23 @@ describe('POST /v1/alerts', () => {
   });
 });
 
+/** A gRPC status as the SDK's transport reports it (code, details, metadata); the workflow client wraps it. */
+function grpcStatus(code: number, details: string): Error {
+  return Object.assign(new Error(`${code} ${details}`), { code, details, metadata: { get: () => [] } });
+}
+
+describe('POST /v1/alerts when Temporal cannot take the start', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  test('gRPC RESOURCE_EXHAUSTED (rate limited, overloaded) is unavailable: 503 with Retry-After, not a 500', async () => {
+    jest.spyOn(h.client.workflowService, 'startWorkflowExecution').mockRejectedValueOnce(grpcStatus(8, 'namespace rate limit exceeded'));
+    const res = await api.post('/v1/alerts').set(auth()).send(alertBody({ idempotencyKey: uniqueKey('exhausted') }));
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.body).toMatchObject({ type: '/problems/temporal-unavailable', status: 503 });
+  });
+});
+
 describe('GET /v1/alerts/:alertId and cancel', () => {
   test('state, 404 unknown, cancel 202 then 409, cancel unknown 404', async () => {
     const key = uniqueKey('cancel');

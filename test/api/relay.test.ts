@@ -1,13 +1,23 @@
 /**
  * The callback relay on its own: a real SQLite inbox, a fake AlertsClient (Temporal as the relay sees it:
- * updates deduplicated by update id).
+ * updates deduplicated by update id), failures injected into it. Where back-off
+ * matters, time is faked and the test counts calls and reads the gaps between them.
  */
 import path from 'node:path';
 import pino from 'pino';
+import { ServiceError } from '@temporalio/client';
 import { CallbackInbox } from '../../src/callbacks/inbox';
 import { CallbackRelay, type CallbackRelayOptions } from '../../src/callbacks/relay';
+import { TemporalUnavailableError } from '../../src/client';
 import type { AgentAction } from '../../src/shared/messages';
 import { callbackFor, tempDir } from './helpers';
+
+/** What the SDK throws for a gRPC status: a ServiceError caused by the call's error (code, details, metadata). */
+function grpcFailure(code: number, details: string): ServiceError {
+  const status = Object.assign(new Error(`${code} ${details}`), { code, details, metadata: { get: () => [] } });
+  return new ServiceError('Failed to update Workflow', { cause: status });
+}
+const RESOURCE_EXHAUSTED = 8;
 
 type Failure = Error | undefined;
 
@@ -43,13 +53,29 @@ class FakeAlerts {
 
 let inbox: CallbackInbox;
 let relay: CallbackRelay | undefined;
+let faked = false;
+/** Fake every timer and the clock; promises and process.nextTick stay real. */
+function fakeTime(): void {
+  jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] });
+  faked = true;
+}
 beforeEach(() => {
   inbox = new CallbackInbox(path.join(tempDir(), 'callbacks.sqlite'));
 });
 afterEach(async () => {
-  await relay?.close();
-  relay = undefined;
-  inbox.close();
+  try {
+    let closed = false;
+    const closing = relay?.close().then(() => (closed = true));
+    // With faked time, the calls in flight only finish if time passes.
+    for (let i = 0; faked && !closed && i < 1_000; i++) await jest.advanceTimersByTimeAsync(10);
+    await closing;
+  } finally {
+    relay = undefined;
+    faked = false;
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+    inbox.close();
+  }
 });
 
 function startRelay(alerts: FakeAlerts, opts: Partial<CallbackRelayOptions> = {}): CallbackRelay {
@@ -58,6 +84,10 @@ function startRelay(alerts: FakeAlerts, opts: Partial<CallbackRelayOptions> = {}
   return relay;
 }
 
+/** Let `ms` of faked time pass, running every timer and promise due in it. */
+const advance = (ms: number) => jest.advanceTimersByTimeAsync(ms);
+/** The relay's back-off before its n-th retry (1-based) can be no shorter than half the exponential step (jitter). */
+const minBackoff = (n: number, initial: number, max: number) => Math.min(max, initial * 2 ** (n - 1)) / 2;
 const waitFor = async (cond: () => boolean) => {
   for (let i = 0; i < 2_000 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
   expect(cond()).toBe(true);
@@ -89,5 +119,52 @@ describe('finding work', () => {
     expect(inbox.counts()).toEqual({ received: 0, applied: 3_000, dead_lettered: 0 });
     expect(alerts.calls).toHaveLength(3_000);
     for (let a = 0; a < 1_000; a++) expect(alerts.applied.get(`alert-bl-${a}`)).toEqual(['a0', 'a1', 'a2']);
+  });
+});
+
+describe('bookkeeping', () => {
+  test('retries while Temporal is unavailable do not use up attempts', async () => {
+    inbox.insert(callbackFor('outage'));
+    // Ten calls during an outage, then one unexpected error, then it works: the unexpected error is the first
+    // that counts, well below the limit of 3.
+    const alerts = new FakeAlerts((n) => (n <= 10 ? new TemporalUnavailableError('connection refused') : n === 11 ? new Error('boom') : undefined));
+    startRelay(alerts, { maxUnexpectedAttempts: 3 });
+    await waitFor(() => inbox.counts().received === 0);
+    expect(inbox.getByKey('notif-outage:ack')).toMatchObject({ state: 'applied', attempts: 2 }); // boom, then applied
+    expect(alerts.calls).toHaveLength(12);
+  });
+
+  test('replaying a dead letter resets its attempts', async () => {
+    inbox.insert(callbackFor('replay'));
+    let failures = 2;
+    const alerts = new FakeAlerts(() => (failures-- > 0 ? new Error('boom') : undefined));
+    startRelay(alerts, { maxUnexpectedAttempts: 2 });
+    await waitFor(() => inbox.counts().dead_lettered === 1);
+    const dead = inbox.getByKey('notif-replay:ack')!;
+    expect(dead).toMatchObject({ state: 'dead_lettered', reason: 'relay_error', attempts: 2 });
+
+    failures = 1; // after the replay, one more failure: within a fresh allowance of 2
+    expect(inbox.replay(dead.id)).toBe('replayed');
+    expect(inbox.get(dead.id)).toMatchObject({ state: 'received', attempts: 0 });
+    await waitFor(() => inbox.counts().received === 0);
+    expect(inbox.get(dead.id)).toMatchObject({ state: 'applied', attempts: 2 });
+    expect(alerts.applied.get('alert-replay')).toEqual(['ack']);
+  });
+
+  test('gRPC RESOURCE_EXHAUSTED is retried with back-off, like an outage: never counted, never dead-lettered', async () => {
+    fakeTime();
+    inbox.insert(callbackFor('busy-server'));
+    let exhausted = true;
+    const alerts = new FakeAlerts(() => (exhausted ? grpcFailure(RESOURCE_EXHAUSTED, 'namespace rate limit exceeded') : undefined));
+    startRelay(alerts, { maxUnexpectedAttempts: 2, initialBackoffMs: 100, maxBackoffMs: 1_000, pollIntervalMs: 60_000 });
+    await advance(3_000);
+    expect(inbox.getByKey('notif-busy-server:ack')).toMatchObject({ state: 'received', attempts: 0 });
+    const gaps = alerts.calls.slice(1).map((c, i) => c.at - alerts.calls[i]!.at);
+    expect(gaps.length).toBeGreaterThanOrEqual(3);
+    gaps.forEach((g, i) => expect(g).toBeGreaterThanOrEqual(minBackoff(i + 1, 100, 1_000)));
+    exhausted = false;
+    await advance(2_000);
+    expect(inbox.getByKey('notif-busy-server:ack')).toMatchObject({ state: 'applied', attempts: 1 });
+    expect(alerts.applied.get('alert-busy-server')).toEqual(['ack']);
   });
 });
