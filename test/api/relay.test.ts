@@ -1,9 +1,10 @@
 /**
  * The callback relay on its own: a real SQLite inbox, a fake AlertsClient (Temporal as the relay sees it:
- * updates deduplicated by update id), failures injected into it. Where back-off
+ * updates deduplicated by update id), failures injected into it or into the inbox's writes. Where back-off
  * matters, time is faked and the test counts calls and reads the gaps between them.
  */
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import pino from 'pino';
 import { ServiceError } from '@temporalio/client';
 import { CallbackInbox } from '../../src/callbacks/inbox';
@@ -166,5 +167,51 @@ describe('bookkeeping', () => {
     await advance(2_000);
     expect(inbox.getByKey('notif-busy-server:ack')).toMatchObject({ state: 'applied', attempts: 1 });
     expect(alerts.applied.get('alert-busy-server')).toEqual(['ack']);
+  });
+
+  test('a full disk backs off instead of restarting the lane in a hot loop, and the callback is applied once', async () => {
+    fakeTime();
+    inbox.insert(callbackFor('disk'));
+    // Every write of the relay's bookkeeping fails, as on a full disk.
+    let full = true;
+    const diskFull = () => {
+      if (full) throw new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
+    };
+    for (const m of ['markApplied', 'markDeadLettered', 'recordAttempt'] as const) {
+      const real = inbox[m].bind(inbox) as (...a: unknown[]) => unknown;
+      jest.spyOn(inbox, m).mockImplementation(((...args: unknown[]) => {
+        diskFull();
+        return real(...args);
+      }) as never);
+    }
+    const alerts = new FakeAlerts();
+    startRelay(alerts, { maxUnexpectedAttempts: 2, initialBackoffMs: 100, maxBackoffMs: 1_000, pollIntervalMs: 60_000 });
+    await advance(3_000);
+    // Temporal took the action each time (its update id deduplicates); the inbox could not record it.
+    const gaps = alerts.calls.slice(1).map((c, i) => c.at - alerts.calls[i]!.at);
+    expect(alerts.calls.length).toBeGreaterThanOrEqual(3); // it does keep trying, spaced out
+    expect(alerts.calls.length).toBeLessThanOrEqual(10);
+    gaps.forEach((g, i) => expect(g).toBeGreaterThanOrEqual(minBackoff(i + 1, 100, 1_000)));
+    expect(inbox.getByKey('notif-disk:ack')).toMatchObject({ state: 'received', attempts: 0 });
+    full = false;
+    await advance(2_000);
+    expect(inbox.getByKey('notif-disk:ack')).toMatchObject({ state: 'applied', attempts: 1 });
+    expect(alerts.applied.get('alert-disk')).toEqual(['ack']);
+  });
+
+  test('a busy database when marking a callback applied neither dead-letters it nor uses up attempts', async () => {
+    inbox.insert(callbackFor('sqlite-busy'));
+    const real = inbox.markApplied.bind(inbox);
+    let failures = 3;
+    jest.spyOn(inbox, 'markApplied').mockImplementation((id, outcome) => {
+      if (failures-- > 0) throw new Database.SqliteError('database is locked', 'SQLITE_BUSY');
+      return real(id, outcome);
+    });
+    const alerts = new FakeAlerts();
+    startRelay(alerts, { maxUnexpectedAttempts: 1 });
+    await waitFor(() => inbox.counts().received === 0);
+    expect(inbox.getByKey('notif-sqlite-busy:ack')).toMatchObject({ state: 'applied', attempts: 1 });
+    expect(alerts.calls).toHaveLength(4); // applied once, then recognised as a duplicate by its update id
+    expect(alerts.applied.get('alert-sqlite-busy')).toEqual(['ack']);
   });
 });
