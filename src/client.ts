@@ -46,8 +46,14 @@ const DEFAULT_ACTION_TIMEOUT_MS = 10_000;
 export class TemporalUnavailableError extends Error {
   override readonly name = 'TemporalUnavailableError';
   readonly code = 'temporal_unavailable';
-  constructor(message = 'Temporal is unreachable', options?: { cause?: unknown }) {
+  /**
+   * Set by startAlert/startInput: the alert whose start is in doubt (after a time-out it may have started
+   * anyway). A retry with this key is recognised as a duplicate instead of making a second toast.
+   */
+  readonly alert?: { alertId: string; idempotencyKey: string };
+  constructor(message = 'Temporal is unreachable', options?: { cause?: unknown; alert?: { alertId: string; idempotencyKey: string } }) {
     super(message, options);
+    if (options?.alert) this.alert = options.alert;
   }
 }
 
@@ -451,6 +457,9 @@ export class AlertsClient {
       return { alertId: input.alertId, status: 'accepted' };
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return { alertId: input.alertId, status: 'duplicate' };
+      if (err instanceof TemporalUnavailableError) {
+        throw new TemporalUnavailableError(err.message, { cause: err, alert: { alertId: input.alertId, idempotencyKey: input.idempotencyKey } });
+      }
       throw err;
     }
   }

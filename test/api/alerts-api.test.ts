@@ -169,6 +169,39 @@ describe('POST /v1/alerts when Temporal cannot take the start', () => {
     expect(res.headers['retry-after']).toBe('5');
     expect(res.body).toMatchObject({ type: '/problems/temporal-unavailable', status: 503 });
   });
+
+  test('a start whose answer was lost: the 503 names the alert and its generated key; a retry with it is a duplicate', async () => {
+    // The server starts the run, but the answer does not come back in time (the 3 s call limit): the caller
+    // sees a 503 for an alert that exists. With no key of its own it could only retry as a second alert.
+    const svc = h.client.workflowService;
+    const real = svc.startWorkflowExecution.bind(svc);
+    jest.spyOn(svc, 'startWorkflowExecution').mockImplementationOnce(async (req) => {
+      await real(req);
+      throw grpcStatus(4, 'context deadline exceeded');
+    });
+    const res = await api.post('/v1/alerts').set(auth()).send(alertBody());
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.body).toMatchObject({ type: '/problems/temporal-unavailable', alertId: expect.stringMatching(/^alert-/), idempotencyKey: expect.any(String) });
+    expect(res.body.alertId).toBe(`alert-${res.body.idempotencyKey}`);
+    expect((await h.client.workflow.getHandle(res.body.alertId).describe()).status.name).toBe('RUNNING');
+    const retry = await api.post('/v1/alerts').set(auth()).set('Idempotency-Key', res.body.idempotencyKey).send(alertBody());
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual({ alertId: res.body.alertId, status: 'duplicate' });
+    // The caller's own key comes back the same way.
+    const key = uniqueKey('lost');
+    jest.spyOn(svc, 'startWorkflowExecution').mockRejectedValueOnce(grpcStatus(14, 'connection refused'));
+    const own = await api.post('/v1/alerts').set(auth()).send(alertBody({ idempotencyKey: key }));
+    expect(own.status).toBe(503);
+    expect(own.body).toMatchObject({ alertId: `alert-${key}`, idempotencyKey: key });
+  });
+
+  test('the OpenAPI description of the 503 says what its body carries', async () => {
+    const doc = (await api.get('/openapi.json')).body;
+    const unavailable = doc.paths['/v1/alerts'].post.responses['503'];
+    expect(unavailable.description).toMatch(/idempotencyKey/);
+    expect(unavailable.content['application/problem+json'].schema.properties).toMatchObject({ alertId: expect.any(Object), idempotencyKey: expect.any(Object) });
+  });
 });
 
 describe('GET /v1/alerts/:alertId and cancel', () => {
