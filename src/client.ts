@@ -26,6 +26,7 @@ import {
   AlertRequestSchema,
   DEFAULT_OPERATIONAL_PRESENCES,
   IdempotencyKeySchema,
+  MAX_ACTIONS,
   type AlertInput,
 } from './shared/schemas';
 import { SA } from './shared/search-attributes';
@@ -45,8 +46,14 @@ const DEFAULT_ACTION_TIMEOUT_MS = 10_000;
 export class TemporalUnavailableError extends Error {
   override readonly name = 'TemporalUnavailableError';
   readonly code = 'temporal_unavailable';
-  constructor(message = 'Temporal is unreachable', options?: { cause?: unknown }) {
+  /**
+   * Set by startAlert/startInput: the alert whose start is in doubt (after a time-out it may have started
+   * anyway). A retry with this key is recognised as a duplicate instead of making a second toast.
+   */
+  readonly alert?: { alertId: string; idempotencyKey: string };
+  constructor(message = 'Temporal is unreachable', options?: { cause?: unknown; alert?: { alertId: string; idempotencyKey: string } }) {
     super(message, options);
+    if (options?.alert) this.alert = options.alert;
   }
 }
 
@@ -96,7 +103,8 @@ export class ActionRejectedError extends Error {
   }
 }
 
-const UNAVAILABLE_GRPC_CODES = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE */]);
+// RESOURCE_EXHAUSTED: the server is rate limiting or overloaded; like an outage, it passes, so the caller retries later.
+const UNAVAILABLE_GRPC_CODES = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 14 /* UNAVAILABLE */]);
 const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /** True when an error (or one of its causes) means "the server could not be reached in time". */
@@ -208,7 +216,7 @@ function semanticIssues(raw: unknown, headerKey: string | undefined, config: Con
   // Actions: allow-listed hosts, no caller-chosen routing keys, unique ids.
   if (Array.isArray(raw.actions)) {
     const allowed = config.ingress.actionUrlAllowedHosts;
-    const ids: string[] = [];
+    const ids = new Set<string>();
     raw.actions.forEach((a: unknown, idx) => {
       if (!isObj(a)) return;
       if (a.actionType === 'openUrl' && typeof a.url === 'string' && allowed.length > 0) {
@@ -227,8 +235,8 @@ function semanticIssues(raw: unknown, headerKey: string | undefined, config: Con
         issues.push({ path: `actions.${idx}.metadata.${ALERT_ID_METADATA_KEY}`, message: 'reserved key, set by the service' });
       }
       const id = typeof a.id === 'string' ? a.id : String(idx);
-      if (ids.includes(id)) issues.push({ path: `actions.${idx}.id`, message: 'duplicate action id' });
-      ids.push(id);
+      if (ids.has(id)) issues.push({ path: `actions.${idx}.id`, message: 'duplicate action id' });
+      ids.add(id);
     });
   }
   // Fallback channels: refuse one the service cannot deliver.
@@ -248,6 +256,11 @@ function semanticIssues(raw: unknown, headerKey: string | undefined, config: Con
  * checked AlertInput. Never throws for caller mistakes: they come back as issues, one per field.
  */
 export function buildAlertInput(request: unknown, opts: BuildAlertInputOptions): BuildAlertInputResult {
+  // Too many actions: refused on the count alone, before anything reads them. A 64 KB body holds ~21,800 `{}`
+  // actions, and checking each of them held the event loop (and every callback's answer) for most of a second.
+  if (isObj(request) && Array.isArray(request.actions) && request.actions.length > MAX_ACTIONS) {
+    return { ok: false, issues: [{ path: 'actions', message: `too many actions: at most ${MAX_ACTIONS}` }] };
+  }
   const { config } = opts;
   const now = opts.now ?? new Date();
   const parsed = AlertRequestSchema.safeParse(request);
@@ -444,6 +457,9 @@ export class AlertsClient {
       return { alertId: input.alertId, status: 'accepted' };
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return { alertId: input.alertId, status: 'duplicate' };
+      if (err instanceof TemporalUnavailableError) {
+        throw new TemporalUnavailableError(err.message, { cause: err, alert: { alertId: input.alertId, idempotencyKey: input.idempotencyKey } });
+      }
       throw err;
     }
   }

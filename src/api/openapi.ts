@@ -62,7 +62,23 @@ export function buildOpenApi(): Record<string, unknown> {
             '200': json('StartAlertResponse', 'The same idempotency key was already used: the existing alert'),
             '400': problemResponse('Invalid request; `errors` names each bad field'),
             '401': problemResponse('Missing or unknown API key'),
-            '503': problemResponse('Temporal unreachable; retry after Retry-After seconds'),
+            '503': {
+              description:
+                'Temporal unreachable or did not confirm the start in time; retry after Retry-After seconds. The start may have happened ' +
+                'anyway, so the body carries the alertId and the idempotencyKey (generated when the request had none): retry with that ' +
+                'key and a start that did happen is answered 200 duplicate instead of making a second alert. Always send a key.',
+              content: {
+                'application/problem+json': {
+                  schema: {
+                    allOf: [problem],
+                    properties: {
+                      alertId: { type: 'string', description: 'The alert whose start is in doubt' },
+                      idempotencyKey: { type: 'string', description: 'Send it again (body or Idempotency-Key header) when retrying' },
+                    },
+                  },
+                },
+              },
+            },
           },
         },
       },

@@ -76,8 +76,8 @@ export class CallbackRelay {
     if (!this.started || this.closed) return;
     if (this.lanes.size >= this.concurrency) return;
     try {
-      // Enough alerts to fill every free lane even if all busy ones come first.
-      const routes = this.opts.inbox.pendingRoutes(this.concurrency + this.lanes.size + 1);
+      // Alerts for the free lanes (the busy ones left out), and one more in case callbacks with no alert id come first.
+      const routes = this.opts.inbox.pendingRoutes(this.concurrency - this.lanes.size + 1, this.lanes);
       for (const alertId of routes) {
         if (this.lanes.size >= this.concurrency) break;
         if (alertId === null) {
@@ -118,9 +118,18 @@ export class CallbackRelay {
   private async runLane(alertId: string): Promise<void> {
     let failures = 0;
     while (!this.closed) {
-      const row = this.opts.inbox.nextPendingFor(alertId);
-      if (!row) return;
-      const outcome = await this.handle(alertId, row);
+      let outcome: RelayOutcome;
+      try {
+        const row = this.opts.inbox.nextPendingFor(alertId);
+        if (!row) return;
+        outcome = await this.handle(alertId, row);
+      } catch (err) {
+        // The inbox could not be read or written (SQLITE_FULL, SQLITE_BUSY, ...). Back off as for an outage:
+        // ending the lane would have it started again at once, a hot loop of calls to Temporal while the disk is
+        // full. Nothing counts against the callback; an update sent again is deduplicated by its update id.
+        this.opts.logger.error({ err, alertId }, 'callback inbox write or read failed; will retry');
+        outcome = 'retry';
+      }
       if (outcome !== 'dead_lettered') this.opts.onOutcome?.(outcome); // deadLetter() reports its reason
       if (outcome === 'retry') {
         failures++;
@@ -147,17 +156,16 @@ export class CallbackRelay {
     if (correlationId) action.correlationId = correlationId;
     // requestId: the callback's own HTTP request; correlationId: the alert's, when the callback carries it.
     const log = this.opts.logger.child({ alertId, callbackId: row.id, key: row.key, correlationId, requestId: row.correlationId ?? undefined });
+    let r: Awaited<ReturnType<CallbackRelayOptions['alerts']['applyAction']>>;
     try {
-      const r = await this.opts.alerts.applyAction(alertId, action, `${cb.notificationId}:${cb.actionId}`);
-      this.opts.inbox.markApplied(row.id, r.outcome);
-      log.info({ outcome: r.outcome }, 'callback applied');
-      return r.outcome;
+      r = await this.opts.alerts.applyAction(alertId, action, `${cb.notificationId}:${cb.actionId}`);
     } catch (err) {
       if (err instanceof AlertNotFoundError) return this.deadLetter(row, 'unknown_alert', (err as Error).message);
       if (err instanceof ActionRejectedError) return this.deadLetter(row, `rejected:${err.failureType}`, err.message);
       if (err instanceof AlertClosedError) return this.closedAlert(alertId, row);
       if (isTemporalUnavailable(err)) {
-        this.opts.inbox.recordAttempt(row.id, (err as Error).message);
+        // Not counted: an outage says nothing about the callback, and a long one must not use up its attempts.
+        this.opts.inbox.recordAttempt(row.id, (err as Error).message, false);
         log.warn({ err: (err as Error).message }, 'Temporal unreachable; callback kept, will retry');
         return 'retry';
       }
@@ -166,6 +174,11 @@ export class CallbackRelay {
       log.error({ err }, 'unexpected error applying callback; will retry');
       return 'retry';
     }
+    // Outside the try: a failed write of the mark is the inbox's trouble (runLane backs off), not an error of the
+    // update's, which would count an attempt against a callback Temporal has taken, or dead-letter it.
+    this.opts.inbox.markApplied(row.id, r.outcome);
+    log.info({ outcome: r.outcome }, 'callback applied');
+    return r.outcome;
   }
 
   /**
@@ -174,14 +187,16 @@ export class CallbackRelay {
    */
   private async closedAlert(alertId: string, row: InboxRecord): Promise<RelayOutcome> {
     const cb = row.callback!;
+    let state: Awaited<ReturnType<CallbackRelayOptions['alerts']['getAlert']>> = null;
     try {
-      const state = await this.opts.alerts.getAlert(alertId);
-      if (state?.actions.some((a) => a.notificationId === cb.notificationId && a.actionId === cb.actionId)) {
-        this.opts.inbox.markApplied(row.id, 'duplicate');
-        return 'duplicate';
-      }
+      state = await this.opts.alerts.getAlert(alertId);
     } catch (err) {
       if (isTemporalUnavailable(err)) return 'retry';
+    }
+    // Outside the try, as in handle(): a failed write backs off in runLane instead of dead-lettering an applied action.
+    if (state?.actions.some((a) => a.notificationId === cb.notificationId && a.actionId === cb.actionId)) {
+      this.opts.inbox.markApplied(row.id, 'duplicate');
+      return 'duplicate';
     }
     return this.deadLetter(row, 'alert_closed', `alert ${alertId} was already closed`);
   }

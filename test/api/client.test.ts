@@ -10,6 +10,7 @@ import {
   type FieldIssue,
 } from '../../src/client';
 import { createTemporalConnection } from '../../src/server';
+import { MAX_ACTIONS } from '../../src/shared/schemas';
 import { SA } from '../../src/shared/search-attributes';
 import { alertBody, callbackFor, startFixtureWorker, testConfig, uniqueKey, type TestWorker } from './helpers';
 
@@ -94,6 +95,27 @@ describe('buildAlertInput', () => {
       { config: strict },
     );
     expect(fields(r)).toEqual(['actions.0.url', 'actions.1.id', 'actions.1.metadata.desktopAlertId', 'fallback.channels.0']);
+  });
+
+  test('more actions than MAX_ACTIONS: refused on the count alone, before any action is read', () => {
+    // 21,800 `{}` actions fit in the 64 KB body limit; checking them one by one (the duplicate-id check was
+    // O(n^2)) held the event loop for most of a second. Count what the checks read instead of timing them.
+    let reads = 0;
+    const actions = new Proxy(
+      Array.from({ length: 21_800 }, () => ({})),
+      {
+        get(target, prop, receiver) {
+          if (typeof prop === 'string' && /^\d+$/.test(prop)) reads++;
+          return Reflect.get(target, prop, receiver) as unknown;
+        },
+      },
+    );
+    const r = build(alertBody({ actions }));
+    expect(reads).toBe(0);
+    expect(r).toEqual({ ok: false, issues: [{ path: 'actions', message: `too many actions: at most ${MAX_ACTIONS}` }] });
+    // At the limit the per-action checks still run and name each bad action.
+    const five = Array.from({ length: MAX_ACTIONS }, () => ({ id: 'same', label: 'A', actionType: 'callback' }));
+    expect(fields(build(alertBody({ actions: five })))).toEqual(['actions.1.id', 'actions.2.id', 'actions.3.id', 'actions.4.id']);
   });
 });
 

@@ -66,10 +66,12 @@ test('callbacks are answered within 5 s and kept while Temporal is down, then ap
   expect((await api.get('/healthz')).status).toBe(200);
 
   const t0 = Date.now();
-  const start = await api.post('/v1/alerts').set(auth()).send(alertBody({ idempotencyKey: uniqueKey('down') }));
+  const downKey = uniqueKey('down');
+  const start = await api.post('/v1/alerts').set(auth()).send(alertBody({ idempotencyKey: downKey }));
   expect(start.status).toBe(503);
   expect(start.headers['retry-after']).toBe('5');
-  expect(start.body).toMatchObject({ type: '/problems/temporal-unavailable', status: 503 });
+  // The start is in doubt: the answer names the alert and the key to retry with.
+  expect(start.body).toMatchObject({ type: '/problems/temporal-unavailable', status: 503, alertId: `alert-${downKey}`, idempotencyKey: downKey });
   expect(Date.now() - t0).toBeLessThan(4_500); // the 3 s call limit, not the SDK's ~20 s of gRPC retries
   expect((await api.get(`/v1/alerts/${alertIds[0]}`).set(auth())).status).toBe(503);
 

@@ -85,8 +85,16 @@ export function alertRoutes({ alerts, metrics, logger }: Deps): Router {
   return r;
 }
 
-function unavailable(res: Parameters<typeof sendProblem>[0], logger: Logger, err: Error): void {
-  logger.warn({ err: err.message }, 'Temporal unreachable');
+function unavailable(res: Parameters<typeof sendProblem>[0], logger: Logger, err: TemporalUnavailableError): void {
+  logger.warn({ err: err.message, alertId: err.alert?.alertId }, 'Temporal unreachable');
   res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+  if (err.alert) {
+    // The start may have happened anyway: a retry with this key (the one generated, when the caller sent none)
+    // is answered as a duplicate, where one without it would make a second toast.
+    return sendProblem(res, 'unavailable', {
+      detail: 'the workflow service did not confirm the start in time; the alert may exist: retry with this idempotencyKey',
+      ...err.alert,
+    });
+  }
   sendProblem(res, 'unavailable', { detail: 'the workflow service cannot be reached; retry later' });
 }
