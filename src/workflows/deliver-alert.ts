@@ -25,7 +25,7 @@ import {
   type RecordedAction,
 } from '../shared/messages';
 import type { AlertInput } from '../shared/schemas';
-import { inputProblems } from './input-check';
+import { checkInput } from './input-check';
 import { SA } from '../shared/search-attributes';
 import type { AlertSinks } from '../shared/sinks';
 
@@ -45,12 +45,12 @@ const notificationActionId = (a: AlertInput['actions'][number], index: number): 
  * path fails or a required acknowledgement never comes.
  */
 export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
-  const problems = inputProblems(rawInput);
-  if (problems.length > 0) {
-    throw ApplicationFailure.nonRetryable(`invalid alert input: ${problems.join('; ')}`, 'InvalidAlertInput');
-  }
-  const input = rawInput;
   const now = () => new Date(Date.now()).toISOString();
+  // A run never fails on its input (that left a bare "workflow failed" and no fallback): with problems it ends
+  // `failed`, naming them, after its fallback where it can (refuseInput). Until then `input` holds neutral values
+  // for the parts that are unusable, so the state can be built and queried.
+  const checked = checkInput(rawInput, workflowInfo().workflowId, now());
+  const input = checked.input;
   const expiresAtMs = Date.parse(input.expiresAt);
 
   const state: AlertState = {
@@ -203,10 +203,15 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
 
   async function runFallback(reason: string): Promise<AlertState> {
     setStatus('falling_back');
-    const channels = input.fallback.channels;
-    if (channels.length === 0) {
+    if (input.fallback.channels.length === 0) {
       return finish('failed', `${reason}; no fallback channel configured`);
     }
+    if (await sendFallback(reason)) return finish('fallback_delivered', undefined);
+    return finish('failed', `${reason}; every fallback channel failed`);
+  }
+
+  /** Every channel of the alert's fallback policy, at once; true when at least one delivered. */
+  async function sendFallback(reason: string): Promise<boolean> {
     const args = {
       alertId: input.alertId,
       correlationId: input.correlationId,
@@ -224,7 +229,7 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
       actions: input.actions,
     };
     await Promise.all(
-      channels.map(async (channel) => {
+      input.fallback.channels.map(async (channel) => {
         try {
           const r = channel === 'email' ? await fallback.sendFallbackEmail(args) : await fallback.sendFallbackWebhook(args);
           state.fallback.push({ channel, outcome: r.outcome === 'delivered' ? 'delivered' : 'failed', at: now(), detail: r.detail });
@@ -233,7 +238,27 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
         }
       }),
     );
-    if (state.fallback.some((f) => f.outcome === 'delivered')) return finish('fallback_delivered', undefined);
+    return state.fallback.some((f) => f.outcome === 'delivered');
+  }
+
+  /**
+   * An input with problems never reaches Genesys, and the alert ends `failed` (the input is a launcher's or a
+   * caller's bug, to be found and fixed), with every problem in its reason. The fallback still goes out where it
+   * can: when every part the fallback sends (whom, what, where: see FALLBACK_PARTS in ./input-check) is usable, if
+   * wrong at all then only for Genesys, like a title over a toast's 250 UTF-16 units, which an email or a webhook
+   * carries as it is. When one of those parts is itself broken (the fallback policy, a missing title or target, an
+   * input that is no object at all), a fallback would send something wrong or go nowhere, so none is sent.
+   */
+  async function refuseInput(problems: string[], fallbackPossible: boolean): Promise<AlertState> {
+    const reason = `invalid alert input: ${problems.join('; ')}`;
+    state.desktopFailureReason = reason;
+    if (!fallbackPossible) return finish('failed', `${reason}; no fallback: the parts of the input it needs are unusable`);
+    setStatus('falling_back');
+    if (input.fallback.channels.length === 0) return finish('failed', `${reason}; no fallback channel configured`);
+    if (await sendFallback(reason)) {
+      const sent = state.fallback.filter((f) => f.outcome === 'delivered').map((f) => f.channel);
+      return finish('failed', `${reason}; sent by fallback instead (${sent.join(', ')})`);
+    }
     return finish('failed', `${reason}; every fallback channel failed`);
   }
 
@@ -264,6 +289,8 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
           metadata: { ...(a.metadata ?? {}), [ALERT_ID_METADATA_KEY]: input.alertId, [CORRELATION_ID_METADATA_KEY]: input.correlationId },
         },
   );
+
+  if (checked.problems.length > 0) return refuseInput(checked.problems, checked.fallbackPossible);
 
   // 1-3. Resolve, check the session, send: one activity, so the check is right before the send.
   setStatus('sending');

@@ -2,13 +2,14 @@
  * The deliverAlert workflow on a real Temporal dev server, against the Genesys emulator over HTTP.
  * One test per trap and edge case of the integration guide.
  */
-import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { deliverAlert } from '../../src/workflows';
 import { agentActionUpdate, getStateQuery, type AlertState } from '../../src/shared/messages';
 import type { AlertInput } from '../../src/shared/schemas';
 import { eventually, makeInput, startStack, type Stack } from '../helpers/stack';
 import { startSink } from '../helpers/sink';
+import { SA } from '../../src/shared/search-attributes';
 
 jest.setTimeout(60_000);
 
@@ -293,16 +294,46 @@ describe('expiry', () => {
 });
 
 describe('input checks', () => {
-  test('the workflow refuses invalid input even when a caller skips the launcher', async () => {
-    const bad = { ...makeInput({ target: { userId: 'x' } }), title: 'x'.repeat(251) };
-    const handle = await start(bad);
-    const err: unknown = await handle.result().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(WorkflowFailedError);
-    const cause = (err as WorkflowFailedError).cause;
-    expect(cause).toBeInstanceOf(ApplicationFailure);
-    expect((cause as ApplicationFailure).type).toBe('InvalidAlertInput');
-    expect((cause as ApplicationFailure).message).toContain('title: expected 1-250 characters');
+  // The launcher parses every input with zod, but a run started by hand, by an older client, or with a rule
+  // the ingress counts differently (issue 11: 126 x "🚨" is 126 characters but 252 UTF-16 units) can still
+  // reach the workflow with something it finds wrong. Such a run never just fails: it ends `failed` with the
+  // problems named, and the fallback still goes out when the input holds what the fallback needs.
+  test('a title of 126 x "🚨" (252 UTF-16 units): no toast, the fallback goes out, the alert ends failed with the reason', async () => {
+    const u = agent('Emoji Agent');
+    const title = '🚨'.repeat(126);
+    const input = makeInput({ target: { userId: u.id }, title, fallback: { channels: ['webhook'] } });
+    const handle = await start(input);
+    const final = await handle.result();
+    expect(final.status).toBe('failed');
+    expect(final.failureReason).toMatch(/^invalid alert input: title: expected 1-250 characters; /);
+    expect(final.failureReason).not.toMatch(/workflow failed/);
+    expect(final.fallback).toEqual([expect.objectContaining({ channel: 'webhook', outcome: 'delivered' })]);
     expect(notificationPosts()).toHaveLength(0);
+    // The fallback carries the alert as given: too long for a Genesys toast, not for a webhook or an email.
+    expect(fallbackSink.requests).toHaveLength(1);
+    expect(fallbackSink.requests[0]!.json).toMatchObject({ alertId: input.alertId, title, reason: expect.stringMatching(/^invalid alert input: title/) });
+    expect((await handle.describe()).typedSearchAttributes.get(SA.status)).toBe('failed');
+  });
+
+  test('a broken fallback part: no toast and no fallback, failed with every problem named', async () => {
+    const input = { ...makeInput({ target: { userId: 'x' } }), title: 'x'.repeat(251), fallback: { channels: ['sms'] } } as unknown as AlertInput;
+    const handle = await start(input);
+    const final = await handle.result();
+    expect(final.status).toBe('failed');
+    expect(final.failureReason).toMatch(/^invalid alert input: title: expected 1-250 characters; fallback.channels: expected an array of email, webhook; /);
+    expect(final.failureReason).toMatch(/no fallback/);
+    expect(final.fallback).toEqual([]);
+    expect(notificationPosts()).toHaveLength(0);
+    expect(fallbackSink.requests).toHaveLength(0);
+    expect((await handle.describe()).typedSearchAttributes.get(SA.status)).toBe('failed');
+  });
+
+  test('an input that is not an object at all: failed with the reason, described under its workflow id', async () => {
+    const alertId = `alert-not-an-object-${Date.now()}`;
+    const handle = await stack.client.workflow.start(deliverAlert, { taskQueue: stack.taskQueue, workflowId: alertId, args: [null as unknown as AlertInput] });
+    const final = await handle.result();
+    expect(final).toMatchObject({ alertId, status: 'failed', failureReason: expect.stringMatching(/^invalid alert input: input: expected an object; /) });
+    expect(fallbackSink.requests).toHaveLength(0);
   });
 });
 
