@@ -2,12 +2,16 @@ import { randomUUID } from 'node:crypto';
 import {
   ApplicationFailure,
   type Client,
+  TerminatedFailure,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  type WorkflowHandle,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
 import type { Config } from './config';
 import { taskPriority } from './shared/alert-constants';
 import { ALERTS_TASK_QUEUE, ALERT_ID_METADATA_KEY, CALLBACK_PATH, alertWorkflowId } from './shared/constants';
@@ -462,6 +466,7 @@ export class AlertsClient {
     if (!CLOSED.has(status)) return this.rpc(() => handle.query(getStateQuery));
     if (status === 'COMPLETED') return this.rpc(() => handle.result() as Promise<AlertState>);
     // Failed, terminated or timed out: the workflow has no state to give; describe it from the memo.
+    const failureReason = await this.closeReason(handle, status, desc.raw.executionConfig?.workflowExecutionTimeout);
     const memo = desc.memo?.alert as AlertMemo | undefined;
     const saStatus = desc.typedSearchAttributes.get(SA.status) as AlertStatus | undefined;
     const closedAt = (desc.closeTime ?? new Date()).toISOString();
@@ -475,12 +480,38 @@ export class AlertsClient {
       expiresAt: memo?.expiresAt ?? closedAt,
       actions: [],
       fallback: [],
-      failureReason: `workflow ${status.toLowerCase()}`,
+      failureReason,
       createdAt: memo?.acceptedAt ?? desc.startTime.toISOString(),
       updatedAt: closedAt,
       source: memo?.source ?? 'unknown',
       correlationId: memo?.correlationId ?? '',
     };
+  }
+
+  /**
+   * Why a closed run did not complete, in words a person can read (issue 11: never a bare "workflow failed"):
+   * the failure's own message or the operator's reason, from the run's close event (one history event).
+   */
+  private async closeReason(handle: WorkflowHandle, status: string, executionTimeout: Parameters<typeof optionalTsToMs>[0]): Promise<string> {
+    if (status === 'TIMED_OUT') {
+      const ms = optionalTsToMs(executionTimeout);
+      const limit = ms === undefined ? '' : ` of ${ms >= 3_600_000 ? `${+(ms / 3_600_000).toFixed(1)} h` : ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`}`;
+      return `workflow timed out: the run passed its execution time-out${limit} (expiresAt plus the margin for fallback and downstream retries) and was closed unfinished`;
+    }
+    let cause: Error | undefined;
+    try {
+      await this.rpc(() => handle.result());
+    } catch (err) {
+      if (isTemporalUnavailable(err)) throw err;
+      cause = err instanceof WorkflowFailedError ? err.cause : undefined;
+    }
+    if (status === 'TERMINATED') {
+      // The SDK stands in its own words when the operator gave no reason.
+      const reason = cause instanceof TerminatedFailure && cause.message !== 'Workflow execution terminated' ? cause.message : 'no reason given';
+      return `workflow terminated: ${reason}`;
+    }
+    if (status === 'CANCELLED') return 'workflow cancelled';
+    return cause?.message ? `workflow ${status.toLowerCase()}: ${cause.message}` : `workflow ${status.toLowerCase()} (no failure message recorded)`;
   }
 
   /** Ask the alert to stop. Throws AlertNotFoundError / AlertClosedError. */

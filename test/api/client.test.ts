@@ -185,6 +185,35 @@ describe('AlertsClient on a real Temporal server', () => {
     const key = uniqueKey('term');
     const { alertId } = await alerts.startAlert(alertBody({ idempotencyKey: key }), { correlationId: 'c-term' });
     await client.workflow.getHandle(alertId).terminate('operator');
-    expect(await alerts.getAlert(alertId)).toMatchObject({ alertId, status: 'failed', failureReason: 'workflow terminated', correlationId: 'c-term', type: 'warning' });
+    expect(await alerts.getAlert(alertId)).toMatchObject({ alertId, status: 'failed', failureReason: 'workflow terminated: operator', correlationId: 'c-term', type: 'warning' });
+  });
+
+  // Issue 11: a closed run that did not complete is described with a reason a person can read, never a bare
+  // "workflow failed".
+  test('a failed run is described with its failure message', async () => {
+    const key = uniqueKey('failed');
+    const { alertId } = await alerts.startAlert(alertBody({ idempotencyKey: key, metadata: { failWith: 'invalid alert input: title: expected 1-250 characters' } }), { correlationId: 'c-fail' });
+    await expect(client.workflow.getHandle(alertId).result()).rejects.toThrow();
+    expect(await alerts.getAlert(alertId)).toMatchObject({
+      alertId,
+      status: 'failed',
+      failureReason: 'workflow failed: invalid alert input: title: expected 1-250 characters',
+      correlationId: 'c-fail',
+    });
+  });
+
+  test('a timed-out run says it passed its execution time-out', async () => {
+    const built = buildAlertInput(alertBody({ idempotencyKey: uniqueKey('timeout') }), { config: testConfig(), correlationId: 'c-to' });
+    if (!built.ok) throw new Error(JSON.stringify(built.issues));
+    const handle = await client.workflow.start('deliverAlert', {
+      args: [built.input],
+      taskQueue: worker.taskQueue,
+      workflowId: built.input.alertId,
+      workflowExecutionTimeout: '1s',
+    });
+    await expect(handle.result()).rejects.toThrow();
+    const state = await alerts.getAlert(built.input.alertId);
+    expect(state?.status).toBe('failed');
+    expect(state?.failureReason).toBe('workflow timed out: the run passed its execution time-out of 1 s (expiresAt plus the margin for fallback and downstream retries) and was closed unfinished');
   });
 });
