@@ -19,6 +19,7 @@ import {
   agentActionUpdate,
   cancelSignal,
   getStateQuery,
+  TERMINAL_STATUSES,
   type AgentAction,
   type AlertState,
   type AlertStatus,
@@ -130,8 +131,20 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
     async (action: AgentAction) => {
       const key = `${action.notificationId}:${action.actionId}`;
       if (seenActions.has(key)) return { outcome: 'duplicate' as const };
-      // A click may race the send's completion: wait until we know our notification id.
-      await condition(() => state.notificationId !== undefined);
+      // A click may race the send's completion: wait until we know our notification id. Or until the alert gave
+      // up on the desktop (falling back) or reached a final state without one: the send failed, was skipped, or a
+      // cancel landed. No notification of this alert can be clicked then, and a handler still waiting would hold
+      // the run open for ever (finish() waits for every handler) and the relay's lane with it.
+      await condition(() => state.notificationId !== undefined || state.status === 'falling_back' || TERMINAL_STATUSES.includes(state.status));
+      if (state.notificationId === undefined) {
+        if (state.status === 'cancelled') {
+          throw ApplicationFailure.nonRetryable('alert is cancelled: no action expected', 'NotAwaitingAction');
+        }
+        throw ApplicationFailure.nonRetryable(
+          `alert is ${state.status}: its notification was never delivered (${state.desktopFailureReason ?? 'no send'}), so it takes no action`,
+          'AlertNotDelivered',
+        );
+      }
       if (seenActions.has(key)) return { outcome: 'duplicate' as const };
       if (action.notificationId !== state.notificationId) {
         throw ApplicationFailure.nonRetryable(`notification ${action.notificationId} is not this alert's`, 'UnknownNotification');
