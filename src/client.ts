@@ -13,7 +13,7 @@ import {
 import type { SearchAttributePair } from '@temporalio/common';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import type { Config } from './config';
-import { taskPriority } from './shared/alert-constants';
+import { DEFAULT_DOWNSTREAM_RETRY_SECONDS, taskPriority } from './shared/alert-constants';
 import { ALERTS_TASK_QUEUE, ALERT_ID_METADATA_KEY, CALLBACK_PATH, alertWorkflowId } from './shared/constants';
 import {
   agentActionUpdate,
@@ -305,6 +305,7 @@ export function buildAlertInput(request: unknown, opts: BuildAlertInputOptions):
     correlationId: opts.correlationId.slice(0, 200),
     callbackUrl: callbackUrlFor(config),
     acceptedAt: now.toISOString(),
+    downstreamRetrySeconds: config.downstream.retryMaxSeconds ?? DEFAULT_DOWNSTREAM_RETRY_SECONDS,
   };
   const final = AlertInputSchema.safeParse(candidate);
   if (!final.success) return { ok: false, issues: zodIssuesToFieldIssues(final.error.issues) };

@@ -9,6 +9,11 @@ export const MAX_ACTIONS = 5;
 export const MAX_TEXT = 250;
 export const MAX_LABEL = 50;
 
+/** Default of DOWNSTREAM_RETRY_MAX_SECONDS: how long an action's downstream hand-off is retried (24 h). */
+export const DEFAULT_DOWNSTREAM_RETRY_SECONDS = 86_400;
+/** Fallback channels are retried this long (their activities' schedule-to-close), then the alert fails. */
+export const FALLBACK_RETRY_SECONDS = 3_600;
+
 /**
  * Task priority of an alert's workflow tasks and activities. `high` has its own priority key, so it overtakes
  * any backlog (the guide: "tag urgent alerts with priority: high and process them first"). `normal` and `low`

@@ -13,7 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { DeliverToDesktopResult, ResolvedAgent } from '../activities/types';
-import { taskPriority } from '../shared/alert-constants';
+import { DEFAULT_DOWNSTREAM_RETRY_SECONDS, FALLBACK_RETRY_SECONDS, taskPriority } from '../shared/alert-constants';
 import { ALERT_ID_METADATA_KEY, CORRELATION_ID_METADATA_KEY, DELIVERY_HEARTBEAT_TIMEOUT_MS, genesysQueueFor } from '../shared/constants';
 import {
   agentActionUpdate,
@@ -107,16 +107,19 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
       retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s' },
       priority,
     });
-  // Downstream delivery of an agent's action: retried until delivered (the consumer dedups on webhook-id).
+  // Downstream delivery of an agent's action: retried (the consumer dedups on webhook-id) until delivered, or until
+  // the cap passes: then the action is recorded `downstream: failed` and the run closes, rather than every actioned
+  // alert staying open for as long as the consumer is down. Runs started without the field get the default.
   const downstream = proxyActivities<Activities>({
     startToCloseTimeout: '30s',
+    scheduleToCloseTimeout: (input.downstreamRetrySeconds ?? DEFAULT_DOWNSTREAM_RETRY_SECONDS) * 1000,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
     priority,
   });
   // Fallback channels: retried for an hour, then the alert fails with the channel's last error.
   const fallback = proxyActivities<Activities>({
     startToCloseTimeout: '30s',
-    scheduleToCloseTimeout: '1h',
+    scheduleToCloseTimeout: FALLBACK_RETRY_SECONDS * 1000,
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
     priority,
   });

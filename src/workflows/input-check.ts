@@ -33,7 +33,7 @@ export interface InputCheck {
 
 /**
  * The parts the fallback activities send (FallbackInput): who the alert is for, what it says, where the fallback
- * goes. The rest (idempotencyKey, callbackUrl, policy, acceptedAt) only steer the desktop
+ * goes. The rest (idempotencyKey, callbackUrl, policy, acceptedAt, downstreamRetrySeconds) only steer the desktop
  * path or the run's bookkeeping.
  */
 const FALLBACK_PARTS = new Set(['alertId', 'correlationId', 'target', 'title', 'message', 'type', 'priority', 'expiresAt', 'source', 'metadata', 'actions', 'fallback']);
@@ -60,6 +60,7 @@ export function checkInput(raw: unknown, workflowId: string, now: string): Input
     correlationId: '',
     callbackUrl: '',
     acceptedAt: now,
+    downstreamRetrySeconds: undefined,
   };
   const given = isObject(raw) ? raw : {};
   const input = Object.fromEntries(
@@ -139,6 +140,8 @@ function check(raw: unknown): Problem[] {
     }
   }
   if (!stringMap(i.metadata)) at('metadata', 'expected a map of strings');
+  const d = i.downstreamRetrySeconds;
+  if (d !== undefined && !(Number.isInteger(d) && (d as number) >= 1)) at('downstreamRetrySeconds', 'expected a whole number of seconds, at least 1');
   return problems;
 }
 

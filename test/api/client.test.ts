@@ -34,6 +34,12 @@ describe('buildAlertInput', () => {
     expect(i.callbackUrl).toBe('https://alerts.example.com/webhooks/desktop-callback');
     expect(i.acceptedAt).toBe(now.toISOString());
     expect(i.correlationId).toBe('corr-1');
+    // The downstream hand-off's cap travels with the run, so a run keeps the cap it started with.
+    expect(i.downstreamRetrySeconds).toBe(86_400);
+    const capped = testConfig();
+    capped.downstream.retryMaxSeconds = 60;
+    const r2 = build(alertBody(), { config: capped });
+    expect(r2.ok && r2.input.downstreamRetrySeconds).toBe(60);
   });
 
   test('source from metadata, then the caller, then "api"; requireAck false without callback actions', () => {

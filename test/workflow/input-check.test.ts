@@ -41,6 +41,7 @@ test('every problem is named by its path, not only the first', () => {
     'policy.recheckIntervalSeconds: expected an integer from 1 to 3600',
     'metadata: expected a map of strings',
   ]);
+  expect(inputProblems({ ...input, downstreamRetrySeconds: 0 })).toEqual(['downstreamRetrySeconds: expected a whole number of seconds, at least 1']);
   expect(inputProblems(null)).toEqual(['input: expected an object']);
   expect(inputProblems([])).toEqual(['input: expected an object']);
 });
