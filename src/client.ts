@@ -13,7 +13,7 @@ import {
 import type { SearchAttributePair } from '@temporalio/common';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import type { Config } from './config';
-import { DEFAULT_DOWNSTREAM_RETRY_SECONDS, taskPriority } from './shared/alert-constants';
+import { DEFAULT_DOWNSTREAM_RETRY_SECONDS, FALLBACK_RETRY_SECONDS, taskPriority } from './shared/alert-constants';
 import { ALERTS_TASK_QUEUE, ALERT_ID_METADATA_KEY, CALLBACK_PATH, alertWorkflowId } from './shared/constants';
 import {
   agentActionUpdate,
@@ -40,6 +40,22 @@ export const ALERT_WORKFLOW_TYPE = 'deliverAlert';
 const MAX_EXPIRY_MS = 24 * 60 * 60 * 1000;
 const DEFAULT_RPC_TIMEOUT_MS = 3_000;
 const DEFAULT_ACTION_TIMEOUT_MS = 10_000;
+/** Room in the execution time-out beyond the retry caps, for workers being down or behind (see executionTimeoutMs). */
+const BACKSTOP_SLACK_SECONDS = 3_600;
+
+/**
+ * The run's execution time-out: a backstop, so no alert run stays open for ever whatever goes wrong (issue 11: a
+ * handler that never ended kept runs open). Until expiresAt a run sends, waits for the agent and takes actions;
+ * after it, it does at most its fallback (retried for FALLBACK_RETRY_SECONDS) or the downstream hand-off of its
+ * actions (retried for downstreamRetrySeconds, DOWNSTREAM_RETRY_MAX_SECONDS). Both caps are counted, though a run
+ * does one or the other, plus BACKSTOP_SLACK_SECONDS. A run still open past that is stuck: Temporal closes it as
+ * timed out, and getAlert says so.
+ */
+export function executionTimeoutMs(input: Pick<AlertInput, 'expiresAt' | 'downstreamRetrySeconds'>, nowMs = Date.now()): number {
+  const untilExpiry = Math.max(0, Date.parse(input.expiresAt) - nowMs);
+  const downstream = input.downstreamRetrySeconds ?? DEFAULT_DOWNSTREAM_RETRY_SECONDS;
+  return untilExpiry + (FALLBACK_RETRY_SECONDS + downstream + BACKSTOP_SLACK_SECONDS) * 1000;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Errors a caller acts on
@@ -440,6 +456,7 @@ export class AlertsClient {
           // A retried request must never create a second run (or a second toast), even after the first closed.
           workflowIdConflictPolicy: 'FAIL',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          workflowExecutionTimeout: executionTimeoutMs(input),
           typedSearchAttributes: sa,
           memo: { alert: memo },
           staticSummary: `${input.type} alert to agent ${agent}: ${input.title}`.slice(0, 400),

@@ -7,9 +7,12 @@ import {
   AlertValidationError,
   AlertsClient,
   buildAlertInput,
+  executionTimeoutMs,
   type FieldIssue,
 } from '../../src/client';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { createTemporalConnection } from '../../src/server';
+import { DEFAULT_DOWNSTREAM_RETRY_SECONDS, FALLBACK_RETRY_SECONDS } from '../../src/shared/alert-constants';
 import { SA } from '../../src/shared/search-attributes';
 import { alertBody, callbackFor, startFixtureWorker, testConfig, uniqueKey, type TestWorker } from './helpers';
 
@@ -103,6 +106,16 @@ describe('buildAlertInput', () => {
   });
 });
 
+test('the execution time-out follows the downstream cap the run carries (the default when it carries none)', () => {
+  const now = Date.parse('2026-11-29T12:00:00Z');
+  const expiresAt = '2026-11-29T13:00:00Z';
+  const day = executionTimeoutMs({ expiresAt, downstreamRetrySeconds: 86_400 }, now);
+  expect(day - executionTimeoutMs({ expiresAt, downstreamRetrySeconds: 60 }, now)).toBe((86_400 - 60) * 1000);
+  expect(executionTimeoutMs({ expiresAt }, now)).toBe(executionTimeoutMs({ expiresAt, downstreamRetrySeconds: DEFAULT_DOWNSTREAM_RETRY_SECONDS }, now));
+  // Always longer than the retries a run may still do after its expiry.
+  expect(executionTimeoutMs({ expiresAt: '2026-11-29T11:00:00Z', downstreamRetrySeconds: 60 }, now)).toBeGreaterThan((FALLBACK_RETRY_SECONDS + 60) * 1000);
+});
+
 describe('AlertsClient on a real Temporal server', () => {
   let worker: TestWorker;
   let connection: Connection;
@@ -149,6 +162,23 @@ describe('AlertsClient on a real Temporal server', () => {
     expect((await client.workflow.getHandle(plain.alertId).describe()).priority?.priorityKey).toBeUndefined();
     await alerts.cancelAlert(high.alertId);
     await alerts.cancelAlert(plain.alertId);
+  });
+
+  // Issue 11: a backstop, so no alert run stays open for ever whatever goes wrong. It must leave time for all a run
+  // may legitimately do after expiresAt: its fallback (retried an hour) or an action's hand-off (retried up to the cap).
+  test('a run starts with an execution time-out: until expiresAt, plus the fallback and downstream retry caps, plus slack', async () => {
+    const expiresAt = Date.now() + 30 * 60_000;
+    const before = Date.now();
+    const { alertId } = await alerts.startAlert(alertBody({ idempotencyKey: uniqueKey('backstop'), expiresAt: new Date(expiresAt).toISOString() }), { correlationId: 'c' });
+    const after = Date.now();
+    const desc = await client.workflow.getHandle(alertId).describe();
+    const timeoutMs = optionalTsToMs(desc.raw.executionConfig?.workflowExecutionTimeout);
+    expect(timeoutMs).toBeDefined();
+    const retries = (FALLBACK_RETRY_SECONDS + DEFAULT_DOWNSTREAM_RETRY_SECONDS) * 1000;
+    // Past the expiry the run has more than both caps, and at most a couple of hours more.
+    expect(timeoutMs! - (expiresAt - after)).toBeGreaterThan(retries);
+    expect(timeoutMs! - (expiresAt - before)).toBeLessThanOrEqual(retries + 2 * 3_600_000);
+    await alerts.cancelAlert(alertId);
   });
 
   test('invalid requests throw AlertValidationError without touching Temporal', async () => {
