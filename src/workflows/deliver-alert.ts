@@ -5,6 +5,7 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxySinks,
   setHandler,
@@ -34,6 +35,9 @@ type Activities = ReturnType<typeof createActivities>;
 
 // Metrics leave the workflow through a sink: no command, nothing in the history, not repeated on replay.
 const { alertMetrics } = proxySinks<AlertSinks>();
+
+/** Patch id: a click taken while sending ends (rejected) when the alert ends without a notification. */
+const CLICK_ENDS_WITHOUT_NOTIFICATION = 'click-ends-without-notification';
 
 /** How often an offline agent is looked at again when the policy says to wait for them (default). */
 const AGENT_RECHECK_SECONDS = 60;
@@ -139,6 +143,11 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
       // cancel landed. No notification of this alert can be clicked then, and a handler still waiting would hold
       // the run open for ever (finish() waits for every handler) and the relay's lane with it.
       await condition(() => state.notificationId !== undefined || state.status === 'falling_back' || TERMINAL_STATUSES.includes(state.status));
+      if (state.notificationId === undefined && !patched(CLICK_ENDS_WITHOUT_NOTIFICATION)) {
+        // A run that got here on older code replays as it ran: it kept waiting. Ending the handler now would put an
+        // update's completion where its history has other events (a nondeterminism error). Terminate such runs.
+        await condition(() => state.notificationId !== undefined);
+      }
       if (state.notificationId === undefined) {
         if (state.status === 'cancelled') {
           throw ApplicationFailure.nonRetryable('alert is cancelled: no action expected', 'NotAwaitingAction');

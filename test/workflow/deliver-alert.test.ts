@@ -7,7 +7,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { deliverAlert } from '../../src/workflows';
 import { agentActionUpdate, cancelSignal, getStateQuery, type AgentActionResult, type AlertState } from '../../src/shared/messages';
 import type { AlertInput } from '../../src/shared/schemas';
-import { eventually, makeInput, startStack, type Stack } from '../helpers/stack';
+import { Worker } from '@temporalio/worker';
+import { eventually, makeInput, startStack, workflowBundle, type Stack } from '../helpers/stack';
 import { startSink } from '../helpers/sink';
 import { SA } from '../../src/shared/search-attributes';
 
@@ -389,6 +390,10 @@ describe('a click while the alert is still sending', () => {
     const final = await handle.result();
     expect(final).toMatchObject({ status: 'failed', actions: [] });
     expect(final.failureReason).toMatch(/^desktop delivery failed: .*no fallback channel configured$/);
+    // Its history (with the patch marker that lets runs of the earlier code replay as they ran) replays on this code.
+    const history = await handle.fetchHistory();
+    expect(history.events?.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toBe(true);
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history);
   });
 
   test('then the send is skipped (the agent logged out): the click is rejected, the fallback runs, the run closes', async () => {
