@@ -1,8 +1,10 @@
 /**
  * Replay compatibility: a run already in flight when this code is deployed must replay on it without a
- * nondeterminism error. The fixture is the history of a run made by the code before issue 11's fixes (commit
- * 6dd8ead): a click taken while the alert was sending, then the send failed (400), the fallback ran, and the run
- * stayed open for ever, its update handler waiting for a notification id.
+ * nondeterminism error. The fixtures are histories of runs made by the code before issue 11's fixes (commit
+ * 6dd8ead, downstream forwarding without a cap, no execution time-out):
+ * - stuck-click-history.json: a click taken while the alert was sending, then the send failed (400), the fallback
+ *   ran, and the run stayed open for ever, its update handler waiting for a notification id;
+ * - actioned-history.json: the everyday run, sent, clicked, handed downstream, closed actioned.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,4 +18,9 @@ const history = (name: string) =>
 test('a run stuck on the earlier code (click while sending, send failed, fallback ran) replays on this code', async () => {
   quietRuntime();
   await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history('stuck-click-history.json'))).resolves.toBeUndefined();
+});
+
+test('an everyday run of the earlier code (sent, clicked, handed downstream) replays on this code', async () => {
+  quietRuntime();
+  await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history('actioned-history.json'))).resolves.toBeUndefined();
 });
