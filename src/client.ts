@@ -516,6 +516,7 @@ export class AlertsClient {
       const limit = ms === undefined ? '' : ` of ${ms >= 3_600_000 ? `${+(ms / 3_600_000).toFixed(1)} h` : ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`}`;
       return `workflow timed out: the run passed its execution time-out${limit} (expiresAt plus the margin for fallback and downstream retries) and was closed unfinished`;
     }
+    if (status === 'CANCELLED') return 'workflow cancelled';
     let cause: Error | undefined;
     try {
       await this.rpc(() => handle.result());
@@ -528,7 +529,6 @@ export class AlertsClient {
       const reason = cause instanceof TerminatedFailure && cause.message !== 'Workflow execution terminated' ? cause.message : 'no reason given';
       return `workflow terminated: ${reason}`;
     }
-    if (status === 'CANCELLED') return 'workflow cancelled';
     return cause?.message ? `workflow ${status.toLowerCase()}: ${cause.message}` : `workflow ${status.toLowerCase()} (no failure message recorded)`;
   }
 
