@@ -2,14 +2,18 @@ import { randomUUID } from 'node:crypto';
 import {
   ApplicationFailure,
   type Client,
+  TerminatedFailure,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  type WorkflowHandle,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
 import type { Config } from './config';
-import { taskPriority } from './shared/alert-constants';
+import { DEFAULT_DOWNSTREAM_RETRY_SECONDS, FALLBACK_RETRY_SECONDS, taskPriority } from './shared/alert-constants';
 import { ALERTS_TASK_QUEUE, ALERT_ID_METADATA_KEY, CALLBACK_PATH, alertWorkflowId } from './shared/constants';
 import {
   agentActionUpdate,
@@ -37,6 +41,22 @@ export const ALERT_WORKFLOW_TYPE = 'deliverAlert';
 const MAX_EXPIRY_MS = 24 * 60 * 60 * 1000;
 const DEFAULT_RPC_TIMEOUT_MS = 3_000;
 const DEFAULT_ACTION_TIMEOUT_MS = 10_000;
+/** Room in the execution time-out beyond the retry caps, for workers being down or behind (see executionTimeoutMs). */
+const BACKSTOP_SLACK_SECONDS = 3_600;
+
+/**
+ * The run's execution time-out: a backstop, so no alert run stays open for ever whatever goes wrong (issue 11: a
+ * handler that never ended kept runs open). Until expiresAt a run sends, waits for the agent and takes actions;
+ * after it, it does at most its fallback (retried for FALLBACK_RETRY_SECONDS) or the downstream hand-off of its
+ * actions (retried for downstreamRetrySeconds, DOWNSTREAM_RETRY_MAX_SECONDS). Both caps are counted, though a run
+ * does one or the other, plus BACKSTOP_SLACK_SECONDS. A run still open past that is stuck: Temporal closes it as
+ * timed out, and getAlert says so.
+ */
+export function executionTimeoutMs(input: Pick<AlertInput, 'expiresAt' | 'downstreamRetrySeconds'>, nowMs = Date.now()): number {
+  const untilExpiry = Math.max(0, Date.parse(input.expiresAt) - nowMs);
+  const downstream = input.downstreamRetrySeconds ?? DEFAULT_DOWNSTREAM_RETRY_SECONDS;
+  return untilExpiry + (FALLBACK_RETRY_SECONDS + downstream + BACKSTOP_SLACK_SECONDS) * 1000;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Errors a caller acts on
@@ -314,6 +334,7 @@ export function buildAlertInput(request: unknown, opts: BuildAlertInputOptions):
     correlationId: opts.correlationId.slice(0, 200),
     callbackUrl: callbackUrlFor(config),
     acceptedAt: now.toISOString(),
+    downstreamRetrySeconds: config.downstream.retryMaxSeconds ?? DEFAULT_DOWNSTREAM_RETRY_SECONDS,
   };
   const final = AlertInputSchema.safeParse(candidate);
   if (!final.success) return { ok: false, issues: zodIssuesToFieldIssues(final.error.issues) };
@@ -448,6 +469,7 @@ export class AlertsClient {
           // A retried request must never create a second run (or a second toast), even after the first closed.
           workflowIdConflictPolicy: 'FAIL',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          workflowExecutionTimeout: executionTimeoutMs(input),
           typedSearchAttributes: sa,
           memo: { alert: memo },
           staticSummary: `${input.type} alert to agent ${agent}: ${input.title}`.slice(0, 400),
@@ -478,6 +500,7 @@ export class AlertsClient {
     if (!CLOSED.has(status)) return this.rpc(() => handle.query(getStateQuery));
     if (status === 'COMPLETED') return this.rpc(() => handle.result() as Promise<AlertState>);
     // Failed, terminated or timed out: the workflow has no state to give; describe it from the memo.
+    const failureReason = await this.closeReason(handle, status, desc.raw.executionConfig?.workflowExecutionTimeout);
     const memo = desc.memo?.alert as AlertMemo | undefined;
     const saStatus = desc.typedSearchAttributes.get(SA.status) as AlertStatus | undefined;
     const closedAt = (desc.closeTime ?? new Date()).toISOString();
@@ -491,12 +514,38 @@ export class AlertsClient {
       expiresAt: memo?.expiresAt ?? closedAt,
       actions: [],
       fallback: [],
-      failureReason: `workflow ${status.toLowerCase()}`,
+      failureReason,
       createdAt: memo?.acceptedAt ?? desc.startTime.toISOString(),
       updatedAt: closedAt,
       source: memo?.source ?? 'unknown',
       correlationId: memo?.correlationId ?? '',
     };
+  }
+
+  /**
+   * Why a closed run did not complete, in words a person can read (issue 11: never a bare "workflow failed"):
+   * the failure's own message or the operator's reason, from the run's close event (one history event).
+   */
+  private async closeReason(handle: WorkflowHandle, status: string, executionTimeout: Parameters<typeof optionalTsToMs>[0]): Promise<string> {
+    if (status === 'TIMED_OUT') {
+      const ms = optionalTsToMs(executionTimeout);
+      const limit = ms === undefined ? '' : ` of ${ms >= 3_600_000 ? `${+(ms / 3_600_000).toFixed(1)} h` : ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`}`;
+      return `workflow timed out: the run passed its execution time-out${limit} (expiresAt plus the margin for fallback and downstream retries) and was closed unfinished`;
+    }
+    if (status === 'CANCELLED') return 'workflow cancelled';
+    let cause: Error | undefined;
+    try {
+      await this.rpc(() => handle.result());
+    } catch (err) {
+      if (isTemporalUnavailable(err)) throw err;
+      cause = err instanceof WorkflowFailedError ? err.cause : undefined;
+    }
+    if (status === 'TERMINATED') {
+      // The SDK stands in its own words when the operator gave no reason.
+      const reason = cause instanceof TerminatedFailure && cause.message !== 'Workflow execution terminated' ? cause.message : 'no reason given';
+      return `workflow terminated: ${reason}`;
+    }
+    return cause?.message ? `workflow ${status.toLowerCase()}: ${cause.message}` : `workflow ${status.toLowerCase()} (no failure message recorded)`;
   }
 
   /** Ask the alert to stop. Throws AlertNotFoundError / AlertClosedError. */

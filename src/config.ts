@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_DOWNSTREAM_RETRY_SECONDS } from './shared/alert-constants';
 
 /** Genesys Cloud regions (GENESYS.md): API at https://api.{host}, login at https://login.{host}. */
 export const GENESYS_REGIONS = [
@@ -53,6 +54,7 @@ const EnvSchema = z
     FALLBACK_WEBHOOK_URL: opt(url),
     DOWNSTREAM_WEBHOOK_URL: opt(url),
     DOWNSTREAM_SIGNING_SECRET: opt(z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'whsec_<base64>')),
+    DOWNSTREAM_RETRY_MAX_SECONDS: z.coerce.number().int().min(1).max(604_800).default(DEFAULT_DOWNSTREAM_RETRY_SECONDS),
     ACTION_URL_ALLOWED_HOSTS: opt(z.string()),
     DEFAULT_ALERT_TTL_SECONDS: num(3600, 10, 86_400),
     DATA_DIR: z.string().default('.data'),
@@ -143,7 +145,12 @@ export interface Config {
     actionUrlAllowedHosts: string[];
   };
   fallback: { smtpUrl?: string; smtpFrom: string; webhookUrl?: string };
-  downstream: { webhookUrl?: string; signingSecret?: string };
+  downstream: {
+    webhookUrl?: string;
+    signingSecret?: string;
+    /** How long an action's hand-off is retried before it is recorded failed (DOWNSTREAM_RETRY_MAX_SECONDS; default 24 h). */
+    retryMaxSeconds?: number;
+  };
   defaultAlertTtlSeconds: number;
   dataDir: string;
   /** Applied callbacks are deleted from the inbox after this many days (0: kept forever). */
@@ -203,7 +210,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       actionUrlAllowedHosts: list(e.ACTION_URL_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
     },
     fallback: { smtpUrl: e.SMTP_URL, smtpFrom: e.SMTP_FROM, webhookUrl: e.FALLBACK_WEBHOOK_URL },
-    downstream: { webhookUrl: e.DOWNSTREAM_WEBHOOK_URL, signingSecret: e.DOWNSTREAM_SIGNING_SECRET },
+    downstream: {
+      webhookUrl: e.DOWNSTREAM_WEBHOOK_URL,
+      signingSecret: e.DOWNSTREAM_SIGNING_SECRET,
+      retryMaxSeconds: e.DOWNSTREAM_RETRY_MAX_SECONDS,
+    },
     defaultAlertTtlSeconds: e.DEFAULT_ALERT_TTL_SECONDS,
     dataDir: e.DATA_DIR,
     callbackRetentionDays: e.CALLBACK_RETENTION_DAYS,

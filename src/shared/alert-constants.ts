@@ -11,6 +11,11 @@ export const MAX_TEXT = 250;
 /** Longest action label, in textLength() units. */
 export const MAX_LABEL = 50;
 
+/** Default of DOWNSTREAM_RETRY_MAX_SECONDS: how long an action's downstream hand-off is retried (24 h). */
+export const DEFAULT_DOWNSTREAM_RETRY_SECONDS = 86_400;
+/** Fallback channels are retried this long (their activities' schedule-to-close), then the alert fails. */
+export const FALLBACK_RETRY_SECONDS = 3_600;
+
 /**
  * The one definition of a text's length in this service: UTF-16 code units (JavaScript's `String.length`,
  * and Java's `String.length()`, which is how the Genesys platform counts its "250 characters"). An emoji

@@ -137,6 +137,11 @@ export const AlertInputSchema = z.strictObject({
   correlationId: z.string().max(200),
   callbackUrl: z.string().url(),
   acceptedAt: z.iso.datetime({ offset: true }),
+  /**
+   * How long the run retries handing an action downstream (the launcher's DOWNSTREAM_RETRY_MAX_SECONDS), carried
+   * in the input so a run keeps the cap it started with. Optional: runs started before it existed use the default.
+   */
+  downstreamRetrySeconds: z.int().min(1).optional(),
 });
 export type AlertInput = z.infer<typeof AlertInputSchema>;
 

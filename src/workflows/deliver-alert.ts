@@ -5,6 +5,7 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxySinks,
   setHandler,
@@ -13,19 +14,20 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { DeliverToDesktopResult, ResolvedAgent } from '../activities/types';
-import { taskPriority } from '../shared/alert-constants';
+import { DEFAULT_DOWNSTREAM_RETRY_SECONDS, FALLBACK_RETRY_SECONDS, taskPriority } from '../shared/alert-constants';
 import { ALERT_ID_METADATA_KEY, CORRELATION_ID_METADATA_KEY, DELIVERY_HEARTBEAT_TIMEOUT_MS, genesysQueueFor } from '../shared/constants';
 import {
   agentActionUpdate,
   cancelSignal,
   getStateQuery,
+  TERMINAL_STATUSES,
   type AgentAction,
   type AlertState,
   type AlertStatus,
   type RecordedAction,
 } from '../shared/messages';
 import type { AlertInput } from '../shared/schemas';
-import { inputProblems } from './input-check';
+import { checkInput } from './input-check';
 import { SA } from '../shared/search-attributes';
 import type { AlertSinks } from '../shared/sinks';
 
@@ -33,6 +35,9 @@ type Activities = ReturnType<typeof createActivities>;
 
 // Metrics leave the workflow through a sink: no command, nothing in the history, not repeated on replay.
 const { alertMetrics } = proxySinks<AlertSinks>();
+
+/** Patch id: a click taken while sending ends (rejected) when the alert ends without a notification. */
+const CLICK_ENDS_WITHOUT_NOTIFICATION = 'click-ends-without-notification';
 
 /** How often an offline agent is looked at again when the policy says to wait for them (default). */
 const AGENT_RECHECK_SECONDS = 60;
@@ -45,12 +50,12 @@ const notificationActionId = (a: AlertInput['actions'][number], index: number): 
  * path fails or a required acknowledgement never comes.
  */
 export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
-  const problems = inputProblems(rawInput);
-  if (problems.length > 0) {
-    throw ApplicationFailure.nonRetryable(`invalid alert input: ${problems.join('; ')}`, 'InvalidAlertInput');
-  }
-  const input = rawInput;
   const now = () => new Date(Date.now()).toISOString();
+  // A run never fails on its input (that left a bare "workflow failed" and no fallback): with problems it ends
+  // `failed`, naming them, after its fallback where it can (refuseInput). Until then `input` holds neutral values
+  // for the parts that are unusable, so the state can be built and queried.
+  const checked = checkInput(rawInput, workflowInfo().workflowId, now());
+  const input = checked.input;
   const expiresAtMs = Date.parse(input.expiresAt);
 
   const state: AlertState = {
@@ -106,16 +111,19 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
       retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '60s' },
       priority,
     });
-  // Downstream delivery of an agent's action: retried until delivered (the consumer dedups on webhook-id).
+  // Downstream delivery of an agent's action: retried (the consumer dedups on webhook-id) until delivered, or until
+  // the cap passes: then the action is recorded `downstream: failed` and the run closes, rather than every actioned
+  // alert staying open for as long as the consumer is down. Runs started without the field get the default.
   const downstream = proxyActivities<Activities>({
     startToCloseTimeout: '30s',
+    scheduleToCloseTimeout: (input.downstreamRetrySeconds ?? DEFAULT_DOWNSTREAM_RETRY_SECONDS) * 1000,
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '5m' },
     priority,
   });
   // Fallback channels: retried for an hour, then the alert fails with the channel's last error.
   const fallback = proxyActivities<Activities>({
     startToCloseTimeout: '30s',
-    scheduleToCloseTimeout: '1h',
+    scheduleToCloseTimeout: FALLBACK_RETRY_SECONDS * 1000,
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
     priority,
   });
@@ -130,8 +138,25 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
     async (action: AgentAction) => {
       const key = `${action.notificationId}:${action.actionId}`;
       if (seenActions.has(key)) return { outcome: 'duplicate' as const };
-      // A click may race the send's completion: wait until we know our notification id.
-      await condition(() => state.notificationId !== undefined);
+      // A click may race the send's completion: wait until we know our notification id. Or until the alert gave
+      // up on the desktop (falling back) or reached a final state without one: the send failed, was skipped, or a
+      // cancel landed. No notification of this alert can be clicked then, and a handler still waiting would hold
+      // the run open for ever (finish() waits for every handler) and the relay's lane with it.
+      await condition(() => state.notificationId !== undefined || state.status === 'falling_back' || TERMINAL_STATUSES.includes(state.status));
+      if (state.notificationId === undefined && !patched(CLICK_ENDS_WITHOUT_NOTIFICATION)) {
+        // A run that got here on older code replays as it ran: it kept waiting. Ending the handler now would put an
+        // update's completion where its history has other events (a nondeterminism error). Terminate such runs.
+        await condition(() => state.notificationId !== undefined);
+      }
+      if (state.notificationId === undefined) {
+        if (state.status === 'cancelled') {
+          throw ApplicationFailure.nonRetryable('alert is cancelled: no action expected', 'NotAwaitingAction');
+        }
+        throw ApplicationFailure.nonRetryable(
+          `alert is ${state.status}: its notification was never delivered (${state.desktopFailureReason ?? 'no send'}), so it takes no action`,
+          'AlertNotDelivered',
+        );
+      }
       if (seenActions.has(key)) return { outcome: 'duplicate' as const };
       if (action.notificationId !== state.notificationId) {
         throw ApplicationFailure.nonRetryable(`notification ${action.notificationId} is not this alert's`, 'UnknownNotification');
@@ -203,10 +228,15 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
 
   async function runFallback(reason: string): Promise<AlertState> {
     setStatus('falling_back');
-    const channels = input.fallback.channels;
-    if (channels.length === 0) {
+    if (input.fallback.channels.length === 0) {
       return finish('failed', `${reason}; no fallback channel configured`);
     }
+    if (await sendFallback(reason)) return finish('fallback_delivered', undefined);
+    return finish('failed', `${reason}; every fallback channel failed`);
+  }
+
+  /** Every channel of the alert's fallback policy, at once; true when at least one delivered. */
+  async function sendFallback(reason: string): Promise<boolean> {
     const args = {
       alertId: input.alertId,
       correlationId: input.correlationId,
@@ -224,7 +254,7 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
       actions: input.actions,
     };
     await Promise.all(
-      channels.map(async (channel) => {
+      input.fallback.channels.map(async (channel) => {
         try {
           const r = channel === 'email' ? await fallback.sendFallbackEmail(args) : await fallback.sendFallbackWebhook(args);
           state.fallback.push({ channel, outcome: r.outcome === 'delivered' ? 'delivered' : 'failed', at: now(), detail: r.detail });
@@ -233,7 +263,27 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
         }
       }),
     );
-    if (state.fallback.some((f) => f.outcome === 'delivered')) return finish('fallback_delivered', undefined);
+    return state.fallback.some((f) => f.outcome === 'delivered');
+  }
+
+  /**
+   * An input with problems never reaches Genesys, and the alert ends `failed` (the input is a launcher's or a
+   * caller's bug, to be found and fixed), with every problem in its reason. The fallback still goes out where it
+   * can: when every part the fallback sends (whom, what, where: see FALLBACK_PARTS in ./input-check) is usable, if
+   * wrong at all then only for Genesys, like a title over a toast's 250 UTF-16 units, which an email or a webhook
+   * carries as it is. When one of those parts is itself broken (the fallback policy, a missing title or target, an
+   * input that is no object at all), a fallback would send something wrong or go nowhere, so none is sent.
+   */
+  async function refuseInput(problems: string[], fallbackPossible: boolean): Promise<AlertState> {
+    const reason = `invalid alert input: ${problems.join('; ')}`;
+    state.desktopFailureReason = reason;
+    if (!fallbackPossible) return finish('failed', `${reason}; no fallback: the parts of the input it needs are unusable`);
+    setStatus('falling_back');
+    if (input.fallback.channels.length === 0) return finish('failed', `${reason}; no fallback channel configured`);
+    if (await sendFallback(reason)) {
+      const sent = state.fallback.filter((f) => f.outcome === 'delivered').map((f) => f.channel);
+      return finish('failed', `${reason}; sent by fallback instead (${sent.join(', ')})`);
+    }
     return finish('failed', `${reason}; every fallback channel failed`);
   }
 
@@ -264,6 +314,8 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
           metadata: { ...(a.metadata ?? {}), [ALERT_ID_METADATA_KEY]: input.alertId, [CORRELATION_ID_METADATA_KEY]: input.correlationId },
         },
   );
+
+  if (checked.problems.length > 0) return refuseInput(checked.problems, checked.fallbackPossible);
 
   // 1-3. Resolve, check the session, send: one activity, so the check is right before the send.
   setStatus('sending');

@@ -7,10 +7,13 @@ import {
   AlertValidationError,
   AlertsClient,
   buildAlertInput,
+  executionTimeoutMs,
   type FieldIssue,
 } from '../../src/client';
+import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { createTemporalConnection } from '../../src/server';
 import { MAX_ACTIONS } from '../../src/shared/schemas';
+import { DEFAULT_DOWNSTREAM_RETRY_SECONDS, FALLBACK_RETRY_SECONDS } from '../../src/shared/alert-constants';
 import { SA } from '../../src/shared/search-attributes';
 import { alertBody, callbackFor, startFixtureWorker, testConfig, uniqueKey, type TestWorker } from './helpers';
 
@@ -35,6 +38,12 @@ describe('buildAlertInput', () => {
     expect(i.callbackUrl).toBe('https://alerts.example.com/webhooks/desktop-callback');
     expect(i.acceptedAt).toBe(now.toISOString());
     expect(i.correlationId).toBe('corr-1');
+    // The downstream hand-off's cap travels with the run, so a run keeps the cap it started with.
+    expect(i.downstreamRetrySeconds).toBe(86_400);
+    const capped = testConfig();
+    capped.downstream.retryMaxSeconds = 60;
+    const r2 = build(alertBody(), { config: capped });
+    expect(r2.ok && r2.input.downstreamRetrySeconds).toBe(60);
   });
 
   test('source from metadata, then the caller, then "api"; requireAck false without callback actions', () => {
@@ -119,6 +128,16 @@ describe('buildAlertInput', () => {
   });
 });
 
+test('the execution time-out follows the downstream cap the run carries (the default when it carries none)', () => {
+  const now = Date.parse('2026-11-29T12:00:00Z');
+  const expiresAt = '2026-11-29T13:00:00Z';
+  const day = executionTimeoutMs({ expiresAt, downstreamRetrySeconds: 86_400 }, now);
+  expect(day - executionTimeoutMs({ expiresAt, downstreamRetrySeconds: 60 }, now)).toBe((86_400 - 60) * 1000);
+  expect(executionTimeoutMs({ expiresAt }, now)).toBe(executionTimeoutMs({ expiresAt, downstreamRetrySeconds: DEFAULT_DOWNSTREAM_RETRY_SECONDS }, now));
+  // Always longer than the retries a run may still do after its expiry.
+  expect(executionTimeoutMs({ expiresAt: '2026-11-29T11:00:00Z', downstreamRetrySeconds: 60 }, now)).toBeGreaterThan((FALLBACK_RETRY_SECONDS + 60) * 1000);
+});
+
 describe('AlertsClient on a real Temporal server', () => {
   let worker: TestWorker;
   let connection: Connection;
@@ -167,6 +186,23 @@ describe('AlertsClient on a real Temporal server', () => {
     await alerts.cancelAlert(plain.alertId);
   });
 
+  // Issue 11: a backstop, so no alert run stays open for ever whatever goes wrong. It must leave time for all a run
+  // may legitimately do after expiresAt: its fallback (retried an hour) or an action's hand-off (retried up to the cap).
+  test('a run starts with an execution time-out: until expiresAt, plus the fallback and downstream retry caps, plus slack', async () => {
+    const expiresAt = Date.now() + 30 * 60_000;
+    const before = Date.now();
+    const { alertId } = await alerts.startAlert(alertBody({ idempotencyKey: uniqueKey('backstop'), expiresAt: new Date(expiresAt).toISOString() }), { correlationId: 'c' });
+    const after = Date.now();
+    const desc = await client.workflow.getHandle(alertId).describe();
+    const timeoutMs = optionalTsToMs(desc.raw.executionConfig?.workflowExecutionTimeout);
+    expect(timeoutMs).toBeDefined();
+    const retries = (FALLBACK_RETRY_SECONDS + DEFAULT_DOWNSTREAM_RETRY_SECONDS) * 1000;
+    // Past the expiry the run has more than both caps, and at most a couple of hours more.
+    expect(timeoutMs! - (expiresAt - after)).toBeGreaterThan(retries);
+    expect(timeoutMs! - (expiresAt - before)).toBeLessThanOrEqual(retries + 2 * 3_600_000);
+    await alerts.cancelAlert(alertId);
+  });
+
   test('invalid requests throw AlertValidationError without touching Temporal', async () => {
     await expect(alerts.startAlert({ title: 'x' }, { correlationId: 'c' })).rejects.toBeInstanceOf(AlertValidationError);
   });
@@ -207,6 +243,35 @@ describe('AlertsClient on a real Temporal server', () => {
     const key = uniqueKey('term');
     const { alertId } = await alerts.startAlert(alertBody({ idempotencyKey: key }), { correlationId: 'c-term' });
     await client.workflow.getHandle(alertId).terminate('operator');
-    expect(await alerts.getAlert(alertId)).toMatchObject({ alertId, status: 'failed', failureReason: 'workflow terminated', correlationId: 'c-term', type: 'warning' });
+    expect(await alerts.getAlert(alertId)).toMatchObject({ alertId, status: 'failed', failureReason: 'workflow terminated: operator', correlationId: 'c-term', type: 'warning' });
+  });
+
+  // Issue 11: a closed run that did not complete is described with a reason a person can read, never a bare
+  // "workflow failed".
+  test('a failed run is described with its failure message', async () => {
+    const key = uniqueKey('failed');
+    const { alertId } = await alerts.startAlert(alertBody({ idempotencyKey: key, metadata: { failWith: 'invalid alert input: title: expected 1-250 characters' } }), { correlationId: 'c-fail' });
+    await expect(client.workflow.getHandle(alertId).result()).rejects.toThrow();
+    expect(await alerts.getAlert(alertId)).toMatchObject({
+      alertId,
+      status: 'failed',
+      failureReason: 'workflow failed: invalid alert input: title: expected 1-250 characters',
+      correlationId: 'c-fail',
+    });
+  });
+
+  test('a timed-out run says it passed its execution time-out', async () => {
+    const built = buildAlertInput(alertBody({ idempotencyKey: uniqueKey('timeout') }), { config: testConfig(), correlationId: 'c-to' });
+    if (!built.ok) throw new Error(JSON.stringify(built.issues));
+    const handle = await client.workflow.start('deliverAlert', {
+      args: [built.input],
+      taskQueue: worker.taskQueue,
+      workflowId: built.input.alertId,
+      workflowExecutionTimeout: '1s',
+    });
+    await expect(handle.result()).rejects.toThrow();
+    const state = await alerts.getAlert(built.input.alertId);
+    expect(state?.status).toBe('failed');
+    expect(state?.failureReason).toBe('workflow timed out: the run passed its execution time-out of 1 s (expiresAt plus the margin for fallback and downstream retries) and was closed unfinished');
   });
 });

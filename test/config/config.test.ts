@@ -96,6 +96,14 @@ describe('configuration', () => {
     }
   });
 
+  test('DOWNSTREAM_RETRY_MAX_SECONDS caps the downstream hand-off: 24 h by default, whole seconds from 1 s to 7 days', () => {
+    expect(loadConfig({}).downstream.retryMaxSeconds).toBe(86_400);
+    expect(loadConfig({ DOWNSTREAM_RETRY_MAX_SECONDS: '5' }).downstream.retryMaxSeconds).toBe(5);
+    for (const bad of ['0', '1.5', 'a day', '604801']) {
+      expect(() => loadConfig({ DOWNSTREAM_RETRY_MAX_SECONDS: bad })).toThrow(/DOWNSTREAM_RETRY_MAX_SECONDS: /);
+    }
+  });
+
   test('every problem gets its own line, and no value is echoed', () => {
     let err: unknown;
     try {

@@ -2,13 +2,15 @@
  * The deliverAlert workflow on a real Temporal dev server, against the Genesys emulator over HTTP.
  * One test per trap and edge case of the integration guide.
  */
-import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, WorkflowUpdateStage, type WorkflowUpdateHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { deliverAlert } from '../../src/workflows';
-import { agentActionUpdate, getStateQuery, type AlertState } from '../../src/shared/messages';
+import { agentActionUpdate, cancelSignal, getStateQuery, type AgentActionResult, type AlertState } from '../../src/shared/messages';
 import type { AlertInput } from '../../src/shared/schemas';
-import { eventually, makeInput, startStack, type Stack } from '../helpers/stack';
+import { Worker } from '@temporalio/worker';
+import { eventually, makeInput, startStack, workflowBundle, type Stack } from '../helpers/stack';
 import { startSink } from '../helpers/sink';
+import { SA } from '../../src/shared/search-attributes';
 
 jest.setTimeout(60_000);
 
@@ -293,16 +295,135 @@ describe('expiry', () => {
 });
 
 describe('input checks', () => {
-  test('the workflow refuses invalid input even when a caller skips the launcher', async () => {
-    const bad = { ...makeInput({ target: { userId: 'x' } }), title: 'x'.repeat(251) };
-    const handle = await start(bad);
-    const err: unknown = await handle.result().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(WorkflowFailedError);
-    const cause = (err as WorkflowFailedError).cause;
-    expect(cause).toBeInstanceOf(ApplicationFailure);
-    expect((cause as ApplicationFailure).type).toBe('InvalidAlertInput');
-    expect((cause as ApplicationFailure).message).toContain('title: expected 1-250 characters');
+  // The launcher parses every input with zod, but a run started by hand, by an older client, or with a rule
+  // the ingress counts differently (issue 11: 126 x "🚨" is 126 characters but 252 UTF-16 units) can still
+  // reach the workflow with something it finds wrong. Such a run never just fails: it ends `failed` with the
+  // problems named, and the fallback still goes out when the input holds what the fallback needs.
+  test('a title of 126 x "🚨" (252 UTF-16 units): no toast, the fallback goes out, the alert ends failed with the reason', async () => {
+    const u = agent('Emoji Agent');
+    const title = '🚨'.repeat(126);
+    const input = makeInput({ target: { userId: u.id }, title, fallback: { channels: ['webhook'] } });
+    const handle = await start(input);
+    const final = await handle.result();
+    expect(final.status).toBe('failed');
+    expect(final.failureReason).toMatch(/^invalid alert input: title: expected 1-250 characters; /);
+    expect(final.failureReason).not.toMatch(/workflow failed/);
+    expect(final.fallback).toEqual([expect.objectContaining({ channel: 'webhook', outcome: 'delivered' })]);
     expect(notificationPosts()).toHaveLength(0);
+    // The fallback carries the alert as given: too long for a Genesys toast, not for a webhook or an email.
+    expect(fallbackSink.requests).toHaveLength(1);
+    expect(fallbackSink.requests[0]!.json).toMatchObject({ alertId: input.alertId, title, reason: expect.stringMatching(/^invalid alert input: title/) });
+    expect((await handle.describe()).typedSearchAttributes.get(SA.status)).toBe('failed');
+  });
+
+  test('a broken fallback part: no toast and no fallback, failed with every problem named', async () => {
+    const input = { ...makeInput({ target: { userId: 'x' } }), title: 'x'.repeat(251), fallback: { channels: ['sms'] } } as unknown as AlertInput;
+    const handle = await start(input);
+    const final = await handle.result();
+    expect(final.status).toBe('failed');
+    expect(final.failureReason).toMatch(/^invalid alert input: title: expected 1-250 characters; fallback.channels: expected an array of email, webhook; /);
+    expect(final.failureReason).toMatch(/no fallback/);
+    expect(final.fallback).toEqual([]);
+    expect(notificationPosts()).toHaveLength(0);
+    expect(fallbackSink.requests).toHaveLength(0);
+    expect((await handle.describe()).typedSearchAttributes.get(SA.status)).toBe('failed');
+  });
+
+  test('an input that is not an object at all: failed with the reason, described under its workflow id', async () => {
+    const alertId = `alert-not-an-object-${Date.now()}`;
+    const handle = await stack.client.workflow.start(deliverAlert, { taskQueue: stack.taskQueue, workflowId: alertId, args: [null as unknown as AlertInput] });
+    const final = await handle.result();
+    expect(final).toMatchObject({ alertId, status: 'failed', failureReason: expect.stringMatching(/^invalid alert input: input: expected an object; /) });
+    expect(fallbackSink.requests).toHaveLength(0);
+  });
+});
+
+describe('a click while the alert is still sending', () => {
+  // Issue 11: the validator accepts a click while the send is in flight (the toast may be up before the send's
+  // answer is back), and the handler then waits for the notification id. If the send fails or is skipped, or a
+  // cancel lands, no id ever comes: the handler must end (the update rejected with its reason), or finish() waits
+  // for it, and the run stays open, for ever.
+  const NOTIFICATIONS = '/api/v2/desktop/notifications';
+
+  /** Start the alert with its send held open (every POST answers 503 and the activity retries), then click. */
+  async function clickWhileSending(input: AlertInput, userId: string) {
+    stack.emulator.control.setFaults({ errorRate: 1, errorStatus: 503, errorPathPrefix: NOTIFICATIONS });
+    const handle = await start(input);
+    await eventually(() => notificationPosts().length >= 1);
+    const click = { notificationId: 'notif-from-the-desktop', userId, actionId: 'ack', timestamp: new Date().toISOString() };
+    // Accepted by the validator: the run is still sending, so the notification id is not known yet.
+    const update = await handle.startUpdate(agentActionUpdate, { args: [click], waitForStage: WorkflowUpdateStage.ACCEPTED });
+    expect((await handle.query(getStateQuery)).status).toBe('sending');
+    return { handle, update };
+  }
+
+  /** The run's Temporal status once it is no longer running. */
+  const closed = (handle: Awaited<ReturnType<typeof start>>) =>
+    eventually(async () => {
+      const name = (await handle.describe()).status.name;
+      return name === 'RUNNING' ? undefined : name;
+    });
+
+  async function rejection(update: WorkflowUpdateHandle<AgentActionResult>): Promise<ApplicationFailure> {
+    const err: unknown = await update.result().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    const cause = (err as WorkflowUpdateFailedError).cause;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    return cause as ApplicationFailure;
+  }
+
+  test('then the send fails: the click is rejected (AlertNotDelivered) and the run closes', async () => {
+    const u = agent('Failing Send Agent');
+    const { handle, update } = await clickWhileSending(makeInput({ target: { userId: u.id } }), u.id);
+    // Genesys refuses the send for good (400).
+    stack.emulator.control.clearFaults();
+    stack.emulator.control.forceStatus({ status: 400, count: 1, method: 'POST', pathPrefix: NOTIFICATIONS });
+    // The alert reaches its final state; the run must then close too.
+    await waitForStatus(handle, 'failed');
+    expect(await closed(handle)).toBe('COMPLETED');
+    const failure = await rejection(update);
+    expect(failure.type).toBe('AlertNotDelivered');
+    expect(failure.message).toMatch(/notification was never delivered \(desktop delivery failed: /);
+    const final = await handle.result();
+    expect(final).toMatchObject({ status: 'failed', actions: [] });
+    expect(final.failureReason).toMatch(/^desktop delivery failed: .*no fallback channel configured$/);
+    // Its history (with the patch marker that lets runs of the earlier code replay as they ran) replays on this code.
+    const history = await handle.fetchHistory();
+    expect(history.events?.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toBe(true);
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history);
+  });
+
+  test('then the send is skipped (the agent logged out): the click is rejected, the fallback runs, the run closes', async () => {
+    const u = agent('Leaving While Sending');
+    const input = makeInput({ target: { userId: u.id }, fallback: { channels: ['webhook'] } });
+    const { handle, update } = await clickWhileSending(input, u.id);
+    stack.emulator.control.clearFaults();
+    stack.emulator.control.flipPresenceOnNextSend(u.id);
+    await waitForStatus(handle, 'fallback_delivered');
+    expect(await closed(handle)).toBe('COMPLETED');
+    const failure = await rejection(update);
+    expect(failure.type).toBe('AlertNotDelivered');
+    expect(failure.message).toMatch(/session_changed/);
+    const final = await handle.result();
+    expect(final).toMatchObject({ status: 'fallback_delivered', actions: [] });
+    expect(fallbackSink.requests).toHaveLength(1);
+  });
+
+  test('then a cancel lands: the click is rejected (NotAwaitingAction) and the run closes cancelled', async () => {
+    const u = agent('Cancelled While Sending');
+    const { handle, update } = await clickWhileSending(makeInput({ target: { userId: u.id } }), u.id);
+    await handle.signal(cancelSignal, { reason: 'test' });
+    // The send in flight completes; the run then honours the cancel.
+    stack.emulator.control.clearFaults();
+    await waitForStatus(handle, 'cancelled');
+    expect(await closed(handle)).toBe('COMPLETED');
+    const failure = await rejection(update);
+    expect(failure.type).toBe('NotAwaitingAction');
+    expect(failure.message).toMatch(/cancelled/);
+    expect(await handle.result()).toMatchObject({ status: 'cancelled', actions: [] });
   });
 });
 

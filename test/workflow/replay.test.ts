@@ -1,0 +1,26 @@
+/**
+ * Replay compatibility: a run already in flight when this code is deployed must replay on it without a
+ * nondeterminism error. The fixtures are histories of runs made by the code before issue 11's fixes (commit
+ * 6dd8ead, downstream forwarding without a cap, no execution time-out):
+ * - stuck-click-history.json: a click taken while the alert was sending, then the send failed (400), the fallback
+ *   ran, and the run stayed open for ever, its update handler waiting for a notification id;
+ * - actioned-history.json: the everyday run, sent, clicked, handed downstream, closed actioned.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { quietRuntime, workflowBundle } from '../helpers/stack';
+
+const history = (name: string) =>
+  temporal.api.history.v1.History.fromObject(JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', name), 'utf8')));
+
+test('a run stuck on the earlier code (click while sending, send failed, fallback ran) replays on this code', async () => {
+  quietRuntime();
+  await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history('stuck-click-history.json'))).resolves.toBeUndefined();
+});
+
+test('an everyday run of the earlier code (sent, clicked, handed downstream) replays on this code', async () => {
+  quietRuntime();
+  await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history('actioned-history.json'))).resolves.toBeUndefined();
+});
