@@ -176,7 +176,7 @@ export function createActivities(deps: ActivityDeps) {
         throw err;
       }
     } catch (err) {
-      log.warn({ alertId: input.alertId, correlationId: input.correlationId, err: (err as Error).message }, 'desktop delivery attempt failed');
+      log.warn({ alertId: input.alertId, correlationId: input.correlationId, err }, 'desktop delivery attempt failed');
       throw toActivityFailure(err, deps.retryAfterMaxSeconds);
     }
   }

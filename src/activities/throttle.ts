@@ -220,7 +220,7 @@ export class GenesysThrottle {
   private enqueue(fn: () => Promise<void>): void {
     this.chain = this.chain.then(fn).catch((err: unknown) => {
       this.o.logger?.warn(
-        { err: (err as Error).message, taskQueue: this.o.taskQueue },
+        { err, taskQueue: this.o.taskQueue },
         'could not read or update the Genesys task queue config',
       );
     });

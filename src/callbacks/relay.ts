@@ -166,7 +166,7 @@ export class CallbackRelay {
       if (isTemporalUnavailable(err)) {
         // Not counted: an outage says nothing about the callback, and a long one must not use up its attempts.
         this.opts.inbox.recordAttempt(row.id, (err as Error).message, false);
-        log.warn({ err: (err as Error).message }, 'Temporal unreachable; callback kept, will retry');
+        log.warn({ err }, 'Temporal unreachable; callback kept, will retry');
         return 'retry';
       }
       if (row.attempts + 1 >= this.maxUnexpectedAttempts) return this.deadLetter(row, 'relay_error', String((err as Error)?.message ?? err));

@@ -234,7 +234,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysHttpClie
         );
       } else {
         log.warn(
-          { ...fields(), err: err instanceof Error ? err.message : String(err) },
+          { ...fields(), err },
           'Genesys call aborted',
         );
       }

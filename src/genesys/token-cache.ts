@@ -120,7 +120,7 @@ export class TokenCache {
       });
     } catch (err) {
       log?.warn(
-        { op: 'oauthToken', kind: (err as GenesysApiError).kind, err: (err as Error).message },
+        { op: 'oauthToken', kind: (err as GenesysApiError).kind, err },
         'Genesys OAuth token request failed',
       );
       throw err;

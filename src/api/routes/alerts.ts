@@ -86,7 +86,7 @@ export function alertRoutes({ alerts, metrics, logger }: Deps): Router {
 }
 
 function unavailable(res: Parameters<typeof sendProblem>[0], logger: Logger, err: TemporalUnavailableError): void {
-  logger.warn({ err: err.message, alertId: err.alert?.alertId }, 'Temporal unreachable');
+  logger.warn({ err, alertId: err.alert?.alertId }, 'Temporal unreachable');
   res.set('Retry-After', String(RETRY_AFTER_SECONDS));
   if (err.alert) {
     // The start may have happened anyway: a retry with this key (the one generated, when the caller sent none)
