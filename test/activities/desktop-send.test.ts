@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import pino from 'pino';
 import type { MockAgent } from 'undici';
 import { createActivities } from '../../src/activities';
-import type { DeliverToDesktopInput } from '../../src/activities/types';
+import { deliverToDesktopInput } from './helpers';
 import { deliverAlert } from '../../src/workflows';
 import { API, makeClient, mockTokens, newMockAgent } from '../genesys/helpers';
 import { startSink } from '../helpers/sink';
@@ -17,19 +17,7 @@ import { makeInput, startStack, type Stack } from '../helpers/stack';
 const PATH = '/api/v2/desktop/notifications';
 const silent = pino({ level: 'silent' });
 
-const input: DeliverToDesktopInput = {
-  alertId: 'alert-k1',
-  idempotencyKey: 'k1',
-  correlationId: 'corr-1',
-  target: { userId: 'u-1' },
-  title: 'Compliance Review Required',
-  message: 'Customer interaction #TXN-88921 flagged.',
-  type: 'warning',
-  actions: [],
-  expiresAt: '2026-12-31T23:59:59Z',
-  callbackUrl: 'http://127.0.0.1:9/webhooks/desktop-callback',
-  operationalPresences: ['available'],
-};
+const input = deliverToDesktopInput();
 
 describe('deliverToDesktop and the send\'s 404 (MockAgent)', () => {
   let agent: MockAgent;

@@ -6,25 +6,13 @@
 import pino from 'pino';
 import type { MockAgent } from 'undici';
 import { createActivities } from '../../src/activities';
-import type { DeliverToDesktopInput } from '../../src/activities/types';
+import { deliverToDesktopInput } from './helpers';
 import { getStateQuery } from '../../src/shared/messages';
 import { deliverAlert } from '../../src/workflows';
 import { API, makeClient, mockTokens, newMockAgent, user } from '../genesys/helpers';
 import { eventually, makeInput, startStack, type Stack } from '../helpers/stack';
 
-const input: DeliverToDesktopInput = {
-  alertId: 'alert-k2',
-  idempotencyKey: 'k2',
-  correlationId: 'corr-2',
-  target: { email: 'u-1@company.com' },
-  title: 'Compliance Review Required',
-  message: 'Customer interaction #TXN-88921 flagged.',
-  type: 'warning',
-  actions: [],
-  expiresAt: '2026-12-31T23:59:59Z',
-  callbackUrl: 'http://127.0.0.1:9/webhooks/desktop-callback',
-  operationalPresences: ['available'],
-};
+const input = deliverToDesktopInput({ alertId: 'alert-k2', idempotencyKey: 'k2', correlationId: 'corr-2', target: { email: 'u-1@company.com' } });
 
 describe('deliverToDesktop after a search without presence (MockAgent)', () => {
   let agent: MockAgent;
