@@ -27,7 +27,7 @@ import { Pool } from 'undici';
 import { createApp } from '../src/api/app';
 import { CallbackInbox } from '../src/callbacks/inbox';
 import { CallbackRelay } from '../src/callbacks/relay';
-import type { AlertsClient } from '../src/client';
+import type { AlertsClient } from '../src/alerts';
 import { loadConfig } from '../src/config';
 import { ALERT_ID_METADATA_KEY, CALLBACK_PATH } from '../src/shared/constants';
 import type { AgentAction } from '../src/shared/messages';

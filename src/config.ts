@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_DOWNSTREAM_RETRY_SECONDS } from './shared/alert-constants';
+import { DEFAULT_DOWNSTREAM_RETRY_SECONDS } from './shared/constants';
 
 /** Genesys Cloud regions (GENESYS.md): API at https://api.{host}, login at https://login.{host}. */
 export const GENESYS_REGIONS = [

@@ -15,10 +15,10 @@ import { startEmulator, type Emulator } from './emulator';
 import { DEMO_USERS } from './emulator/demo-users';
 import { createGenesysClient } from './genesys';
 import { startIngress, type Ingress } from './server';
-import { createLogger } from './shared/logger';
-import { installTemporalRuntime } from './shared/temporal-runtime';
+import { createLogger } from './observability/logger';
+import { installTemporalRuntime } from './observability/temporal-runtime';
 import { createWorkers, type AlertWorkers } from './worker';
-import { workerMetrics } from './worker-telemetry';
+import { workerMetrics } from './observability/worker-telemetry';
 
 const DEV_API_KEY = 'dev-key';
 

@@ -14,9 +14,9 @@ import { ingressMetrics } from './api/metrics';
 import { CallbackInbox } from './callbacks/inbox';
 import { CallbackRelay } from './callbacks/relay';
 import { InboxRetention } from './callbacks/retention';
-import { AlertsClient, type AlertsClientOptions } from './client';
+import { AlertsClient, type AlertsClientOptions } from './alerts';
 import { loadConfigOrExit, type Config } from './config';
-import { createLogger, type Logger } from './shared/logger';
+import { createLogger, type Logger } from './observability/logger';
 
 export interface StartIngressOptions {
   config: Config;

@@ -7,10 +7,10 @@ import { genesysActivitiesPerSecond, genesysConnection, loadConfigOrExit, Config
 import { createGenesysClient } from './genesys';
 import type { GenesysClient } from './genesys/types';
 import { ALERTS_TASK_QUEUE, GENESYS_TASK_QUEUE, genesysQueueFor } from './shared/constants';
-import { createLogger, type Logger } from './shared/logger';
+import { createLogger, type Logger } from './observability/logger';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { installTemporalRuntime } from './shared/temporal-runtime';
-import { alertSinks, correlationLogInterceptor, workerMetrics, type WorkerMetrics } from './worker-telemetry';
+import { installTemporalRuntime } from './observability/temporal-runtime';
+import { alertSinks, correlationLogInterceptor, workerMetrics, type WorkerMetrics } from './observability/worker-telemetry';
 
 export interface AlertWorkers {
   /** Resolves when both workers have stopped. */

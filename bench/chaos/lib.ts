@@ -18,7 +18,7 @@ import {
   type EmulatorUserSeed,
 } from '../../src/emulator';
 import { startIngress, type Ingress } from '../../src/server';
-import { createLogger, type Logger } from '../../src/shared/logger';
+import { createLogger, type Logger } from '../../src/observability/logger';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const API_KEY = 'chaos-api-key-0123456789abcdef';

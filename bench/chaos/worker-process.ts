@@ -11,8 +11,8 @@ import fs from 'node:fs';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, genesysConnection, loadConfig } from '../../src/config';
 import { createGenesysClient } from '../../src/genesys';
-import { createLogger } from '../../src/shared/logger';
-import { installTemporalRuntimeLogger } from '../../src/shared/temporal-runtime';
+import { createLogger } from '../../src/observability/logger';
+import { installTemporalRuntimeLogger } from '../../src/observability/temporal-runtime';
 import { createWorkers } from '../../src/worker';
 
 async function main(): Promise<void> {

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { Logger } from '../shared/logger';
+import type { Logger } from '../observability/logger';
 import { clampRetryAfter, DEFAULT_RETRY_AFTER_MAX_SECONDS } from '../genesys/errors';
 import { normalisePresence } from '../genesys/presence';
 import { GenesysApiError, type GenesysClient } from '../genesys/types';

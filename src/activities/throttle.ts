@@ -1,5 +1,5 @@
 import { temporal } from '@temporalio/proto';
-import type { Logger } from '../shared/logger';
+import type { Logger } from '../observability/logger';
 import { currentActivity } from './context';
 import { clampRetryAfter, DEFAULT_RETRY_AFTER_MAX_SECONDS } from '../genesys/errors';
 import { GenesysApiError, type GenesysClient } from '../genesys/types';

@@ -3,7 +3,7 @@ import express, { type ErrorRequestHandler, type Express, type Request, type Req
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { CallbackInbox } from '../callbacks/inbox';
-import type { AlertsClient } from '../client';
+import type { AlertsClient } from '../alerts';
 import type { Config } from '../config';
 import { bearerAuth } from './auth';
 import { ingressMetrics } from './metrics';

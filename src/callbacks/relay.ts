@@ -5,7 +5,7 @@ import {
   AlertNotFoundError,
   isTemporalUnavailable,
   type AlertsClient,
-} from '../client';
+} from '../alerts';
 import { CORRELATION_ID_METADATA_KEY } from '../shared/constants';
 import type { AgentAction } from '../shared/messages';
 import type { CallbackInbox, DeadLetterReason, InboxRecord } from './inbox';

@@ -1,5 +1,5 @@
 import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
-import { ALERT_WORKFLOW_TYPE } from '../client';
+import { ALERT_WORKFLOW_TYPE } from '../alerts';
 import { SA } from '../shared/search-attributes';
 import { ALERT_TYPES, PRIORITIES } from '../shared/schemas';
 import type { AlertStatus } from '../shared/messages';

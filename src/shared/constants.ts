@@ -1,3 +1,9 @@
+/**
+ * The constants of the alert contract that workflow code and the rest of the service both need: task
+ * queues, ids, routing keys, limits, priorities. Free of zod and Node APIs, so workflow code can import it
+ * (see the note in ./schemas.ts); deterministic, since it is bundled into workflow code.
+ */
+
 /** Task queues are versioned so a breaking change can run beside the old workers during a deploy. */
 export const ALERTS_TASK_QUEUE = 'desktop-alerts-v1';
 /**
@@ -25,3 +31,48 @@ export const CALLBACK_PATH = '/webhooks/desktop-callback';
  */
 export const DELIVERY_HEARTBEAT_MS = 3_000;
 export const DELIVERY_HEARTBEAT_TIMEOUT_MS = 10_000;
+
+// --- The alert contract: enumerations and limits ---
+
+export const ALERT_TYPES = ['info', 'warning', 'error'] as const;
+export const PRIORITIES = ['high', 'normal', 'low'] as const;
+export const FALLBACK_CHANNELS = ['email', 'webhook'] as const;
+export const MAX_ACTIONS = 5;
+/** Longest title and message, in textLength() units. */
+export const MAX_TEXT = 250;
+/** Longest action label, in textLength() units. */
+export const MAX_LABEL = 50;
+
+/** Default of DOWNSTREAM_RETRY_MAX_SECONDS: how long an action's downstream hand-off is retried (24 h). */
+export const DEFAULT_DOWNSTREAM_RETRY_SECONDS = 86_400;
+/** Fallback channels are retried this long (their activities' schedule-to-close), then the alert fails. */
+export const FALLBACK_RETRY_SECONDS = 3_600;
+
+/**
+ * The one definition of a text's length in this service: UTF-16 code units (JavaScript's `String.length`,
+ * and Java's `String.length()`, which is how the Genesys platform counts its "250 characters"). An emoji
+ * outside the Basic Multilingual Plane counts 2, a letter with a combining accent counts 2 (two code points),
+ * a CJK ideograph counts 1. Code points (zod's `max`, JSON Schema's `maxLength`) would accept texts that
+ * Genesys refuses; UTF-16 units is the stricter of the two and never lets such a text through. Whether
+ * the real platform counts exactly this way is not verified (README, "What is not verified").
+ */
+export const textLength = (text: string): number => text.length;
+
+/**
+ * Task priority of an alert's workflow tasks and activities. `high` has its own priority key, so it overtakes
+ * any backlog (the guide: "tag urgent alerts with priority: high and process them first"). `normal` and `low`
+ * share one key and split the rate by fairness weight (4:1), so a stream of normal alerts slows low ones but
+ * never starves them (with a strictly lower key they would wait until no normal alert is left). Without
+ * fairness enabled on the server (`matching.enableFairness`), normal and low are simply FIFO together.
+ * Set at the start (so the run's first workflow task overtakes too) and on every activity.
+ */
+export const PRIORITY_KEYS = { high: 1, normal: 3, low: 3 } as const;
+export const FAIRNESS_WEIGHTS = { high: 1, normal: 4, low: 1 } as const;
+
+export function taskPriority(p: (typeof PRIORITIES)[number]): {
+  priorityKey: number;
+  fairnessKey: string;
+  fairnessWeight: number;
+} {
+  return { priorityKey: PRIORITY_KEYS[p], fairnessKey: p, fairnessWeight: FAIRNESS_WEIGHTS[p] };
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ALERT_TYPES, FALLBACK_CHANNELS, MAX_ACTIONS, MAX_LABEL, MAX_TEXT, PRIORITIES, textLength } from './alert-constants';
+import { ALERT_TYPES, FALLBACK_CHANNELS, MAX_ACTIONS, MAX_LABEL, MAX_TEXT, PRIORITIES, textLength } from './constants';
 
 export { ALERT_TYPES, FALLBACK_CHANNELS, MAX_ACTIONS, MAX_LABEL, MAX_TEXT, PRIORITIES, textLength };
 

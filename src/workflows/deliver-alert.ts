@@ -14,8 +14,15 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { DeliverToDesktopResult, ResolvedAgent } from '../activities/types';
-import { DEFAULT_DOWNSTREAM_RETRY_SECONDS, FALLBACK_RETRY_SECONDS, taskPriority } from '../shared/alert-constants';
-import { ALERT_ID_METADATA_KEY, CORRELATION_ID_METADATA_KEY, DELIVERY_HEARTBEAT_TIMEOUT_MS, genesysQueueFor } from '../shared/constants';
+import {
+  ALERT_ID_METADATA_KEY,
+  CORRELATION_ID_METADATA_KEY,
+  DEFAULT_DOWNSTREAM_RETRY_SECONDS,
+  DELIVERY_HEARTBEAT_TIMEOUT_MS,
+  FALLBACK_RETRY_SECONDS,
+  genesysQueueFor,
+  taskPriority,
+} from '../shared/constants';
 import {
   agentActionUpdate,
   cancelSignal,

@@ -1,5 +1,5 @@
 import type { AlertInput } from '../shared/schemas';
-import { ALERT_TYPES, FALLBACK_CHANNELS, MAX_ACTIONS, MAX_LABEL, MAX_TEXT, PRIORITIES, textLength } from '../shared/alert-constants';
+import { ALERT_TYPES, FALLBACK_CHANNELS, MAX_ACTIONS, MAX_LABEL, MAX_TEXT, PRIORITIES, textLength } from '../shared/constants';
 
 /**
  * The workflow's own check of its input's shape. Every launcher in this project (the ingress, the CLI, the

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { Registry } from 'prom-client';
 import { createApp, IngressConfigError } from '../../src/api/app';
 import { CallbackInbox } from '../../src/callbacks/inbox';
-import type { AlertsClient } from '../../src/client';
+import type { AlertsClient } from '../../src/alerts';
 import { API_KEY, OTHER_API_KEY, alertBody, auth, eventually, silentLogger, startHarness, testConfig, uniqueKey, type Harness } from './helpers';
 
 let h: Harness;

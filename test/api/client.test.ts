@@ -9,11 +9,11 @@ import {
   buildAlertInput,
   executionTimeoutMs,
   type FieldIssue,
-} from '../../src/client';
+} from '../../src/alerts';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { createTemporalConnection } from '../../src/server';
 import { MAX_ACTIONS } from '../../src/shared/schemas';
-import { DEFAULT_DOWNSTREAM_RETRY_SECONDS, FALLBACK_RETRY_SECONDS } from '../../src/shared/alert-constants';
+import { DEFAULT_DOWNSTREAM_RETRY_SECONDS, FALLBACK_RETRY_SECONDS } from '../../src/shared/constants';
 import { SA } from '../../src/shared/search-attributes';
 import { alertBody, callbackFor, startFixtureWorker, testConfig, uniqueKey, type TestWorker } from './helpers';
 

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { ServiceError } from '@temporalio/client';
 import { CallbackInbox } from '../../src/callbacks/inbox';
 import { CallbackRelay, type CallbackRelayOptions } from '../../src/callbacks/relay';
-import { TemporalUnavailableError } from '../../src/client';
+import { TemporalUnavailableError } from '../../src/alerts';
 import type { AgentAction } from '../../src/shared/messages';
 import { callbackFor, tempDir } from './helpers';
 

@@ -4,9 +4,9 @@
  * must agree on every text, or an alert is accepted with 202 and then refused later with no toast.
  */
 import request from 'supertest';
-import { buildAlertInput } from '../../src/client';
+import { buildAlertInput } from '../../src/alerts';
 import { buildOpenApi } from '../../src/api/openapi';
-import { MAX_LABEL, MAX_TEXT, textLength } from '../../src/shared/alert-constants';
+import { MAX_LABEL, MAX_TEXT, textLength } from '../../src/shared/constants';
 import { inputProblems } from '../../src/workflows/input-check';
 import { makeInput } from '../helpers/stack';
 import { NOTIFICATIONS, notificationBody, setup as startEmulator } from '../emulator/helpers';

@@ -4,7 +4,7 @@
  * correlation id the request came with (X-Request-Id), and the Genesys call's ININ-Correlation-Id sits
  * next to it.
  */
-import { installTemporalRuntime } from '../../src/shared/temporal-runtime';
+import { installTemporalRuntime } from '../../src/observability/temporal-runtime';
 import { captureLogs, alertRequest, startOpsStack, uniqueId, type OpsStack } from './helpers';
 
 // Before anything else in this file touches the Runtime: the SDK's logs (workflow `log`, activity

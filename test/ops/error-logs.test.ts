@@ -4,7 +4,7 @@
  * serialiser for that key the line said `"error":{}` and the reason was lost.
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { installTemporalRuntime } from '../../src/shared/temporal-runtime';
+import { installTemporalRuntime } from '../../src/observability/temporal-runtime';
 import { captureLogs } from './helpers';
 import { connectTestClient, testTemporalAddress, uniqueQueue } from '../helpers/temporal';
 

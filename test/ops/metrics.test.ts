@@ -4,7 +4,7 @@
  */
 import { freePort } from '../../src/dev/temporal';
 import { TEST_SIGNING_SECRET } from '../helpers/stack';
-import { installTemporalRuntime } from '../../src/shared/temporal-runtime';
+import { installTemporalRuntime } from '../../src/observability/temporal-runtime';
 import { webhookHeaders } from '../../src/shared/standard-webhooks';
 import { alertRequest, captureLogs, startOpsStack, uniqueId, type OpsStack } from './helpers';
 

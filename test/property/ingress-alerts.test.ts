@@ -5,7 +5,7 @@
  * and starts a workflow only for what it accepted (counted on the task queue, via visibility).
  */
 import fc from 'fast-check';
-import { buildAlertInput } from '../../src/client';
+import { buildAlertInput } from '../../src/alerts';
 import { API_KEY } from '../api/helpers';
 import { startIngressHarness, settledWorkflowCount, type IngressHarness } from '../security/harness';
 import { assertNotPolluted, hostileBody, nested, prototypeSnapshot } from '../security/hostile';

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { CallbackInbox } from '../../src/callbacks/inbox';
 import { CallbackRelay } from '../../src/callbacks/relay';
-import { TemporalUnavailableError } from '../../src/client';
+import { TemporalUnavailableError } from '../../src/alerts';
 import { ALERT_ID_METADATA_KEY } from '../../src/shared/constants';
 import type { AgentAction } from '../../src/shared/messages';
 

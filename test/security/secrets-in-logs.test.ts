@@ -5,8 +5,8 @@
  * token is revoked so the client meets a 401 and refreshes; a caller tries a bad API key. Then the
  * captured text is searched for every secret and for every bearer token the emulator issued.
  */
-import { createLogger } from '../../src/shared/logger';
-import { installTemporalRuntimeLogger } from '../../src/shared/temporal-runtime';
+import { createLogger } from '../../src/observability/logger';
+import { installTemporalRuntimeLogger } from '../../src/observability/temporal-runtime';
 import { AVAILABLE, OFFLINE, startE2E, waitForAlert, type E2E } from './e2e';
 
 jest.setTimeout(60_000);

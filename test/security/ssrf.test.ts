@@ -7,7 +7,7 @@ import { API_KEY, alertBody, testConfig } from '../api/helpers';
 import { startIngressHarness, settledWorkflowCount, type IngressHarness } from './harness';
 import { AVAILABLE, OFFLINE, startE2E, waitForAlert, type E2E } from './e2e';
 import { CALLBACK_PATH } from '../../src/shared/constants';
-import { createLogger } from '../../src/shared/logger';
+import { createLogger } from '../../src/observability/logger';
 import { webhookHeaders } from '../../src/shared/standard-webhooks';
 
 jest.setTimeout(60_000);

@@ -1,5 +1,5 @@
 /** The workflow's own zod-free check of its input (src/workflows/input-check.ts), as a plain function. */
-import { buildAlertInput } from '../../src/client';
+import { buildAlertInput } from '../../src/alerts';
 import { checkInput, inputProblems } from '../../src/workflows/input-check';
 import { alertBody, testConfig } from '../api/helpers';
 import { makeInput } from '../helpers/stack';

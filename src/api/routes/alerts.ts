@@ -6,7 +6,7 @@ import {
   AlertValidationError,
   TemporalUnavailableError,
   type AlertsClient,
-} from '../../client';
+} from '../../alerts';
 import type { IngressMetrics } from '../metrics';
 import { sendProblem } from '../problem';
 

@@ -1,7 +1,7 @@
 import express, { Router, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { CallbackInbox } from '../../callbacks/inbox';
-import { zodIssuesToFieldIssues } from '../../client';
+import { zodIssuesToFieldIssues } from '../../shared/field-issues';
 import { CALLBACK_PATH } from '../../shared/constants';
 import { DesktopCallbackSchema } from '../../shared/schemas';
 import type { IngressMetrics } from '../metrics';

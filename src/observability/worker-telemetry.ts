@@ -1,8 +1,8 @@
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { GenesysCallEvent } from './genesys/types';
-import { TERMINAL_STATUSES } from './shared/messages';
-import type { AlertSinks, AlertTransition } from './shared/sinks';
+import type { GenesysCallEvent } from '../genesys/types';
+import { TERMINAL_STATUSES } from '../shared/messages';
+import type { AlertSinks, AlertTransition } from '../shared/sinks';
 
 /**
  * The worker's own metrics (prom-client): alerts finished by outcome, stage latencies, Genesys calls by
