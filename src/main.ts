@@ -7,18 +7,14 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { genesysConnection, loadConfigOrExit, type Config } from './config';
+import { loadConfigOrExit, type Config } from './config';
 import { freePort, startDevServer, type DevServer } from './dev/temporal';
 import { startEmulator, type Emulator } from './emulator';
 import { DEMO_USERS } from './emulator/demo-users';
-import { createGenesysClient } from './genesys';
-import { startIngress, type Ingress } from './server';
 import { createLogger } from './observability/logger';
 import { installTemporalRuntime } from './observability/temporal-runtime';
-import { createWorkers, type AlertWorkers } from './worker';
-import { workerMetrics } from './observability/worker-telemetry';
+import { startService } from './service';
 
 const DEV_API_KEY = 'dev-key';
 
@@ -111,33 +107,9 @@ async function main(): Promise<void> {
     // One registry: the ingress's /metrics shows the worker's series too (alerts finished, stages, Genesys calls).
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
-    const metrics = workerMetrics(registry);
-
-    const genesys = createGenesysClient({
-      ...genesysConnection(config.genesys),
-      logger: logger.child({ component: 'genesys' }),
-      onCall: metrics.onGenesysCall,
-    });
-    stops.push(() => genesys.close());
-
-    const connection = await NativeConnection.connect({ address: config.temporal.address! });
-    stops.push(() => connection.close());
-    const workers: AlertWorkers = await createWorkers({
-      connection,
-      namespace: config.temporal.namespace,
-      config,
-      genesys,
-      logger: logger.child({ component: 'worker' }),
-      metrics,
-    });
-    const workersDone = workers.run();
-    stops.push(async () => {
-      await workers.shutdown();
-      await workersDone;
-    });
-
-    const ingress: Ingress = await startIngress({ config, logger: logger.child({ component: 'ingress' }), registry });
-    stops.push(() => ingress.close());
+    const service = await startService(config, { logger, registry });
+    stops.push(() => service.close());
+    const ingress = service.ingress!;
 
     logger.info(
       {

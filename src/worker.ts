@@ -1,157 +1,30 @@
-import http from 'node:http';
-import path from 'node:path';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from './activities';
-import { GenesysThrottle, type GenesysThrottleOptions } from './activities/throttle';
-import { genesysActivitiesPerSecond, genesysConnection, loadConfigOrExit, ConfigError, type Config } from './config';
-import { createGenesysClient } from './genesys';
-import type { GenesysClient } from './genesys/types';
-import { ALERTS_TASK_QUEUE, GENESYS_TASK_QUEUE, genesysQueueFor } from './shared/constants';
-import { createLogger, type Logger } from './observability/logger';
-import { Registry, collectDefaultMetrics } from 'prom-client';
-import { installTemporalRuntime } from './observability/temporal-runtime';
-import { alertSinks, correlationLogInterceptor, workerMetrics, type WorkerMetrics } from './observability/worker-telemetry';
-
-export interface AlertWorkers {
-  /** Resolves when both workers have stopped. */
-  run(): Promise<void>;
-  shutdown(): Promise<void>;
-  workers: Worker[];
-  /** The cross-worker 429 pause of the Genesys queue (undefined when disabled). */
-  throttle?: GenesysThrottle;
-}
-
-export interface CreateWorkersOptions {
-  connection: NativeConnection;
-  namespace: string;
-  config: Pick<Config, 'genesys' | 'downstream' | 'fallback'>;
-  genesys: GenesysClient;
-  logger: Logger;
-  /** Pre-bundled workflow code (tests bundle once per file); default: bundle src/workflows. */
-  workflowBundle?: WorkerOptions['workflowBundle'];
-  /** The alerts task queue (its Genesys companion is derived); default ALERTS_TASK_QUEUE. */
-  taskQueue?: string;
-  activityDeps?: Partial<ActivityDeps>;
-  /** Cap on the Genesys queue; default from config (share x limit / 60). 0: no cap. */
-  genesysActivitiesPerSecond?: number;
-  /** A 429 pauses the Genesys queue server-side for every worker (default on); false: only that activity waits. */
-  rateLimitThrottle?:
-    false | Partial<Pick<GenesysThrottleOptions, 'maxWaitMs' | 'sweepMs' | 'identity' | 'callsPerSecond'>>;
-  /** How long a shutdown lets in-flight activities finish before cancelling them (default 20 s, inside Kubernetes' 30 s). */
-  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
-  /** Alert outcomes and stage latencies (workflow sink); Genesys call metrics come from the client's onCall. */
-  metrics?: WorkerMetrics;
-}
-
 /**
- * Two workers in one process: workflows and non-Genesys activities on the alerts queue, and every
- * Genesys call on its own queue whose dispatch rate the server caps across all workers.
+ * `npm run worker`: a worker-only process (startService without the ingress) against the configured Temporal
+ * and Genesys, with its Prometheus metrics on WORKER_METRICS_PORT when set.
  */
-export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorkers> {
-  const alertsQueue = o.taskQueue ?? ALERTS_TASK_QUEUE;
-  const queues = { alerts: alertsQueue, genesys: genesysQueueFor(alertsQueue) };
-  const rate = o.genesysActivitiesPerSecond ?? genesysActivitiesPerSecond(o.config.genesys);
-  const retryAfterMaxSeconds = o.config.genesys.retryAfterMaxSeconds;
-  const retryAfterMaxMs = retryAfterMaxSeconds === undefined ? undefined : retryAfterMaxSeconds * 1000;
-  const throttle =
-    o.rateLimitThrottle === false
-      ? undefined
-      : new GenesysThrottle({
-          service: o.connection.workflowService,
-          namespace: o.namespace,
-          taskQueue: queues.genesys,
-          logger: o.logger,
-          // Smooths this process's calls to the cap's rate (see callsPerSecond); the server cap bounds the sum.
-          callsPerSecond: rate > 0 ? rate : undefined,
-          maxPauseMs: retryAfterMaxMs,
-          ...o.rateLimitThrottle,
-        }).start();
-  const activities = createActivities({
-    genesys: o.genesys,
-    logger: o.logger,
-    downstream: o.config.downstream,
-    fallback: { ...o.config.fallback, signingSecret: o.config.downstream.signingSecret },
-    throttle,
-    retryAfterMaxSeconds,
-    ...o.activityDeps,
-  });
-  // On SIGTERM the workers stop polling and let what they hold finish, for up to this long, before cancelling
-  // it. With the SDK's default of 0, a delivery in flight at SIGTERM was cancelled at once and its outcome never
-  // reached the server: the send then waited out its 30 s start-to-close time-out before another worker retried.
-  const shutdownGraceTime = o.shutdownGraceTime ?? '20s';
-  const workflowSource = o.workflowBundle
-    ? { workflowBundle: o.workflowBundle }
-    : { workflowsPath: require.resolve(path.join(__dirname, 'workflows')) };
-  let alerts: Worker, genesys: Worker;
-  try {
-    alerts = await Worker.create({
-      connection: o.connection,
-      namespace: o.namespace,
-      taskQueue: queues.alerts,
-      ...workflowSource,
-      sinks: alertSinks(o.metrics),
-      interceptors: { activity: [correlationLogInterceptor] },
-      activities: {
-        forwardAction: activities.forwardAction,
-        sendFallbackEmail: activities.sendFallbackEmail,
-        sendFallbackWebhook: activities.sendFallbackWebhook,
-      },
-      maxConcurrentActivityTaskExecutions: 100,
-      shutdownGraceTime,
-    });
-    genesys = await Worker.create({
-      connection: o.connection,
-      namespace: o.namespace,
-      taskQueue: queues.genesys,
-      activities: { deliverToDesktop: activities.deliverToDesktop },
-      interceptors: { activity: [correlationLogInterceptor] },
-      // Under a cap, about a second's worth of slots: enough to keep the rate, and few enough that tasks wait
-      // in the server's queue (in priority and fairness order) rather than in this process.
-      maxConcurrentActivityTaskExecutions: rate > 0 ? Math.min(200, Math.max(5, Math.ceil(rate))) : 200,
-      ...(rate > 0 ? { maxTaskQueueActivitiesPerSecond: rate } : {}),
-      shutdownGraceTime,
-    });
-  } catch (err) {
-    await throttle?.close();
-    throw err;
-  }
-  const workers = [alerts, genesys];
-  let running: Promise<void> | undefined;
-  return {
-    workers,
-    throttle,
-    run() {
-      running ??= Promise.all(workers.map((w) => w.run())).then(() => undefined);
-      return running;
-    },
-    async shutdown() {
-      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-      await running;
-      await throttle?.close();
-    },
-  };
-}
+import http from 'node:http';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { ConfigError, loadConfigOrExit } from './config';
+import { createLogger, type Logger } from './observability/logger';
+import { installTemporalRuntime } from './observability/temporal-runtime';
+import { startService } from './service';
+import { ALERTS_TASK_QUEUE, GENESYS_TASK_QUEUE } from './shared/constants';
 
 /** `npm run worker`: a worker process against the configured Temporal and Genesys. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel, name: 'worker' });
   installTemporalRuntime(logger, { metricsBindAddress: config.metrics?.temporalBind });
-  const connectionSettings = genesysConnection(config.genesys);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const metrics = workerMetrics(registry);
   const metricsServer = config.metrics?.workerPort !== undefined ? await serveMetrics(registry, config.metrics.workerPort, logger) : undefined;
-  const genesys = createGenesysClient({ ...connectionSettings, logger, onCall: metrics.onGenesysCall });
-  const connection = await NativeConnection.connect({ address: config.temporal.address ?? '127.0.0.1:7233' });
-  const w = await createWorkers({ connection, namespace: config.temporal.namespace, config, genesys, logger, metrics });
-  const stop = () => void w.shutdown();
+  const service = await startService(config, { logger, registry, ingress: false });
+  const stop = () => void service.close();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   logger.info({ taskQueues: [ALERTS_TASK_QUEUE, GENESYS_TASK_QUEUE] }, 'worker running');
-  await w.run();
-  await genesys.close();
-  await connection.close();
+  await service.workers!.run();
+  await service.close();
   await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
 }
 

@@ -17,7 +17,7 @@ import {
   type EmulatorNotification,
   type EmulatorUserSeed,
 } from '../../src/emulator';
-import { startIngress, type Ingress } from '../../src/server';
+import { startService, type Ingress } from '../../src/service';
 import { createLogger, type Logger } from '../../src/observability/logger';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -372,13 +372,16 @@ export async function startStack(
     dataDir: path.join(env.dir, name),
     callbackRetentionDays: 7,
   };
-  const ingress = await startIngress({
-    config,
+  const service = await startService(config, {
     logger,
-    inboxFile: path.join(env.dir, `${name}-inbox.sqlite`),
-    alertsClientOptions: { taskQueue },
-    relay: { initialBackoffMs: 100, maxBackoffMs: 1_000, pollIntervalMs: 500, concurrency: 16 },
+    taskQueue,
+    workers: false,
+    ingress: {
+      inboxFile: path.join(env.dir, `${name}-inbox.sqlite`),
+      relay: { initialBackoffMs: 100, maxBackoffMs: 1_000, pollIntervalMs: 500, concurrency: 16 },
+    },
   });
+  const ingress = service.ingress!;
   const worker = new WorkerProcess(
     {
       NODE_ENV: 'production',
@@ -410,7 +413,7 @@ export async function startStack(
     logger,
     async close() {
       await worker.stop();
-      await ingress.close();
+      await service.close();
       await emulator.close();
       await sink.close();
       logger.flush();

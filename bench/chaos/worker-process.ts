@@ -1,5 +1,5 @@
 /**
- * A worker in its own process, so the chaos run can SIGKILL it. Runs createWorkers against:
+ * A worker in its own process, so the chaos run can SIGKILL it. Runs startService's workers (no ingress) against:
  *   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, GENESYS_API_BASE + GENESYS_LOGIN_BASE (the emulator),
  *   GENESYS_CLIENT_ID / GENESYS_CLIENT_SECRET, GENESYS_TIMEOUT_MS, FALLBACK_WEBHOOK_URL (optional),
  *   CHAOS_TASK_QUEUE (the alerts queue; its Genesys companion is derived),
@@ -8,12 +8,10 @@
  * SIGTERM/SIGINT shut it down gracefully; prints `worker ready` on stdout once polling.
  */
 import fs from 'node:fs';
-import { NativeConnection } from '@temporalio/worker';
-import { ConfigError, genesysConnection, loadConfig } from '../../src/config';
-import { createGenesysClient } from '../../src/genesys';
+import { ConfigError, loadConfig } from '../../src/config';
 import { createLogger } from '../../src/observability/logger';
 import { installTemporalRuntimeLogger } from '../../src/observability/temporal-runtime';
-import { createWorkers } from '../../src/worker';
+import { startService } from '../../src/service';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -26,27 +24,23 @@ async function main(): Promise<void> {
       'CHAOS_TASK_QUEUE, TEMPORAL_ADDRESS, GENESYS_API_BASE/GENESYS_LOGIN_BASE and GENESYS_CLIENT_ID/SECRET are required',
     ]);
   }
-  const genesys = createGenesysClient({ ...genesysConnection(config.genesys), logger });
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
   const bundleFile = process.env.CHAOS_WORKFLOW_BUNDLE;
-  const workers = await createWorkers({
-    connection,
-    namespace: config.temporal.namespace,
-    config,
-    genesys,
+  const service = await startService(config, {
     logger,
     taskQueue,
-    workflowBundle: bundleFile ? { code: fs.readFileSync(bundleFile, 'utf8') } : undefined,
-    genesysActivitiesPerSecond: Number(process.env.CHAOS_GENESYS_RPS ?? 0),
+    ingress: false,
+    workers: {
+      workflowBundle: bundleFile ? { code: fs.readFileSync(bundleFile, 'utf8') } : undefined,
+      genesysActivitiesPerSecond: Number(process.env.CHAOS_GENESYS_RPS ?? 0),
+    },
   });
-  const stop = () => void workers.shutdown();
+  const stop = () => void service.close();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  const running = workers.run();
+  const running = service.workers!.run();
   process.stdout.write(`worker ready pid=${process.pid} queue=${taskQueue}\n`);
   await running;
-  await genesys.close();
-  await connection.close();
+  await service.close();
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,6 @@
 /**
- * One process of a service under test, forked by ./service.ts: `worker` (the design's createWorkers or the
- * baseline worker) or `ingress` (startIngress with its callback inbox and relay). As deployed
+ * One process of a service under test, forked by ./service.ts: `worker` (the design's workers through startService, or
+ * the baseline worker) or `ingress` (startService's ingress with its callback inbox and relay). As deployed
  * (docker-compose.yml): the ingress and the workers are separate processes, so one's load does not delay
  * the other's event loop, and neither shares one with the emulator and the load generator (the bench process).
  *
@@ -15,8 +15,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterSt
 import pino from 'pino';
 import { genesysConnection, loadConfig } from '../../src/config';
 import { createGenesysClient } from '../../src/genesys';
-import { startIngress, type Ingress } from '../../src/server';
-import { createWorkers } from '../../src/worker';
+import { startService, type Ingress } from '../../src/service';
 import { createBaselineActivities, TokenBucket } from '../baseline/activities';
 
 export interface ChildStart {
@@ -52,26 +51,19 @@ async function startWorker(o: ChildStart): Promise<() => Promise<void>> {
     logger,
     connections: 50,
   });
-  const connection = await NativeConnection.connect({ address: config.temporal.address! });
   const workflowBundle = { codePath: o.bundlePath! };
   let stop: () => Promise<void>;
   if (o.kind === 'design') {
-    const w = await createWorkers({
-      connection,
-      namespace: 'default',
-      config,
-      genesys,
+    const service = await startService(config, {
       logger,
-      workflowBundle,
+      genesys,
       taskQueue: o.taskQueue,
-      genesysActivitiesPerSecond: o.capPerSecond ?? 0,
+      ingress: false,
+      workers: { workflowBundle, genesysActivitiesPerSecond: o.capPerSecond ?? 0 },
     });
-    const running = w.run();
-    stop = async () => {
-      await w.shutdown();
-      await running;
-    };
+    stop = () => service.close();
   } else {
+    const connection = await NativeConnection.connect({ address: config.temporal.address! });
     const w = await Worker.create({
       connection,
       namespace: 'default',
@@ -84,12 +76,12 @@ async function startWorker(o: ChildStart): Promise<() => Promise<void>> {
     stop = async () => {
       w.shutdown();
       await running;
+      await connection.close();
     };
   }
   return async () => {
     await stop();
     await genesys.close();
-    await connection.close();
   };
 }
 
@@ -97,18 +89,18 @@ async function startIngressProcess(o: ChildStart): Promise<{ ingress: Ingress; c
   const config = loadConfig(o.env);
   const connection = await Connection.connect({ address: config.temporal.address! });
   const client = new Client({ connection, namespace: 'default' });
-  const ingress = await startIngress({
-    config,
+  const service = await startService(config, {
     logger: pino({ level: 'silent' }),
     client,
-    inboxFile: o.inboxFile,
+    taskQueue: o.taskQueue,
+    workers: false,
     // The baseline is FIFO: its runs start without a task priority.
-    alertsClientOptions: { taskQueue: o.taskQueue, taskPriority: o.kind === 'design' },
+    ingress: { inboxFile: o.inboxFile, alertsClientOptions: { taskPriority: o.kind === 'design' } },
   });
   return {
-    ingress,
+    ingress: service.ingress!,
     close: async () => {
-      await ingress.close();
+      await service.close();
       await connection.close();
     },
   };

@@ -11,7 +11,7 @@ import {
   type FieldIssue,
 } from '../../src/alerts';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
-import { createTemporalConnection } from '../../src/server';
+import { createTemporalConnection } from '../../src/service/ingress';
 import { MAX_ACTIONS } from '../../src/shared/schemas';
 import { DEFAULT_DOWNSTREAM_RETRY_SECONDS, FALLBACK_RETRY_SECONDS } from '../../src/shared/constants';
 import { SA } from '../../src/shared/search-attributes';

@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import { webhookHeaders } from '../../src/shared/standard-webhooks';
 import type { Config } from '../../src/config';
 import { ALERT_ID_METADATA_KEY } from '../../src/shared/constants';
-import { createTemporalConnection, startIngress, type Ingress } from '../../src/server';
+import { createTemporalConnection, startIngress, type Ingress } from '../../src/service/ingress';
 import { uniqueQueue } from '../helpers/temporal';
 
 export const SIGNING_SECRET = 'whsec_' + Buffer.from('api-test-signing-secret-0123456789').toString('base64');

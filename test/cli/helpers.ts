@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import pino from 'pino';
 import { run } from '../../src/cli';
 import type { Config } from '../../src/config';
-import { startIngress, type Ingress } from '../../src/server';
+import { startIngress, type Ingress } from '../../src/service/ingress';
 import { startStack, TEST_SIGNING_SECRET, type Stack } from '../helpers/stack';
 
 export const API_KEY = 'cli-test-key-0123456789abcdef';

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Runtime, DefaultLogger, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import pino from 'pino';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator';
 import { createGenesysClient } from '../../src/genesys';
 import type { GenesysClient } from '../../src/genesys/types';
-import { createWorkers, type AlertWorkers, type CreateWorkersOptions } from '../../src/worker';
+import { genesysConnection, type Config } from '../../src/config';
+import { startService, type AlertWorkers, type CreateWorkersOptions } from '../../src/service';
+import { testConfig } from '../api/helpers';
 import type { AlertInput } from '../../src/shared/schemas';
 import { alertWorkflowId, CALLBACK_PATH } from '../../src/shared/constants';
 import { DEFAULT_OPERATIONAL_PRESENCES } from '../../src/shared/schemas';
@@ -37,9 +39,7 @@ export interface Stack {
   genesys: GenesysClient;
   client: Client;
   taskQueue: string;
-  workers: AlertWorkers;
-  workerRun: Promise<void>;
-  connection: NativeConnection;
+  readonly workers: AlertWorkers;
   /** Restart the workers (a new process's worth of caches) on the same queue. */
   restartWorkers(): Promise<void>;
   close(): Promise<void>;
@@ -52,62 +52,57 @@ export interface StackOptions {
   genesysTimeoutMs?: number;
 }
 
+/** The Genesys part of a Config that points at an emulator (its default client). */
+export function emulatorCredentials(emulator: Emulator): Pick<Config['genesys'], 'credentials' | 'apiBase' | 'loginBase'> {
+  return { credentials: { clientId: 'emulator-client', clientSecret: 'emulator-secret' }, apiBase: emulator.url, loginBase: emulator.url };
+}
+
+/** Workers only (no ingress) on a queue of their own, against an emulator: startService as a worker process. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   quietRuntime();
   const emulator = await startEmulator({ rateLimitPerMinute: 0, timeScale: 0.01, callbackSigningSecret: TEST_SIGNING_SECRET, ...opts.emulator });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const genesys = createGenesysClient({
-    apiBase: emulator.url,
-    loginBase: emulator.url,
-    clientId: 'emulator-client',
-    clientSecret: 'emulator-secret',
-    timeoutMs: opts.genesysTimeoutMs ?? 2_000,
-    logger,
-  });
-  const connection = await NativeConnection.connect({ address: testTemporalAddress() });
+  const base = testConfig();
+  const config: Config = {
+    ...base,
+    genesys: { ...base.genesys, ...emulatorCredentials(emulator), timeoutMs: opts.genesysTimeoutMs ?? 2_000 },
+    downstream: opts.config?.downstream ?? {},
+    fallback: { smtpFrom: 'alerts@test', ...opts.config?.fallback },
+  };
+  // The stack's own Genesys client (tests wrap or inspect it); a restart keeps it, as the emulator's tokens stay valid.
+  const genesys = createGenesysClient({ ...genesysConnection(config.genesys), logger });
   const clientConnection = await Connection.connect({ address: testTemporalAddress() });
   const client = new Client({ connection: clientConnection, namespace: 'default' });
   const taskQueue = uniqueQueue('alerts');
   const bundle = await workflowBundle();
-  const config = {
-    genesys: { rateLimitPerMinute: 300, rateLimitShare: 0.8, notificationsPath: '/api/v2/desktop/notifications', timeoutMs: 2000 },
-    downstream: opts.config?.downstream ?? {},
-    fallback: { smtpFrom: 'alerts@test', ...opts.config?.fallback },
-  };
-  const make = () =>
-    createWorkers({
-      connection,
-      namespace: 'default',
-      config,
-      genesys,
+  const start = () =>
+    startService(config, {
       logger,
-      workflowBundle: bundle,
+      genesys,
       taskQueue,
-      genesysActivitiesPerSecond: 0,
-      ...opts.workers,
+      ingress: false,
+      workers: { workflowBundle: bundle, genesysActivitiesPerSecond: 0, ...opts.workers },
     });
+  let service = await start();
   const stack: Stack = {
     emulator,
     genesys,
     client,
     taskQueue,
-    connection,
-    workers: await make(),
-    workerRun: Promise.resolve(),
+    get workers() {
+      return service.workers!;
+    },
     async restartWorkers() {
-      await stack.workers.shutdown();
-      stack.workers = await make();
-      stack.workerRun = stack.workers.run();
+      await service.close();
+      service = await start();
     },
     async close() {
-      await stack.workers.shutdown();
-      await connection.close();
+      await service.close();
       await clientConnection.close();
       await genesys.close();
       await emulator.close();
     },
   };
-  stack.workerRun = stack.workers.run();
   return stack;
 }
 

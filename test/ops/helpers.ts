@@ -5,20 +5,16 @@
  */
 import { Writable } from 'node:stream';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Config } from '../../src/config';
 import { freePort } from '../../src/dev/temporal';
 import { startEmulator, type Emulator, type EmulatorUserSeed } from '../../src/emulator';
-import { createGenesysClient } from '../../src/genesys';
-import { startIngress, type Ingress } from '../../src/server';
+import { startService, type AlertWorkers, type Ingress } from '../../src/service';
 import { createLogger } from '../../src/observability/logger';
-import { createWorkers, type AlertWorkers } from '../../src/worker';
-import { workerMetrics } from '../../src/observability/worker-telemetry';
 import { testConfig } from '../api/helpers';
 import { startSink } from '../helpers/sink';
-import { TEST_SIGNING_SECRET, workflowBundle } from '../helpers/stack';
+import { TEST_SIGNING_SECRET, emulatorCredentials, workflowBundle } from '../helpers/stack';
 import { testTemporalAddress, uniqueQueue } from '../helpers/temporal';
 
 export const API_KEY = 'ops-test-key-0123456789abcdef';
@@ -44,51 +40,31 @@ export const uniqueId = (prefix: string): string => `${prefix}-${process.pid}-${
 export async function startOpsStack(opts: { users: EmulatorUserSeed[]; logger?: Logger }): Promise<OpsStack> {
   const logger = opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const registry = new Registry();
-  const metrics = workerMetrics(registry);
   const downstream = await startSink();
   // timeScale 0.2: a callback waits 1 s for the ingress's answer (5 s on the platform), enough on a busy machine.
   const emulator = await startEmulator({ rateLimitPerMinute: 0, timeScale: 0.2, callbackSigningSecret: TEST_SIGNING_SECRET, users: opts.users });
-  const genesys = createGenesysClient({
-    apiBase: emulator.url,
-    loginBase: emulator.url,
-    clientId: 'emulator-client',
-    clientSecret: 'emulator-secret',
-    timeoutMs: 2_000,
-    logger,
-    onCall: metrics.onGenesysCall,
-  });
   const port = await freePort();
   const base = testConfig({
     ingress: { port, publicBaseUrl: `http://127.0.0.1:${port}`, apiKeys: [API_KEY], callbackSigningSecret: TEST_SIGNING_SECRET },
     fallback: { webhookUrl: undefined },
   });
-  const config: Config = { ...base, downstream: { webhookUrl: `${downstream.url}/downstream` } };
-  const taskQueue = uniqueQueue('ops');
-  const connection = await NativeConnection.connect({ address: testTemporalAddress() });
+  const config: Config = {
+    ...base,
+    genesys: { ...base.genesys, ...emulatorCredentials(emulator) },
+    downstream: { webhookUrl: `${downstream.url}/downstream` },
+  };
   const clientConnection = await Connection.connect({ address: testTemporalAddress() });
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
-  const workers = await createWorkers({
-    connection,
-    namespace: config.temporal.namespace,
-    config,
-    genesys,
+  const service = await startService(config, {
     logger,
-    workflowBundle: await workflowBundle(),
-    taskQueue,
-    genesysActivitiesPerSecond: 0,
-    rateLimitThrottle: false,
-    metrics,
-  });
-  const running = workers.run();
-  const ingress = await startIngress({
-    config,
-    logger,
-    client,
     registry,
-    alertsClientOptions: { taskQueue },
-    relay: { initialBackoffMs: 100, maxBackoffMs: 1_000, pollIntervalMs: 250 },
-    drainTimeoutMs: 1_000,
+    client,
+    taskQueue: uniqueQueue('ops'),
+    workers: { workflowBundle: await workflowBundle(), genesysActivitiesPerSecond: 0, rateLimitThrottle: false },
+    ingress: { relay: { initialBackoffMs: 100, maxBackoffMs: 1_000, pollIntervalMs: 250 }, drainTimeoutMs: 1_000 },
   });
+  const ingress = service.ingress!;
+  const workers = service.workers!;
   const api: OpsStack['api'] = async (path, o = {}) => {
     const res = await fetch(`${ingress.url}${path}`, {
       method: o.body === undefined ? 'GET' : 'POST',
@@ -125,12 +101,8 @@ export async function startOpsStack(opts: { users: EmulatorUserSeed[]; logger?: 
       throw new Error(`alert ${alertId} never reached the expected state; last: ${JSON.stringify(last)}`);
     },
     async close() {
-      await ingress.close();
-      await workers.shutdown();
-      await running;
-      await connection.close();
+      await service.close();
       await clientConnection.close();
-      await genesys.close();
       await emulator.close();
       await downstream.close();
     },

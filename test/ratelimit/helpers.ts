@@ -6,7 +6,7 @@ import type { AlertInput } from '../../src/shared/schemas';
 import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
 import { createGenesysClient } from '../../src/genesys';
-import { createWorkers, type AlertWorkers, type CreateWorkersOptions } from '../../src/worker';
+import { createWorkers, type AlertWorkers, type CreateWorkersOptions } from '../../src/service/workers';
 import { workflowBundle, type Stack } from '../helpers/stack';
 import { testTemporalAddress } from '../helpers/temporal';
 

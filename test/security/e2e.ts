@@ -6,14 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Config } from '../../src/config';
 import { freePort } from '../../src/dev/temporal';
 import { startEmulator, type Emulator } from '../../src/emulator';
-import { createGenesysClient } from '../../src/genesys';
-import { startIngress, type Ingress } from '../../src/server';
-import { createWorkers, type AlertWorkers } from '../../src/worker';
+import { startService, type AlertWorkers, type Ingress } from '../../src/service';
 import { testConfig } from '../api/helpers';
 import { startSink } from '../helpers/sink';
 import { quietRuntime, workflowBundle } from '../helpers/stack';
@@ -93,16 +90,6 @@ export async function startE2E(opts: {
     issuedTokens.push(t.token);
     return t;
   };
-  const genesys = createGenesysClient({
-    apiBase: emulator.url,
-    loginBase: emulator.url,
-    clientId: secrets.clientId,
-    clientSecret: secrets.clientSecret,
-    timeoutMs: 2_000,
-    logger,
-  });
-  const taskQueue = uniqueQueue('sec-e2e');
-  const connection = await NativeConnection.connect({ address: testTemporalAddress() });
   const clientConnection = await Connection.connect({ address: testTemporalAddress() });
   const client = new Client({ connection: clientConnection, namespace: 'default' });
   const port = await freePort();
@@ -127,24 +114,15 @@ export async function startE2E(opts: {
     },
     downstream: { webhookUrl: downstream.url + '/downstream', signingSecret: secrets.downstreamSecret },
   };
-  const workers = await createWorkers({
-    connection,
-    namespace: 'default',
-    config,
-    genesys,
-    logger,
-    workflowBundle: await workflowBundle(),
-    taskQueue,
-    genesysActivitiesPerSecond: 0,
-  });
-  const running = workers.run();
-  const ingress = await startIngress({
-    config,
+  const service = await startService(config, {
     logger,
     client,
-    alertsClientOptions: { taskQueue },
-    relay: { initialBackoffMs: 100, maxBackoffMs: 1_000, pollIntervalMs: 250 },
+    taskQueue: uniqueQueue('sec-e2e'),
+    workers: { workflowBundle: await workflowBundle(), genesysActivitiesPerSecond: 0 },
+    ingress: { relay: { initialBackoffMs: 100, maxBackoffMs: 1_000, pollIntervalMs: 250 } },
   });
+  const ingress = service.ingress!;
+  const workers = service.workers!;
   return {
     emulator,
     ingress,
@@ -165,12 +143,8 @@ export async function startE2E(opts: {
       return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
     },
     async close() {
-      await ingress.close();
-      await workers.shutdown();
-      await running;
-      await connection.close();
+      await service.close();
       await clientConnection.close();
-      await genesys.close();
       await emulator.close();
       await Promise.all([downstream.close(), fallback.close(), attacker.close()]);
     },

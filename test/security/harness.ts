@@ -2,7 +2,7 @@
 import { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Config } from '../../src/config';
-import { createTemporalConnection, startIngress, type Ingress } from '../../src/server';
+import { createTemporalConnection, startIngress, type Ingress } from '../../src/service/ingress';
 import { silentLogger, testConfig } from '../api/helpers';
 import { testTemporalAddress, uniqueQueue } from '../helpers/temporal';
 

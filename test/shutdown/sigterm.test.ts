@@ -14,7 +14,7 @@ import { startEmulator, type Emulator } from '../../src/emulator';
 import { createGenesysClient } from '../../src/genesys';
 import { ALERTS_TASK_QUEUE, ALERT_ID_METADATA_KEY } from '../../src/shared/constants';
 import { webhookHeaders } from '../../src/shared/standard-webhooks';
-import { createWorkers } from '../../src/worker';
+import { createWorkers } from '../../src/service/workers';
 import { SIGNING_SECRET, tempDir } from '../api/helpers';
 import { makeInput, quietRuntime, workflowBundle } from '../helpers/stack';
 import { testTemporalAddress } from '../helpers/temporal';

@@ -1,0 +1,122 @@
+/**
+ * The one way to build the service: `startService(config, overrides)` wires the Genesys client, the workers
+ * and the ingress around one logger and one metrics registry. `npm start` (src/main.ts), the tests and the
+ * benchmarks all call it; what they change (a task queue, a pre-bundled workflow, relay timings, an ingress-only
+ * or worker-only process) goes in `overrides`, never in a copy of this wiring.
+ */
+import type { Client } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { Registry } from 'prom-client';
+import { genesysConnection, type Config } from '../config';
+import { createGenesysClient } from '../genesys';
+import type { GenesysClient } from '../genesys/types';
+import { createLogger, type Logger } from '../observability/logger';
+import { workerMetrics } from '../observability/worker-telemetry';
+import { startIngress, type Ingress, type StartIngressOptions } from './ingress';
+import { ALERTS_TASK_QUEUE } from '../shared/constants';
+import { createWorkers, type AlertWorkers, type CreateWorkersOptions } from './workers';
+
+export interface ServiceOverrides {
+  logger?: Logger;
+  /** One registry for the ingress's /metrics and the workers' series (default: a new, empty one). */
+  registry?: Registry;
+  /** The alerts task queue of both the workers and the launcher (default ALERTS_TASK_QUEUE). */
+  taskQueue?: string;
+  /** A Client for the ingress to use (its connection stays the caller's); default: a lazy one it owns. */
+  client?: Client;
+  /** A Genesys client to use instead of one built from config.genesys (it stays the caller's to close). */
+  genesys?: GenesysClient;
+  /** Worker options beyond the configuration; `false`: no workers in this process (an ingress-only process). */
+  workers?: false | Partial<Omit<CreateWorkersOptions, 'connection' | 'namespace' | 'config' | 'genesys' | 'logger'>>;
+  /** Ingress options beyond the configuration; `false`: no ingress in this process (a worker-only process). */
+  ingress?: false | Partial<Omit<StartIngressOptions, 'config' | 'logger' | 'registry' | 'client'>>;
+}
+
+export interface Service {
+  config: Config;
+  logger: Logger;
+  registry: Registry;
+  /** Undefined when overrides.workers is false. */
+  workers?: AlertWorkers;
+  /** Undefined when overrides.ingress is false. */
+  ingress?: Ingress;
+  /** Stops the ingress first (no new work), then the workers, then what the service opened. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export async function startService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel, name: 'desktop-alerts' });
+  const registry = overrides.registry ?? new Registry();
+  const taskQueue = overrides.taskQueue ?? ALERTS_TASK_QUEUE;
+  // Closed in reverse order of opening; a failure half-way closes what was opened.
+  const opened: Array<() => Promise<void> | void> = [];
+  const closeOpened = async () => {
+    for (const close of opened.reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        logger.error({ err }, 'error while stopping');
+      }
+    }
+    opened.length = 0;
+  };
+
+  try {
+    let workers: AlertWorkers | undefined;
+    if (overrides.workers !== false) {
+      const metrics = overrides.workers?.metrics ?? workerMetrics(registry);
+      let genesys = overrides.genesys;
+      if (!genesys) {
+        const own = createGenesysClient({
+          ...genesysConnection(config.genesys),
+          logger: logger.child({ component: 'genesys' }),
+          onCall: metrics.onGenesysCall,
+        });
+        opened.push(() => own.close());
+        genesys = own;
+      }
+      const connection = await NativeConnection.connect({ address: config.temporal.address ?? 'localhost:7233' });
+      opened.push(() => connection.close());
+      const created = await createWorkers({
+        connection,
+        namespace: config.temporal.namespace,
+        config,
+        genesys,
+        logger: logger.child({ component: 'worker' }),
+        taskQueue,
+        ...overrides.workers,
+        metrics,
+      });
+      const running = created.run();
+      opened.push(async () => {
+        await created.shutdown();
+        await running;
+      });
+      workers = created;
+    }
+
+    let ingress: Ingress | undefined;
+    if (overrides.ingress !== false) {
+      const { alertsClientOptions, ...ingressOptions } = overrides.ingress ?? {};
+      const started = await startIngress({
+        config,
+        logger: logger.child({ component: 'ingress' }),
+        registry,
+        client: overrides.client,
+        alertsClientOptions: { taskQueue, ...alertsClientOptions },
+        ...ingressOptions,
+      });
+      opened.push(() => started.close());
+      ingress = started;
+    }
+
+    let closing: Promise<void> | undefined;
+    return { config, logger, registry, workers, ingress, close: () => (closing ??= closeOpened()) };
+  } catch (err) {
+    await closeOpened();
+    throw err;
+  }
+}
+
+export { createTemporalConnection, type Ingress, type StartIngressOptions } from './ingress';
+export type { AlertWorkers, CreateWorkersOptions } from './workers';

@@ -1,0 +1,138 @@
+/**
+ * The ingress of one process: the Express app, the durable callback inbox, its relay and its retention, on a
+ * Temporal connection that never blocks start-up (the ingress must answer /healthz and take callbacks while
+ * Temporal is down). Built by startService (./index.ts).
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { Registry } from 'prom-client';
+import { createApp } from '../api/app';
+import { ingressMetrics } from '../api/metrics';
+import { CallbackInbox } from '../callbacks/inbox';
+import { CallbackRelay } from '../callbacks/relay';
+import { InboxRetention } from '../callbacks/retention';
+import { AlertsClient, type AlertsClientOptions } from '../alerts';
+import type { Config } from '../config';
+import type { Logger } from '../observability/logger';
+
+export interface StartIngressOptions {
+  config: Config;
+  logger: Logger;
+  /** A ready Client (its connection is the caller's to close). */
+  client?: Client;
+  /** A connection to build the Client on (the caller's to close). Neither given: a lazy one is made and owned. */
+  connection?: Connection;
+  /** SQLite file of the callback inbox (default `<dataDir>/callbacks.sqlite`). */
+  inboxFile?: string;
+  registry?: Registry;
+  /** Passed to AlertsClient (tests use their own task queue). */
+  alertsClientOptions?: AlertsClientOptions;
+  relay?: { concurrency?: number; initialBackoffMs?: number; maxBackoffMs?: number; pollIntervalMs?: number };
+  /** See AppDeps.insecureDevMode. */
+  insecureDevMode?: boolean;
+  /** Max time close() waits for in-flight requests before cutting connections. */
+  drainTimeoutMs?: number;
+}
+
+export interface Ingress {
+  url: string;
+  port: number;
+  inbox: CallbackInbox;
+  relay: CallbackRelay;
+  alerts: AlertsClient;
+  close(): Promise<void>;
+}
+
+/**
+ * A connection that never blocks start-up: the ingress must answer /healthz and take callbacks
+ * while Temporal is down. Reconnect back-off is capped so it notices a returning server quickly.
+ */
+export function createTemporalConnection(address: string | undefined, extra: ConnectionOptions = {}): Connection {
+  return Connection.lazy({
+    address: address ?? 'localhost:7233',
+    ...extra,
+    channelArgs: {
+      'grpc.initial_reconnect_backoff_ms': 250,
+      'grpc.max_reconnect_backoff_ms': 2_000,
+      ...extra.channelArgs,
+    },
+  });
+}
+
+export async function startIngress(opts: StartIngressOptions): Promise<Ingress> {
+  const { config, logger } = opts;
+  const ownedConnection = opts.client || opts.connection ? undefined : createTemporalConnection(config.temporal.address);
+  const client = opts.client ?? new Client({ connection: (opts.connection ?? ownedConnection)!, namespace: config.temporal.namespace });
+  const alerts = new AlertsClient(client, config, opts.alertsClientOptions);
+  const registry = opts.registry ?? new Registry();
+  const inbox = new CallbackInbox(opts.inboxFile ?? path.join(config.dataDir, 'callbacks.sqlite'));
+  const cleanup: Array<() => Promise<void> | void> = [() => inbox.close()];
+  if (ownedConnection) cleanup.push(() => ownedConnection.close());
+  let server: Server | undefined;
+  let relay: CallbackRelay | undefined;
+  try {
+    const metrics = ingressMetrics(registry, () => inbox.deadLetterCount());
+    relay = new CallbackRelay({
+      inbox,
+      alerts,
+      logger: logger.child({ component: 'callback-relay' }),
+      ...opts.relay,
+      onOutcome: (outcome, reason) => metrics.relayOutcomes.inc({ outcome, reason: reason ?? '' }),
+    });
+    const app = createApp({ config, alerts, inbox, logger, registry, isReady: () => alerts.ping(), insecureDevMode: opts.insecureDevMode });
+    relay.start();
+    // Applied callbacks are deleted after CALLBACK_RETENTION_DAYS (hourly), so the inbox does not grow forever.
+    const retention = new InboxRetention({
+      inbox,
+      logger: logger.child({ component: 'callback-retention' }),
+      days: config.callbackRetentionDays,
+      onPruned: (n) => metrics.inboxPruned.inc(n),
+    }).start();
+    cleanup.push(() => retention.close()); // cleanup runs in reverse: before the inbox closes
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.ingress.port, config.ingress.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+      s.once('error', reject);
+    });
+    // Keep-alive sockets must not outlive close(); bound how long a slow client can hold a request.
+    server.keepAliveTimeout = 5_000;
+    server.requestTimeout = 30_000;
+  } catch (err) {
+    await relay?.close();
+    for (const fn of cleanup.reverse()) await fn();
+    throw err;
+  }
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address;
+  const url = `http://${host}:${addr.port}`;
+  logger.info({ url, temporal: config.temporal.address ?? 'localhost:7233', namespace: config.temporal.namespace }, 'ingress listening');
+
+  let closing: Promise<void> | undefined;
+  let draining = false;
+  const srv = server;
+  const rel = relay;
+  // While draining, a request that arrives on an existing keep-alive socket is still served, but its
+  // answer says `Connection: close`, so the client moves on instead of holding the socket open.
+  srv.prependListener('request', (_req, res) => {
+    if (draining) res.shouldKeepAlive = false;
+  });
+  const close = () =>
+    (closing ??= (async () => {
+      // Stop accepting, let in-flight requests finish (bounded), then stop the relay and release resources.
+      draining = true;
+      const drained = new Promise<void>((resolve) => srv.close(() => resolve()));
+      // server.close() only drops the sockets idle at that instant; one busy then would stay open after its
+      // answer until the drain time-out. Close each socket as soon as its last answer is out.
+      const sweep = setInterval(() => srv.closeIdleConnections(), 50);
+      srv.closeIdleConnections();
+      const timer = setTimeout(() => srv.closeAllConnections(), opts.drainTimeoutMs ?? 10_000);
+      await drained;
+      clearInterval(sweep);
+      clearTimeout(timer);
+      await rel.close();
+      for (const fn of cleanup.reverse()) await fn();
+      logger.info('ingress closed');
+    })());
+  return { url, port: addr.port, inbox, relay, alerts, close };
+}
