@@ -1,8 +1,19 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
-import { ALERT_ID_METADATA_KEY } from '../shared/constants';
+import type Database from 'better-sqlite3';
 import { DesktopCallbackSchema, type DesktopCallback } from '../shared/schemas';
+import {
+  callbackKey,
+  routeOf,
+  toRecord,
+  type CallbackMeta,
+  type CallbackState,
+  type DeadLetterReason,
+  type InboxRecord,
+  type ReplayResult,
+  type Row,
+} from './inbox-records';
+import { openInboxStore, type InboxStore } from './inbox-store';
+
+export * from './inbox-records';
 
 /**
  * The durable callback inbox: every signed callback is written here (fsync'd) before the desktop
@@ -10,87 +21,6 @@ import { DesktopCallbackSchema, type DesktopCallback } from '../shared/schemas';
  * dead letter with its reason, for an operator to list and replay. Keyed by notificationId:actionId,
  * so the platform's retries are recognised as duplicates.
  */
-
-export type CallbackState = 'received' | 'applied' | 'dead_lettered';
-
-/** Why a callback was not applied. `rejected:<type>` carries the workflow's ApplicationFailure type. */
-export type DeadLetterReason =
-  | 'malformed_json'
-  | 'invalid_schema'
-  | 'unroutable'
-  | 'unknown_alert'
-  | 'alert_closed'
-  | 'relay_error'
-  | `rejected:${string}`;
-
-export interface CallbackMeta {
-  /** `webhook-id` of the delivery. */
-  deliveryId?: string;
-  correlationId?: string;
-}
-
-export interface InboxRecord {
-  id: number;
-  /** notificationId:actionId, null for bodies that never parsed. */
-  key: string | null;
-  alertId: string | null;
-  state: CallbackState;
-  reason: string | null;
-  detail: string | null;
-  callback: DesktopCallback | null;
-  /** The body as received, kept only when it could not be parsed. */
-  rawBody: string | null;
-  deliveryId: string | null;
-  correlationId: string | null;
-  attempts: number;
-  outcome: string | null;
-  receivedAt: string;
-  updatedAt: string;
-}
-
-export type ReplayResult = 'replayed' | 'not_found' | 'not_dead_lettered' | 'not_replayable';
-
-interface Row {
-  id: number;
-  key: string | null;
-  alert_id: string | null;
-  state: CallbackState;
-  reason: string | null;
-  detail: string | null;
-  payload: string | null;
-  raw_body: string | null;
-  delivery_id: string | null;
-  correlation_id: string | null;
-  attempts: number;
-  outcome: string | null;
-  received_at: string;
-  updated_at: string;
-}
-
-const toRecord = (r: Row): InboxRecord => ({
-  id: r.id,
-  key: r.key,
-  alertId: r.alert_id,
-  state: r.state,
-  reason: r.reason,
-  detail: r.detail,
-  callback: r.payload ? (JSON.parse(r.payload) as DesktopCallback) : null,
-  rawBody: r.raw_body,
-  deliveryId: r.delivery_id,
-  correlationId: r.correlation_id,
-  attempts: r.attempts,
-  outcome: r.outcome,
-  receivedAt: r.received_at,
-  updatedAt: r.updated_at,
-});
-
-export const callbackKey = (c: Pick<DesktopCallback, 'notificationId' | 'actionId'>): string => `${c.notificationId}:${c.actionId}`;
-
-/** The alert id the workflow wrote into the action's metadata (trusted only after the signature held). */
-export function routeOf(c: DesktopCallback): string | null {
-  const v = c.metadata?.[ALERT_ID_METADATA_KEY];
-  return typeof v === 'string' && v.length > 0 && v.length <= 200 ? v : null;
-}
 
 const MAX_RAW_BODY = 64 * 1024;
 /**
@@ -112,94 +42,11 @@ export class CallbackInbox {
     reject: (err: unknown) => void;
   }> = [];
   private flushing: NodeJS.Immediate | undefined;
-  private readonly stmts;
+  private readonly stmts: InboxStore['stmts'];
 
   /** `file`: a path, or ':memory:' for throwaway use. The folder is created when missing. */
   constructor(readonly file: string) {
-    if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    // FULL: the row is on disk before we answer 202, so an acknowledged callback survives a crash.
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS callbacks (
-        id             INTEGER PRIMARY KEY AUTOINCREMENT,
-        key            TEXT UNIQUE,
-        alert_id       TEXT,
-        state          TEXT NOT NULL CHECK (state IN ('received', 'applied', 'dead_lettered')),
-        reason         TEXT,
-        detail         TEXT,
-        payload        TEXT,
-        raw_body       TEXT,
-        delivery_id    TEXT,
-        correlation_id TEXT,
-        attempts       INTEGER NOT NULL DEFAULT 0,
-        outcome        TEXT,
-        received_at    TEXT NOT NULL,
-        updated_at     TEXT NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS callbacks_state ON callbacks (state, id);
-      CREATE INDEX IF NOT EXISTS callbacks_alert ON callbacks (alert_id, state, id);
-    `);
-    // The relay's state changes (applied, dead-lettered, attempts) commit on a second connection with
-    // synchronous = NORMAL: no fsync of their own (the next received callback's commit or a checkpoint syncs
-    // them, the WAL being sequential). Losing one to a power cut is harmless: the relay handles the callback
-    // again and recognises it as applied (closedAlert, the update id). Under a burst this halves the fsyncs
-    // that block the event loop the callback answers are served from.
-    this.relaxed = file === ':memory:' ? this.db : new Database(file);
-    if (this.relaxed !== this.db) {
-      this.relaxed.pragma('synchronous = NORMAL');
-      this.relaxed.pragma('busy_timeout = 5000');
-    }
-    this.stmts = {
-      insert: this.db.prepare(
-        `INSERT INTO callbacks (key, alert_id, state, payload, delivery_id, correlation_id, received_at, updated_at)
-         VALUES (@key, @alertId, 'received', @payload, @deliveryId, @correlationId, @now, @now)
-         ON CONFLICT (key) DO NOTHING`,
-      ),
-      insertDead: this.db.prepare(
-        `INSERT INTO callbacks (key, alert_id, state, reason, detail, payload, raw_body, delivery_id, correlation_id, received_at, updated_at)
-         VALUES (NULL, NULL, 'dead_lettered', @reason, @detail, NULL, @rawBody, @deliveryId, @correlationId, @now, @now)`,
-      ),
-      pending: this.db.prepare(`SELECT * FROM callbacks WHERE state = 'received' ORDER BY id LIMIT ?`),
-      // The relay's look for work: the oldest received rows' alert ids, read in id order off the (state, id)
-      // index and bounded by the LIMIT, so a look costs the rows it reads, not the backlog (a GROUP BY over
-      // every received row took 130 ms at 100k). INDEXED BY: with statistics saying most rows are received,
-      // the planner would rather scan the table in rowid order, through every applied row kept for 7 days.
-      routes: this.db.prepare(
-        `SELECT alert_id AS alertId FROM callbacks INDEXED BY callbacks_state WHERE state = 'received' ORDER BY id LIMIT ?`,
-      ),
-      unroutable: this.db.prepare(`SELECT * FROM callbacks WHERE state = 'received' AND alert_id IS NULL ORDER BY id LIMIT ?`),
-      nextFor: this.db.prepare(`SELECT * FROM callbacks WHERE state = 'received' AND alert_id = ? ORDER BY id LIMIT 1`),
-      get: this.db.prepare(`SELECT * FROM callbacks WHERE id = ?`),
-      getByKey: this.db.prepare(`SELECT * FROM callbacks WHERE key = ?`),
-      applied: this.relaxed.prepare(
-        `UPDATE callbacks SET state = 'applied', outcome = @outcome, reason = NULL, detail = NULL, attempts = attempts + 1, updated_at = @now
-         WHERE id = @id AND state = 'received'`,
-      ),
-      dead: this.relaxed.prepare(
-        `UPDATE callbacks SET state = 'dead_lettered', reason = @reason, detail = @detail, attempts = attempts + 1, updated_at = @now
-         WHERE id = @id AND state = 'received'`,
-      ),
-      // Retention: applied callbacks only (dead letters wait for an operator; received ones for the relay).
-      prune: this.relaxed.prepare(
-        `DELETE FROM callbacks WHERE id IN
-           (SELECT id FROM callbacks WHERE state = 'applied' AND updated_at < ? ORDER BY id LIMIT ?)`,
-      ),
-      attempt: this.relaxed.prepare(`UPDATE callbacks SET attempts = attempts + @n, detail = @detail, updated_at = @now WHERE id = @id AND state = 'received'`),
-      listDead: this.db.prepare(`SELECT * FROM callbacks WHERE state = 'dead_lettered' AND id > ? ORDER BY id LIMIT ?`),
-      countDead: this.db.prepare(`SELECT COUNT(*) AS n FROM callbacks WHERE state = 'dead_lettered'`),
-      countByState: this.db.prepare(`SELECT state, COUNT(*) AS n FROM callbacks GROUP BY state`),
-      requeue: this.db.prepare(
-        `UPDATE callbacks SET state = 'received', reason = NULL, detail = NULL, attempts = 0, updated_at = @now WHERE id = @id AND state = 'dead_lettered'`,
-      ),
-      requeueParsed: this.db.prepare(
-        `UPDATE callbacks SET state = 'received', reason = NULL, detail = NULL, attempts = 0, key = @key, alert_id = @alertId, payload = @payload, raw_body = NULL, updated_at = @now
-         WHERE id = @id AND state = 'dead_lettered'`,
-      ),
-      deadIds: this.db.prepare(`SELECT id FROM callbacks WHERE state = 'dead_lettered' ORDER BY id`),
-    };
+    ({ db: this.db, relaxed: this.relaxed, stmts: this.stmts } = openInboxStore(file));
   }
 
   /** Called after each new received row (the relay subscribes to wake up at once). */
