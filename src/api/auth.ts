@@ -24,7 +24,6 @@ export function bearerAuth(keys: readonly string[]): RequestHandler {
       res.set('WWW-Authenticate', 'Bearer realm="desktop-alerts"');
       return sendProblem(res, 'unauthorized');
     }
-    (res.locals as { caller?: string }).caller = `key:${digest(m![1]!).toString('hex').slice(0, 8)}`;
     next();
   };
 }
