@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import layers from './eslint/layers.cjs';
 
 export default tseslint.config(
   { ignores: ['bin/**', 'dist/**', 'node_modules/**', '.tools/**', '.data/**', 'coverage/**', '*.js', '*.mjs'] },
@@ -12,6 +13,12 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    // The one-way imports between src/ areas (ARCHITECTURE.md, Layout).
+    files: ['src/**/*.ts'],
+    plugins: { layers: layers.layersPlugin },
+    rules: { 'layers/one-way-imports': 'error' },
   },
   {
     // Workflow code is replayed: it must be deterministic and import no Node APIs nor activity code.

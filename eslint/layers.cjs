@@ -1,0 +1,72 @@
+/**
+ * The one-way imports of ARCHITECTURE.md ("Layout"), enforced: a module under src/<area>/ may import only the
+ * areas listed for it here (and its own area). A wrong import fails `npm run lint` with the rule's message.
+ * Areas are the folders of src/ and its top-level files (config, main, server, worker). CommonJS, so that both
+ * eslint.config.mjs and a jest test (test/deps/layers.test.ts) can load it.
+ */
+const path = require('node:path');
+
+/** area -> areas it may import. `type:` entries may be imported for types only (`import type ...`). */
+const LAYERS = {
+  shared: [],
+  genesys: [],
+  emulator: [], // an independent peer of the service: shares no code with it
+  config: ['shared'],
+  dev: ['shared'],
+  observability: ['shared', 'genesys'],
+  workflows: ['shared', 'type:activities'],
+  activities: ['shared', 'genesys', 'observability', 'agent-app'],
+  'agent-app': ['shared', 'config', 'genesys', 'observability'],
+  alerts: ['shared', 'config', 'workflows'],
+  callbacks: ['shared', 'alerts'],
+  api: ['shared', 'config', 'alerts', 'callbacks', 'agent-app', 'observability'],
+  cli: ['shared', 'alerts'],
+  service: ['shared', 'config', 'genesys', 'observability', 'activities', 'alerts', 'api', 'callbacks', 'agent-app', 'workflows'],
+  // Entry points wire everything.
+  main: ['*'],
+  server: ['*'],
+  worker: ['*'],
+};
+
+/** The area of a file under src/ (its first path segment without extension), or undefined outside src/. */
+function areaOf(file, srcDir) {
+  const rel = path.relative(srcDir, file);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  return rel.split(path.sep)[0].replace(/\.(ts|js)$/, '');
+}
+
+const rule = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'Imports between src/ areas follow the one-way layers of ARCHITECTURE.md' },
+    schema: [],
+  },
+  create(context) {
+    const file = context.filename;
+    const srcDir = path.join(context.cwd, 'src');
+    const from = areaOf(file, srcDir);
+    if (!from || !(from in LAYERS)) return {};
+    const allowed = LAYERS[from];
+    const check = (node, source, typeOnly) => {
+      if (typeof source !== 'string' || !source.startsWith('.')) return;
+      const to = areaOf(path.resolve(path.dirname(file), source), srcDir);
+      if (!to || to === from || allowed.includes('*') || allowed.includes(to)) return;
+      if (typeOnly && allowed.includes(`type:${to}`)) return;
+      const may = allowed.length ? allowed.join(', ') : 'no other area';
+      context.report({
+        node,
+        message: `src/${from} must not import src/${to} ('${source}'): imports point one way (ARCHITECTURE.md, Layout; eslint/layers.cjs). src/${from} may import: ${may}.`,
+      });
+    };
+    return {
+      ImportDeclaration: (n) => check(n, n.source.value, n.importKind === 'type' || n.specifiers.length > 0 && n.specifiers.every((s) => s.importKind === 'type')),
+      ExportNamedDeclaration: (n) => n.source && check(n, n.source.value, n.exportKind === 'type'),
+      ExportAllDeclaration: (n) => check(n, n.source.value, n.exportKind === 'type'),
+      ImportExpression: (n) => n.source.type === 'Literal' && check(n, n.source.value, false),
+    };
+  },
+};
+
+const layersPlugin = { rules: { 'one-way-imports': rule } };
+
+module.exports = { LAYERS, layersPlugin };
