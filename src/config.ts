@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_DOWNSTREAM_RETRY_SECONDS } from './shared/constants';
 
 /** Genesys Cloud regions (GENESYS.md): API at https://api.{host}, login at https://login.{host}. */
-export const GENESYS_REGIONS = [
+const GENESYS_REGIONS = [
   'mypurecloud.com', 'mypurecloud.ie', 'mypurecloud.de', 'mypurecloud.com.au', 'mypurecloud.jp',
   'usw2.pure.cloud', 'cac1.pure.cloud', 'euw2.pure.cloud', 'apne2.pure.cloud', 'apne3.pure.cloud',
   'aps1.pure.cloud', 'sae1.pure.cloud', 'mec1.pure.cloud', 'euc2.pure.cloud', 'mxc1.pure.cloud',

@@ -30,7 +30,7 @@ export interface AppDeps {
 }
 
 /** Limits on request bodies: alerts and callbacks are small; anything larger is a mistake or an attack. */
-export const BODY_LIMIT = '64kb';
+const BODY_LIMIT = '64kb';
 
 /** Start-up problems that make the ingress unsafe to run. */
 export class IngressConfigError extends Error {
@@ -67,7 +67,7 @@ const routeLabel = (req: Request): string => {
   return r && typeof r.path === 'string' ? `${req.baseUrl}${r.path}` : 'unmatched';
 };
 
-export const requestIdOf = (res: Response): string => (res.locals as { requestId: string }).requestId;
+const requestIdOf = (res: Response): string => (res.locals as { requestId: string }).requestId;
 
 /** The ingress app, not listening (the entry point or the tests do that). */
 export function createApp(deps: AppDeps): Express {

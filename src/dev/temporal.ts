@@ -101,7 +101,7 @@ async function waitForServer(address: string, child: ChildProcess, timeoutMs: nu
 }
 
 /** Register the project's search attributes (idempotent; works on an existing database file too). */
-export async function ensureSearchAttributes(address: string, namespace: string): Promise<void> {
+async function ensureSearchAttributes(address: string, namespace: string): Promise<void> {
   const conn = await Connection.connect({ address });
   try {
     const existing = await conn.operatorService.listSearchAttributes({ namespace });

@@ -55,7 +55,7 @@ export function parseRetryAfter(
   return clampRetryAfter(seconds, maxSeconds) ?? DEFAULT_RETRY_AFTER_SECONDS;
 }
 
-export function kindForStatus(status: number): GenesysErrorKind {
+function kindForStatus(status: number): GenesysErrorKind {
   if (status === 400) return 'bad_request';
   if (status === 401) return 'unauthorized';
   if (status === 403) return 'forbidden';

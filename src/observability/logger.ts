@@ -4,7 +4,7 @@ import pino, { type Logger } from 'pino';
 export type { Logger };
 
 /** Fields that may hold secrets: pino replaces them before a line is written. */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'authorization',
   'Authorization',
   '*.authorization',
@@ -36,7 +36,7 @@ const DEBUG_LEVELS = new Set(['debug', 'trace']);
  * serialiser is written as `{}`, which is how a failing workflow's reason used to vanish. Temporal's raw
  * `failure` proto is dropped: its payloads may hold alert text.
  */
-export function errorSerializer(level: string): (value: unknown) => unknown {
+function errorSerializer(level: string): (value: unknown) => unknown {
   const withStack = DEBUG_LEVELS.has(level);
   // isNativeError: errors from the workflow sandbox come from another realm, where `instanceof Error` fails.
   const isError = (v: unknown): v is Error => v instanceof Error || types.isNativeError(v);

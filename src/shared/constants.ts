@@ -66,8 +66,8 @@ export const textLength = (text: string): number => text.length;
  * fairness enabled on the server (`matching.enableFairness`), normal and low are simply FIFO together.
  * Set at the start (so the run's first workflow task overtakes too) and on every activity.
  */
-export const PRIORITY_KEYS = { high: 1, normal: 3, low: 3 } as const;
-export const FAIRNESS_WEIGHTS = { high: 1, normal: 4, low: 1 } as const;
+const PRIORITY_KEYS = { high: 1, normal: 3, low: 3 } as const;
+const FAIRNESS_WEIGHTS = { high: 1, normal: 4, low: 1 } as const;
 
 export function taskPriority(p: (typeof PRIORITIES)[number]): {
   priorityKey: number;

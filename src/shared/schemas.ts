@@ -18,11 +18,11 @@ const mapKey = z
   .refine((k) => !FORBIDDEN_KEYS.has(k), 'reserved key');
 
 /** A flat string map: what Genesys echoes back verbatim in callbacks, and what search attributes use. */
-export const StringMapSchema = z
+const StringMapSchema = z
   .record(mapKey, z.string().max(500))
   .refine((m) => Object.keys(m).length <= 20, 'at most 20 keys');
 
-export const HttpsUrlSchema = z
+const HttpsUrlSchema = z
   .string()
   .max(2048)
   .refine((s) => {
@@ -55,7 +55,7 @@ const boundedText = (max: number, opts: { trim: boolean }) => {
 const ActionIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, '1-64 characters of A-Z a-z 0-9 _ . : -');
 const LabelSchema = boundedText(MAX_LABEL, { trim: true });
 
-export const ActionSchema = z.discriminatedUnion('actionType', [
+const ActionSchema = z.discriminatedUnion('actionType', [
   z.strictObject({ id: ActionIdSchema.optional(), label: LabelSchema, actionType: z.literal('openUrl'), url: HttpsUrlSchema }),
   z.strictObject({
     id: ActionIdSchema.optional(),
@@ -65,26 +65,26 @@ export const ActionSchema = z.discriminatedUnion('actionType', [
   }),
 ]);
 
-export const TargetSchema = z.union([
+const TargetSchema = z.union([
   z.strictObject({ userId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a Genesys user id') }),
   z.strictObject({ email: z.email().max(254) }),
 ]);
 
 /** Agent presences (normalised to lower case) inside the operational window. */
-export const PresenceSchema = z
+const PresenceSchema = z
   .string()
   .min(1)
   .max(40)
   .transform((s) => s.toLowerCase());
 
-export const FallbackSchema = z.strictObject({
+const FallbackSchema = z.strictObject({
   /** Channels to use; default: every channel the service has configured. Empty: no fallback. */
   channels: z.array(z.enum(FALLBACK_CHANNELS)).max(2).optional(),
   /** Recipient for the email channel; default: the agent's own email when known. */
   email: z.email().max(254).optional(),
 });
 
-export const PolicySchema = z.strictObject({
+const PolicySchema = z.strictObject({
   /** Fall back when the alert expires unacknowledged. Default: true when it has a callback action. */
   requireAck: z.boolean().optional(),
   /** Wait (durably, until expiresAt) for an offline agent to come back instead of falling back at once. */

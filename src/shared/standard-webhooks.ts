@@ -6,7 +6,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * `webhook-signature` = space-separated `v1,<base64>` entries, timestamps within 5 minutes.
  */
 
-export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
+const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 const SECRET_PREFIX = 'whsec_';
 
 export type WebhookVerifyFailure = 'missing_headers' | 'invalid_timestamp' | 'timestamp_out_of_tolerance' | 'no_matching_signature';
@@ -20,7 +20,7 @@ export interface WebhookHeaders {
 }
 
 /** Decode a `whsec_<base64>` secret (the prefix is optional, as in the reference libraries). */
-export function decodeWebhookSecret(secret: string): Buffer {
+function decodeWebhookSecret(secret: string): Buffer {
   const b64 = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
   const key = Buffer.from(b64, 'base64');
   if (key.length === 0) throw new Error('webhook secret is empty');

@@ -11,7 +11,7 @@ import type { IngressMetrics } from '../metrics';
 import { sendProblem } from '../problem';
 
 /** Seconds a caller should wait before retrying while Temporal is unreachable. */
-export const RETRY_AFTER_SECONDS = 5;
+const RETRY_AFTER_SECONDS = 5;
 const ALERT_ID = /^alert-[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 interface Deps {

@@ -85,9 +85,9 @@ const respond = (res: Response, status: number, body: unknown) => res.status(sta
  * past a few thousand levels it would overflow the stack when stored or handed to Temporal (a 500 the
  * platform retries and then drops): refuse it up front. Iterative, so the check itself cannot overflow.
  */
-export const MAX_METADATA_DEPTH = 32;
+const MAX_METADATA_DEPTH = 32;
 
-export function nestedDeeperThan(value: unknown, max: number): boolean {
+function nestedDeeperThan(value: unknown, max: number): boolean {
   const stack: Array<[unknown, number]> = [[value, 0]];
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!;
