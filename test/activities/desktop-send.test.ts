@@ -1,16 +1,15 @@
 /**
  * What the desktop activity makes of the send's 404 (issue 11). GENESYS.md: a 404 for the path itself means
  * the notifications channel does not exist on this org, a configuration error said as such and not retried,
- * never "session changed"; "404 user unknown" is about the agent. Unit tests over undici's MockAgent, then the
+ * never "session changed"; "404 user unknown" is about the mock.agent. Unit tests over undici's MockAgent, then the
  * whole alert on the real dev server against the emulator over HTTP.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import pino from 'pino';
-import type { MockAgent } from 'undici';
 import { createActivities } from '../../src/activities';
 import { deliverToDesktopInput } from './helpers';
 import { deliverAlert } from '../../src/workflows';
-import { API, makeClient, mockTokens, newMockAgent } from '../genesys/helpers';
+import { API, makeClient, useMockAgent } from '../genesys/helpers';
 import { startSink } from '../helpers/sink';
 import { makeInput, startStack, type Stack } from '../helpers/stack';
 
@@ -20,26 +19,21 @@ const silent = pino({ level: 'silent' });
 const input = deliverToDesktopInput();
 
 describe('deliverToDesktop and the send\'s 404 (MockAgent)', () => {
-  let agent: MockAgent;
+  const mock = useMockAgent();
   beforeEach(() => {
-    agent = newMockAgent();
-    mockTokens(agent);
     // The session check right before the send: the agent exists and is available.
-    agent
+    mock.agent
       .get(API)
       .intercept({ path: '/api/v2/users/presences/purecloud/bulk?id=u-1', method: 'GET' })
       .reply(200, [{ userId: 'u-1', presenceDefinition: { id: 'p', systemPresence: 'AVAILABLE' } }]);
   });
-  afterEach(async () => {
-    await agent.close();
-  });
 
   test('the path missing fails the attempt for good, naming the configuration, not the session', async () => {
-    agent
+    mock.agent
       .get(API)
       .intercept({ path: PATH, method: 'POST' })
       .reply(404, { status: 404, code: 'not.found', message: `No resource found at ${PATH}.` });
-    const activities = createActivities({ genesys: makeClient(agent), logger: silent });
+    const activities = createActivities({ genesys: makeClient(mock.agent), logger: silent });
     const err = await activities.deliverToDesktop(input).then(
       (r) => r,
       (e: unknown) => e,
@@ -53,11 +47,11 @@ describe('deliverToDesktop and the send\'s 404 (MockAgent)', () => {
   });
 
   test('the user unknown to the endpoint is reported as agent_not_found, not as a session change', async () => {
-    agent
+    mock.agent
       .get(API)
       .intercept({ path: PATH, method: 'POST' })
       .reply(404, { status: 404, code: 'not.found', message: 'User u-1 not found.' });
-    const activities = createActivities({ genesys: makeClient(agent), logger: silent });
+    const activities = createActivities({ genesys: makeClient(mock.agent), logger: silent });
     await expect(activities.deliverToDesktop(input)).resolves.toMatchObject({
       outcome: 'skipped',
       reason: 'agent_not_found',

@@ -4,45 +4,37 @@
  * Over undici's MockAgent, then the whole alert on the real dev server against the emulator over HTTP.
  */
 import pino from 'pino';
-import type { MockAgent } from 'undici';
 import { createActivities } from '../../src/activities';
 import { deliverToDesktopInput } from './helpers';
 import { getStateQuery } from '../../src/shared/messages';
 import { deliverAlert } from '../../src/workflows';
-import { API, makeClient, mockTokens, newMockAgent, user } from '../genesys/helpers';
+import { API, makeClient, useMockAgent, user } from '../genesys/helpers';
 import { eventually, makeInput, startStack, type Stack } from '../helpers/stack';
 
 const input = deliverToDesktopInput({ alertId: 'alert-k2', idempotencyKey: 'k2', correlationId: 'corr-2', target: { email: 'u-1@company.com' } });
 
 describe('deliverToDesktop after a search without presence (MockAgent)', () => {
-  let agent: MockAgent;
-  beforeEach(() => {
-    agent = newMockAgent();
-    mockTokens(agent);
-  });
-  afterEach(async () => {
-    await agent.close();
-  });
+  const mock = useMockAgent();
 
   test('asks the bulk presence endpoint and sends', async () => {
     const { presence: _left, ...withoutPresence } = user('u-1');
-    agent
+    mock.agent
       .get(API)
       .intercept({ path: '/api/v2/users/search', method: 'POST' })
       .reply(200, { total: 1, pageCount: 1, results: [withoutPresence] });
     let asked = 0;
-    agent
+    mock.agent
       .get(API)
       .intercept({ path: '/api/v2/users/presences/purecloud/bulk?id=u-1', method: 'GET' })
       .reply(() => {
         asked++;
         return { statusCode: 200, data: JSON.stringify([{ userId: 'u-1', presenceDefinition: { systemPresence: 'AVAILABLE' } }]) };
       });
-    agent
+    mock.agent
       .get(API)
       .intercept({ path: '/api/v2/desktop/notifications', method: 'POST' })
       .reply(201, { id: 'n-1', status: 'queued' });
-    const activities = createActivities({ genesys: makeClient(agent), logger: pino({ level: 'silent' }) });
+    const activities = createActivities({ genesys: makeClient(mock.agent), logger: pino({ level: 'silent' }) });
     await expect(activities.deliverToDesktop(input)).resolves.toMatchObject({
       outcome: 'sent',
       notificationId: 'n-1',

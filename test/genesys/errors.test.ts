@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { MockAgent } from 'undici';
 import {
   createGenesysClient,
   DEFAULT_RETRY_AFTER_SECONDS,
@@ -8,7 +7,7 @@ import {
   parseRetryAfter,
   type GenesysErrorKind,
 } from '../../src/genesys';
-import { API, CLIENT_ID, CLIENT_SECRET, Clock, makeClient, mockTokens, newMockAgent, START } from './helpers';
+import { API, CLIENT_ID, CLIENT_SECRET, Clock, makeClient, useMockAgent, START } from './helpers';
 
 const USER_PATH = '/api/v2/users/u-1?expand=routingStatus,presence';
 
@@ -46,14 +45,7 @@ describe('parseRetryAfter', () => {
 });
 
 describe('status mapping', () => {
-  let agent: MockAgent;
-  beforeEach(() => {
-    agent = newMockAgent();
-    mockTokens(agent);
-  });
-  afterEach(async () => {
-    await agent.close();
-  });
+  const mock = useMockAgent();
 
   const fail = async (
     status: number,
@@ -61,11 +53,11 @@ describe('status mapping', () => {
     headers: Record<string, string> = {},
     now?: () => number,
   ) => {
-    agent
+    mock.agent
       .get(API)
       .intercept({ path: USER_PATH })
       .reply(status, body as object, { headers: { 'inin-correlation-id': `c-${status}`, ...headers } });
-    const err = await makeClient(agent, { now })
+    const err = await makeClient(mock.agent, { now })
       .getUser('u-1')
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GenesysApiError);
@@ -134,11 +126,11 @@ describe('status mapping', () => {
   it('caps Retry-After at the client\'s ceiling (default 300 s, retryAfterMaxSeconds)', async () => {
     const huge = { 'retry-after': '99999999999999999999' };
     expect((await fail(429, { status: 429 }, huge)).retryAfterSeconds).toBe(300);
-    agent
+    mock.agent
       .get(API)
       .intercept({ path: USER_PATH })
       .reply(429, { status: 429 }, { headers: huge });
-    const err = (await makeClient(agent, { retryAfterMaxSeconds: 60 })
+    const err = (await makeClient(mock.agent, { retryAfterMaxSeconds: 60 })
       .getUser('u-1')
       .catch((e: unknown) => e)) as GenesysApiError;
     expect(err.retryAfterSeconds).toBe(60);
@@ -158,19 +150,12 @@ describe('status mapping', () => {
 });
 
 describe('transport failures (MockAgent)', () => {
-  let agent: MockAgent;
-  beforeEach(() => {
-    agent = newMockAgent();
-    mockTokens(agent);
-  });
-  afterEach(async () => {
-    await agent.close();
-  });
+  const mock = useMockAgent();
 
   it('maps a slow answer to timeout', async () => {
-    agent.get(API).intercept({ path: USER_PATH }).reply(200, { id: 'u-1', state: 'active' }).delay(5000);
+    mock.agent.get(API).intercept({ path: USER_PATH }).reply(200, { id: 'u-1', state: 'active' }).delay(5000);
     const started = Date.now();
-    const err = (await makeClient(agent, { timeoutMs: 50 })
+    const err = (await makeClient(mock.agent, { timeoutMs: 50 })
       .getUser('u-1')
       .catch((e: unknown) => e)) as GenesysApiError;
     expect(err.kind).toBe('timeout');
@@ -181,11 +166,11 @@ describe('transport failures (MockAgent)', () => {
   it.each(['ECONNRESET', 'ECONNREFUSED', 'ENOTFOUND', 'UND_ERR_SOCKET'])(
     'maps %s to network',
     async (code) => {
-      agent
+      mock.agent
         .get(API)
         .intercept({ path: USER_PATH })
         .replyWithError(Object.assign(new Error(`socket failure ${code}`), { code }));
-      const err = (await makeClient(agent)
+      const err = (await makeClient(mock.agent)
         .getUser('u-1')
         .catch((e: unknown) => e)) as GenesysApiError;
       expect(err.kind).toBe('network');

@@ -36,6 +36,28 @@ export function newMockAgent(): MockAgent {
   return agent;
 }
 
+/**
+ * A fresh MockAgent for each test of the enclosing describe (net connect disabled; the token endpoint mocked
+ * unless `tokens: false`), closed after it. Read it as `mock.agent` inside the tests.
+ */
+export function useMockAgent(opts: { tokens?: boolean } = {}): { readonly agent: MockAgent } {
+  let current: MockAgent | undefined;
+  beforeEach(() => {
+    current = newMockAgent();
+    if (opts.tokens !== false) mockTokens(current);
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return {
+    get agent(): MockAgent {
+      if (!current) throw new Error('mock.agent is only available inside a test');
+      return current;
+    },
+  };
+}
+
 /** What a MockAgent reply callback receives (the part the tests read). */
 export interface Opts {
   path: string;

@@ -1,4 +1,3 @@
-import type { MockAgent } from 'undici';
 import { GenesysApiError } from '../../src/genesys';
 import {
   API,
@@ -8,7 +7,7 @@ import {
   headerOf,
   LOGIN,
   makeClient,
-  newMockAgent,
+  useMockAgent,
   user,
 } from './helpers';
 
@@ -16,18 +15,12 @@ const USER_PATH = '/api/v2/users/u-1?expand=routingStatus,presence';
 const TOKENS = ['eyJhbGciOi.first-access-token', 'eyJhbGciOi.second-access-token'];
 
 describe('logging', () => {
-  let agent: MockAgent;
-  beforeEach(() => {
-    agent = newMockAgent();
-  });
-  afterEach(async () => {
-    await agent.close();
-  });
+  const mock = useMockAgent({ tokens: false });
 
   it('logs correlation ids, never secrets, tokens or Authorization headers', async () => {
     const { logger, output } = captureLogger();
     let issued = 0;
-    agent
+    mock.agent
       .get(LOGIN)
       .intercept({ path: '/oauth/token', method: 'POST' })
       .reply(() => ({
@@ -35,12 +28,12 @@ describe('logging', () => {
         data: JSON.stringify({ access_token: TOKENS[issued++], token_type: 'bearer', expires_in: 86_400 }),
       }))
       .times(2);
-    agent
+    mock.agent
       .get(LOGIN)
       .intercept({ path: '/oauth/token', method: 'POST' })
       .reply(401, { error: 'invalid_client', description: 'client not found' });
     let calls = 0;
-    agent
+    mock.agent
       .get(API)
       .intercept({ path: USER_PATH })
       .reply((opts) => {
@@ -66,13 +59,13 @@ describe('logging', () => {
       })
       .times(3);
 
-    const client = makeClient(agent, { logger });
+    const client = makeClient(mock.agent, { logger });
     await client.getUser('u-1', { correlationId: 'alert-123' }); // 401, refresh, retry: ok
     await expect(client.getUser('u-1', { correlationId: 'alert-456' })).rejects.toBeInstanceOf(
       GenesysApiError,
     ); // 500
     // A second client whose token request is refused.
-    const bad = makeClient(agent, { logger });
+    const bad = makeClient(mock.agent, { logger });
     await expect(bad.getUser('u-1')).rejects.toMatchObject({ kind: 'invalid_client' });
 
     const text = output();
@@ -91,12 +84,12 @@ describe('logging', () => {
 
   it("logs the error body's contextId and limit beside both correlation ids, and keeps them on the error", async () => {
     const { logger, output } = captureLogger();
-    agent
+    mock.agent
       .get(LOGIN)
       .intercept({ path: '/oauth/token', method: 'POST' })
       .reply(200, { access_token: TOKENS[0], token_type: 'bearer', expires_in: 86_400 });
     const limit = { key: 'client.credentials.token.rate.per.minute', namespace: 'platform.api', value: 300 };
-    agent
+    mock.agent
       .get(API)
       .intercept({ path: USER_PATH })
       .reply(
@@ -113,7 +106,7 @@ describe('logging', () => {
         { headers: { 'inin-correlation-id': 'inin-429', 'retry-after': '3' } },
       );
 
-    const err = (await makeClient(agent, { logger })
+    const err = (await makeClient(mock.agent, { logger })
       .getUser('u-1', { correlationId: 'alert-789' })
       .catch((e: unknown) => e)) as GenesysApiError;
     expect(err).toMatchObject({ kind: 'rate_limited', contextId: 'ctx-429-abc', limit });
