@@ -13,6 +13,7 @@ import { startEmulator, type Emulator, type EmulatorUserSeed } from '../../src/e
 import { startService, type AlertWorkers, type Ingress } from '../../src/service';
 import { createLogger } from '../../src/observability/logger';
 import { testConfig } from '../api/helpers';
+import { apiCaller, waitForAlert, type ApiCall } from '../helpers/http';
 import { startSink } from '../helpers/sink';
 import { TEST_SIGNING_SECRET, emulatorCredentials, workflowBundle } from '../helpers/stack';
 import { testTemporalAddress, uniqueQueue } from '../helpers/temporal';
@@ -27,7 +28,7 @@ export interface OpsStack {
   client: Client;
   config: Config;
   downstream: Awaited<ReturnType<typeof startSink>>;
-  api(path: string, opts?: { body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }>;
+  api: ApiCall;
   /** Poll GET /v1/alerts/:id until `pred` holds. */
   waitForAlert(alertId: string, pred: (s: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   close(): Promise<void>;
@@ -65,21 +66,7 @@ export async function startOpsStack(opts: { users: EmulatorUserSeed[]; logger?: 
   });
   const ingress = service.ingress!;
   const workers = service.workers!;
-  const api: OpsStack['api'] = async (path, o = {}) => {
-    const res = await fetch(`${ingress.url}${path}`, {
-      method: o.body === undefined ? 'GET' : 'POST',
-      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', ...o.headers },
-      body: o.body === undefined ? undefined : JSON.stringify(o.body),
-    });
-    const text = await res.text();
-    let json: Record<string, unknown> = {};
-    try {
-      json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      json = { text };
-    }
-    return { status: res.status, json, headers: res.headers };
-  };
+  const api = apiCaller(ingress.url, API_KEY);
   return {
     emulator,
     ingress,
@@ -89,17 +76,7 @@ export async function startOpsStack(opts: { users: EmulatorUserSeed[]; logger?: 
     config,
     downstream,
     api,
-    async waitForAlert(alertId, pred, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      let last: Record<string, unknown> = {};
-      while (Date.now() < deadline) {
-        const r = await api(`/v1/alerts/${alertId}`);
-        last = r.json;
-        if (r.status === 200 && pred(r.json)) return r.json;
-        await new Promise((res) => setTimeout(res, 100));
-      }
-      throw new Error(`alert ${alertId} never reached the expected state; last: ${JSON.stringify(last)}`);
-    },
+    waitForAlert: (alertId, pred, timeoutMs) => waitForAlert(api, alertId, pred, timeoutMs),
     async close() {
       await service.close();
       await clientConnection.close();

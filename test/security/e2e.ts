@@ -12,6 +12,7 @@ import { freePort } from '../../src/dev/temporal';
 import { startEmulator, type Emulator } from '../../src/emulator';
 import { startService, type AlertWorkers, type Ingress } from '../../src/service';
 import { testConfig } from '../api/helpers';
+import { apiCaller, waitForAlert as pollAlert, type ApiAnswer } from '../helpers/http';
 import { startSink } from '../helpers/sink';
 import { quietRuntime, workflowBundle } from '../helpers/stack';
 import { testTemporalAddress, uniqueQueue } from '../helpers/temporal';
@@ -56,7 +57,7 @@ export interface E2E {
   attacker: Sink;
   /** Bearer tokens the emulator issued during the run. */
   issuedTokens: string[];
-  api(path: string, body?: unknown, key?: string): Promise<{ status: number; json: Record<string, unknown> }>;
+  api(path: string, body?: unknown, key?: string): Promise<ApiAnswer>;
   close(): Promise<void>;
 }
 
@@ -123,6 +124,7 @@ export async function startE2E(opts: {
   });
   const ingress = service.ingress!;
   const workers = service.workers!;
+  const call = apiCaller(ingress.url, secrets.apiKeys[0]!);
   return {
     emulator,
     ingress,
@@ -133,15 +135,7 @@ export async function startE2E(opts: {
     fallback,
     attacker,
     issuedTokens,
-    async api(path, body, key = secrets.apiKeys[0]!) {
-      const res = await fetch(`${ingress.url}${path}`, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-    },
+    api: (path, body, key) => call(path, { body, key }),
     async close() {
       await service.close();
       await clientConnection.close();
@@ -152,19 +146,6 @@ export async function startE2E(opts: {
 }
 
 /** Poll an alert until `pred` holds. */
-export async function waitForAlert(
-  e: E2E,
-  alertId: string,
-  pred: (s: Record<string, unknown>) => boolean,
-  timeoutMs = 20_000,
-): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: Record<string, unknown> = {};
-  while (Date.now() < deadline) {
-    const r = await e.api(`/v1/alerts/${alertId}`);
-    last = r.json;
-    if (r.status === 200 && pred(r.json)) return r.json;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error(`alert ${alertId} never reached the expected state; last: ${JSON.stringify(last)}`);
+export function waitForAlert(e: E2E, alertId: string, pred: (s: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>> {
+  return pollAlert((path) => e.api(path), alertId, pred, timeoutMs);
 }
