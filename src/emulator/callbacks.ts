@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { Agent, request } from 'undici';
 import type { CallbackDelivery, CallbackFilter, EmulatorLogger } from './types';
 import { EmulatorControlError } from './types';
-import { TimerSet } from './util';
+import { TimerSet } from './time';
 
 /** Retry delays after a failed attempt, in seconds (before timeScale). */
 export const RETRY_DELAYS_S = [5, 30, 120];

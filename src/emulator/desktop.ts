@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
-import type { EmulatorCore, EmulatorEvent } from './core';
+import type { EmulatorCore } from './core';
+import type { EmulatorEvent } from './events';
 
 /**
  * The live agent desktop: `GET /desktop?agent=<userId>` serves one self-contained page (inline CSS and

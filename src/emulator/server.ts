@@ -6,7 +6,9 @@ import { handleControl } from './control-http';
 import { DesktopStreams, serveDesktopPage } from './desktop';
 import type { EmulatorUser } from './types';
 import { EmulatorControlError } from './types';
-import { genesysError, nowMs, presenceDefinitionId, TimerSet } from './util';
+import { genesysError } from './genesys-errors';
+import { presenceDefinitionId } from './presence';
+import { nowMs, TimerSet } from './time';
 import { validateNotification } from './validate';
 
 const MAX_BODY = 1024 * 1024;
@@ -104,7 +106,7 @@ function expandSet(values: unknown): Set<string> {
 /** The expand this answer honours: `presence` may be left out (fault presenceExpandOmitRate). */
 function honouredExpand(core: EmulatorCore, ctx: Ctx, values: unknown): Set<string> {
   const expand = expandSet(values);
-  if (expand.has('presence') && core.shouldOmitPresenceExpand()) {
+  if (expand.has('presence') && core.faults.shouldOmitPresenceExpand()) {
     expand.delete('presence');
     ctx.fault = 'presence-omitted';
   }
@@ -149,7 +151,7 @@ function oauthToken(core: EmulatorCore, ctx: Ctx): Reply {
   if (grant !== 'client_credentials')
     return oauthErr(400, 'unsupported_grant_type', `Unsupported grant type: ${grant}`);
   if (basic) {
-    if (!core.checkClient(basic.id, basic.secret)) {
+    if (!core.tokens.checkClient(basic.id, basic.secret)) {
       return oauthErr(401, 'invalid_client', 'client authentication failed', {
         'www-authenticate': 'Basic realm="oauth"',
       });
@@ -162,11 +164,11 @@ function oauthToken(core: EmulatorCore, ctx: Ctx): Reply {
         'invalid_client',
         'client credentials are required (HTTP Basic or client_id/client_secret)',
       );
-    if (!core.checkClient(formId, formSecret))
+    if (!core.tokens.checkClient(formId, formSecret))
       return oauthErr(400, 'invalid_client', 'client authentication failed');
     ctx.clientId = formId;
   }
-  const { token, expiresIn } = core.issueToken(ctx.clientId);
+  const { token, expiresIn } = core.tokens.issue(ctx.clientId);
   return {
     status: 200,
     body: { access_token: token, token_type: 'bearer', expires_in: expiresIn },
@@ -234,7 +236,7 @@ function usersSearch(core: EmulatorCore, ctx: Ctx): Reply {
       const seen = new Set<string>();
       emailCandidates = [];
       for (const v of values) {
-        for (const u of core.usersByEmail(v)) {
+        for (const u of core.users.byEmail(v)) {
           if (seen.has(u.id)) continue;
           seen.add(u.id);
           emailCandidates.push(u);
@@ -243,7 +245,7 @@ function usersSearch(core: EmulatorCore, ctx: Ctx): Reply {
     }
   }
   const expand = honouredExpand(core, ctx, b.expand);
-  const source: Iterable<EmulatorUser> = emailCandidates ?? core.allUsers();
+  const source: Iterable<EmulatorUser> = emailCandidates ?? core.users.all();
   const hits: EmulatorUser[] = [];
   for (const u of source) if (preds.every((p) => p(u))) hits.push(u);
   const total = hits.length;
@@ -255,13 +257,13 @@ function usersSearch(core: EmulatorCore, ctx: Ctx): Reply {
     pageNumber,
     types: ['users'],
   };
-  if (page.length > 0 || !core.config.searchOmitsEmptyResults)
+  if (page.length > 0 || !core.config.current.searchOmitsEmptyResults)
     res.results = page.map((u) => userRep(u, expand));
   return { status: 200, body: res };
 }
 
 function getUser(core: EmulatorCore, ctx: Ctx, id: string): Reply {
-  const u = core.userRec(id);
+  const u = core.users.rec(id);
   const wantDeleted = ctx.query.get('state') === 'deleted';
   if (!u || (u.state === 'deleted' && !wantDeleted))
     return err(ctx, 404, { code: 'not.found', message: `User ${id} not found.` });
@@ -269,7 +271,7 @@ function getUser(core: EmulatorCore, ctx: Ctx, id: string): Reply {
 }
 
 function routingStatus(core: EmulatorCore, id: string): Reply {
-  const u = core.userRec(id);
+  const u = core.users.rec(id);
   // The real endpoint answers OFF_QUEUE for users that do not exist (GENESYS.md).
   if (!u) return { status: 200, body: { userId: id, status: 'OFF_QUEUE' } };
   return {
@@ -289,7 +291,7 @@ function bulkPresence(core: EmulatorCore, ctx: Ctx): Reply {
     return err(ctx, 400, { code: 'invalid.value', message: 'At most 100 ids are allowed.' });
   const out: unknown[] = [];
   for (const id of new Set(ids)) {
-    const u = core.userRec(id);
+    const u = core.users.rec(id);
     // Casing differs from the user expand on purpose, as it does between real endpoints: clients normalise.
     if (u && u.state !== 'deleted') out.push({ userId: u.id, ...presenceRep(u, true) });
   }
@@ -315,7 +317,7 @@ function postNotification(core: EmulatorCore, ctx: Ctx): Reply {
   }
   const n = v.value;
   const fingerprint = ctx.raw.toString('utf8');
-  const rep = (rec: ReturnType<EmulatorCore['createNotification']>) => ({
+  const rep = (rec: ReturnType<EmulatorCore['notifications']['create']>) => ({
     id: rec.id,
     status: 'queued',
     userId: rec.userId,
@@ -326,16 +328,16 @@ function postNotification(core: EmulatorCore, ctx: Ctx): Reply {
     actions: rec.actions,
     expiresAt: rec.expiresAt ?? undefined,
     dateCreated: rec.createdAt,
-    selfUri: `${core.config.notificationsPath}/${rec.id}`,
+    selfUri: `${core.config.current.notificationsPath}/${rec.id}`,
   });
   if (n.idempotencyKey !== null) {
-    const replay = core.findReplay(n.idempotencyKey, fingerprint, now);
-    if (replay) return { status: core.config.duplicateStatus, body: rep(replay) };
+    const replay = core.notifications.findReplay(n.idempotencyKey, fingerprint, now);
+    if (replay) return { status: core.config.current.duplicateStatus, body: rep(replay) };
   }
-  const user = core.userRec(n.userId);
+  const user = core.users.rec(n.userId);
   if (!user || user.state === 'deleted')
     return err(ctx, 404, { code: 'not.found', message: `User ${n.userId} not found.` });
-  if (core.shouldFlipPresence(user)) {
+  if (core.faults.shouldFlipPresence(user)) {
     core.flipOffline(user);
     ctx.fault = 'presence-flip';
     return err(ctx, 409, {
@@ -343,14 +345,18 @@ function postNotification(core: EmulatorCore, ctx: Ctx): Reply {
       message: `The agent's desktop session changed (the agent logged out) since it was checked.`,
     });
   }
-  const rec = core.createNotification(
+  const rec = core.notifications.create(
     n,
-    core.userRec(n.userId) as EmulatorUser,
+    core.users.rec(n.userId) as EmulatorUser,
     ctx.clientId,
     fingerprint,
     now,
   );
-  return { status: 201, body: rep(rec), headers: { location: `${core.config.notificationsPath}/${rec.id}` } };
+  return {
+    status: 201,
+    body: rep(rec),
+    headers: { location: `${core.config.current.notificationsPath}/${rec.id}` },
+  };
 }
 
 // ------------------------------------------------------------------------------- routing
@@ -391,7 +397,7 @@ const routes: Route[] = [
   },
   {
     name: '{notificationsPath}',
-    match: (path, core) => (path === core.config.notificationsPath ? [] : null),
+    match: (path, core) => (path === core.config.current.notificationsPath ? [] : null),
     methods: { POST: (c, x) => postNotification(c, x) },
   },
 ];
@@ -445,14 +451,14 @@ export async function startServer(core: EmulatorCore, host: string, port: number
           }
         }
         if (route)
-          routeName = `${method} ${route.name === '{notificationsPath}' ? core.config.notificationsPath : route.name}`;
+          routeName = `${method} ${route.name === '{notificationsPath}' ? core.config.current.notificationsPath : route.name}`;
         const isToken = route?.name === '/oauth/token';
         const extra: Record<string, string> = {};
         if (!isToken) {
-          const auth = core.authenticate(ctx.headers.authorization);
+          const auth = core.tokens.authenticate(ctx.headers.authorization);
           if (!auth.ok) return err(ctx, 401, { code: auth.code, message: auth.message });
           ctx.clientId = auth.clientId;
-          const rl = core.rateLimit(auth.clientId, Date.now());
+          const rl = core.rateLimiter.take(auth.clientId, Date.now());
           if (rl) {
             Object.assign(extra, rl.headers);
             if (rl.limited) {
@@ -468,7 +474,7 @@ export async function startServer(core: EmulatorCore, host: string, port: number
             }
           }
         }
-        const forced = core.takeForced(method, path);
+        const forced = core.faults.takeForced(method, path);
         if (forced) {
           fault = 'forced';
           const h: Record<string, string> = { ...extra };
@@ -481,7 +487,7 @@ export async function startServer(core: EmulatorCore, host: string, port: number
               : {};
           return err(ctx, forced.status, opts, h);
         }
-        const errorStatus = core.errorRateHit(path);
+        const errorStatus = core.faults.errorRateHit(path);
         if (errorStatus !== null) {
           fault = 'error-rate';
           return err(ctx, errorStatus, {}, extra);
@@ -503,10 +509,10 @@ export async function startServer(core: EmulatorCore, host: string, port: number
       core.logger?.warn({ err: e, path }, 'emulator: handler failed');
       reply = err(ctx, 500);
     }
-    const delay = core.latencyFor(path);
+    const delay = core.faults.latencyFor(path);
     if (delay > 0 && !(await timers.sleep(delay))) return;
     send(res, ctx.correlationId, reply);
-    core.logRequest({
+    core.requests.log({
       at: arrivedAt,
       method,
       path,
