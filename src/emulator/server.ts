@@ -8,7 +8,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handleControl } from './control-http';
 import type { EmulatorCore } from './core';
-import { DesktopStreams, serveDesktopPage } from './desktop';
+import { loadDesktopPage, serveDesktopPage } from './desktop';
+import { DesktopStreams } from './desktop-events';
 import { genesysError } from './genesys-errors';
 import { errorReply, sendReply, type Ctx } from './http-reply';
 import { handleApi } from './pipeline';
@@ -24,6 +25,7 @@ export interface RunningServer {
 }
 
 export async function startServer(core: EmulatorCore, host: string, port: number): Promise<RunningServer> {
+  const desktopPage = loadDesktopPage();
   const timers = new TimerSet();
   const desktops = new DesktopStreams(core);
 
@@ -47,7 +49,7 @@ export async function startServer(core: EmulatorCore, host: string, port: number
   const dispatch = (ctx: Ctx, res: http.ServerResponse, arrivedAt: number, started: number): void => {
     // The live agent desktop: not part of the Genesys API (no auth, faults, rate limit or request log).
     if (ctx.path === '/desktop' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
-      serveDesktopPage(res);
+      serveDesktopPage(res, desktopPage);
       return;
     }
     if (ctx.path === '/__emulator/events' && ctx.method === 'GET') {
