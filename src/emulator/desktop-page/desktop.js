@@ -7,14 +7,18 @@
   'use strict';
   var agentId = new URLSearchParams(location.search).get('agent') || '';
   var state = { user: null, notifications: new Map(), deliveries: new Map(), notes: new Map(), offset: 0 };
-  var $ = function (id) { return document.getElementById(id); };
+  var $ = function (id) {
+    return document.getElementById(id);
+  };
   var el = function (tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
     if (text !== undefined && text !== null) e.textContent = String(text);
     return e;
   };
-  var now = function () { return Date.now() + state.offset; };
+  var now = function () {
+    return Date.now() + state.offset;
+  };
   var api = function (method, path, body) {
     return fetch(path, {
       method: method,
@@ -23,8 +27,12 @@
     }).then(function (r) {
       return r.text().then(function (t) {
         var j = null;
-        try { j = t ? JSON.parse(t) : null; } catch { j = null; }
-        if (!r.ok) throw new Error((j && j.message) || ('HTTP ' + r.status));
+        try {
+          j = t ? JSON.parse(t) : null;
+        } catch {
+          j = null;
+        }
+        if (!r.ok) throw new Error((j && j.message) || 'HTTP ' + r.status);
         return j;
       });
     });
@@ -32,11 +40,15 @@
 
   function renderUser() {
     var u = state.user;
-    $('agent-name').textContent = u ? u.name : (agentId ? 'Unknown agent' : 'No agent selected');
+    $('agent-name').textContent = u ? u.name : agentId ? 'Unknown agent' : 'No agent selected';
     $('agent-email').textContent = u ? u.email : agentId;
     var p = u ? u.presence : '—';
     $('presence-text').textContent = u && u.state !== 'active' ? p + ' (' + u.state + ')' : p;
-    $('presence').className = 'pill ' + String(p).toLowerCase().replace(/[^a-z]/g, '');
+    $('presence').className =
+      'pill ' +
+      String(p)
+        .toLowerCase()
+        .replace(/[^a-z]/g, '');
     var t = $('toggle');
     t.disabled = !u || u.state !== 'active';
     t.textContent = u && u.presence === 'Offline' ? 'Go Available' : 'Go Offline';
@@ -45,19 +57,27 @@
   function renderAgents(users) {
     var box = $('unknown');
     box.textContent = '';
-    if (state.user) { box.hidden = true; return; }
+    if (state.user) {
+      box.hidden = true;
+      return;
+    }
     box.hidden = false;
     box.className = 'empty agents';
-    box.appendChild(el('div', null, agentId ? 'No agent with id ' + agentId + '. Pick one:' : 'Pick an agent:'));
+    box.appendChild(
+      el('div', null, agentId ? 'No agent with id ' + agentId + '. Pick one:' : 'Pick an agent:'),
+    );
     (users || []).forEach(function (u) {
       var a = el('a', null, u.name + ' <' + u.email + '> (' + u.presence + ')');
       a.setAttribute('href', '?agent=' + encodeURIComponent(u.id));
-      var d = el('div'); d.appendChild(a); box.appendChild(d);
+      var d = el('div');
+      d.appendChild(a);
+      box.appendChild(d);
     });
   }
 
   function statusOf(n) {
-    if ((n.status === 'shown' || n.status === 'queued') && Date.parse(n.effectiveExpiresAt) <= now()) return 'expired';
+    if ((n.status === 'shown' || n.status === 'queued') && Date.parse(n.effectiveExpiresAt) <= now())
+      return 'expired';
     return n.status;
   }
 
@@ -73,16 +93,25 @@
         state.notes.delete(n.id);
         // The answer holds the delivery as it was at the click; the live events may already have brought a
         // newer state (a fast receiver answers before this response is read): never go back to 'pending'.
-        if (r && r.delivery && !state.deliveries.has(r.delivery.id)) state.deliveries.set(r.delivery.id, r.delivery);
+        if (r && r.delivery && !state.deliveries.has(r.delivery.id))
+          state.deliveries.set(r.delivery.id, r.delivery);
         render();
       })
-      .catch(function (e) { state.notes.set(n.id, 'Click refused: ' + e.message); render(); });
+      .catch(function (e) {
+        state.notes.set(n.id, 'Click refused: ' + e.message);
+        render();
+      });
   }
 
   function renderToast(n) {
     var st = statusOf(n);
     var live = st === 'shown';
-    var box = el('div', 'toast ' + (['info', 'warning', 'error'].indexOf(n.type) >= 0 ? n.type : 'info') + (live ? '' : ' done'));
+    var box = el(
+      'div',
+      'toast ' +
+        (['info', 'warning', 'error'].indexOf(n.type) >= 0 ? n.type : 'info') +
+        (live ? '' : ' done'),
+    );
     box.setAttribute('data-notification-id', n.id);
     box.setAttribute('data-status', st);
     var top = el('div', 'top');
@@ -97,7 +126,9 @@
       b.type = 'button';
       b.disabled = !live;
       if (a.actionType === 'openUrl') b.title = a.url || '';
-      b.addEventListener('click', function () { click(n, a, i); });
+      b.addEventListener('click', function () {
+        click(n, a, i);
+      });
       actions.appendChild(b);
     });
     if (n.actions.length) box.appendChild(actions);
@@ -111,7 +142,10 @@
       s.setAttribute('data-callback', d ? d.status : 'none');
       if (d && d.attempts.length) {
         var last = d.attempts[d.attempts.length - 1];
-        s.title = d.attempts.length + ' attempt(s), last: ' + (last.status !== null ? 'HTTP ' + last.status : last.error);
+        s.title =
+          d.attempts.length +
+          ' attempt(s), last: ' +
+          (last.status !== null ? 'HTTP ' + last.status : last.error);
       }
       status.appendChild(s);
     });
@@ -124,16 +158,30 @@
   // replaced under the agent's pointer by an unrelated update.
   var rendered = new Map();
   function fingerprint(n) {
-    return JSON.stringify([statusOf(n), n.status, n.clicks, state.notes.get(n.id) || '',
-      n.clicks.map(function (c) { var d = c.deliveryId ? state.deliveries.get(c.deliveryId) : null; return d ? [d.status, d.attempts.length] : null; })]);
+    return JSON.stringify([
+      statusOf(n),
+      n.status,
+      n.clicks,
+      state.notes.get(n.id) || '',
+      n.clicks.map(function (c) {
+        var d = c.deliveryId ? state.deliveries.get(c.deliveryId) : null;
+        return d ? [d.status, d.attempts.length] : null;
+      }),
+    ]);
   }
 
   function render() {
     renderUser();
     var list = $('toasts');
-    var shown = [], hidden = 0;
-    state.notifications.forEach(function (n) { if (n.deliverable) shown.push(n); else hidden++; });
-    shown.sort(function (a, b) { return b.createdAt.localeCompare(a.createdAt); });
+    var shown = [],
+      hidden = 0;
+    state.notifications.forEach(function (n) {
+      if (n.deliverable) shown.push(n);
+      else hidden++;
+    });
+    shown.sort(function (a, b) {
+      return b.createdAt.localeCompare(a.createdAt);
+    });
     var keep = new Set();
     shown.forEach(function (n, i) {
       keep.add(n.id);
@@ -147,11 +195,18 @@
       }
       if (list.children[i] !== r.node) list.insertBefore(r.node, list.children[i] || null);
     });
-    rendered.forEach(function (r, id) { if (!keep.has(id)) { r.node.remove(); rendered.delete(id); } });
+    rendered.forEach(function (r, id) {
+      if (!keep.has(id)) {
+        r.node.remove();
+        rendered.delete(id);
+      }
+    });
     var empty = list.querySelector('.empty');
     if (shown.length && empty) empty.remove();
     if (!shown.length && !empty) list.appendChild(el('div', 'empty', 'No notifications yet.'));
-    $('hidden-count').textContent = hidden ? hidden + ' notification(s) arrived while this agent had no desktop session: never shown.' : '';
+    $('hidden-count').textContent = hidden
+      ? hidden + ' notification(s) arrived while this agent had no desktop session: never shown.'
+      : '';
   }
 
   $('toggle').addEventListener('click', function () {
@@ -160,35 +215,68 @@
     var next = u.presence === 'Offline' ? 'Available' : 'Offline';
     $('toggle').disabled = true;
     api('PATCH', '/__emulator/users/' + encodeURIComponent(u.id), { presence: next })
-      .then(function (r) { state.user = r; render(); })
-      .catch(function () { render(); });
+      .then(function (r) {
+        state.user = r;
+        render();
+      })
+      .catch(function () {
+        render();
+      });
   });
 
   function connect() {
     var es = new EventSource('/__emulator/events?userId=' + encodeURIComponent(agentId));
     var conn = $('conn');
-    es.onopen = function () { conn.textContent = 'live'; conn.className = 'conn up'; };
-    es.onerror = function () { conn.textContent = 'reconnecting…'; conn.className = 'conn down'; };
+    es.onopen = function () {
+      conn.textContent = 'live';
+      conn.className = 'conn up';
+    };
+    es.onerror = function () {
+      conn.textContent = 'reconnecting…';
+      conn.className = 'conn down';
+    };
     es.addEventListener('snapshot', function (ev) {
       var s = JSON.parse(ev.data);
       state.offset = Date.parse(s.serverTime) - Date.now();
       state.user = s.user;
       state.notifications = new Map();
       state.deliveries = new Map();
-      s.notifications.forEach(function (n) { state.notifications.set(n.id, n); });
-      s.deliveries.forEach(function (d) { state.deliveries.set(d.id, d); });
-      rendered.forEach(function (r) { r.node.remove(); });
+      s.notifications.forEach(function (n) {
+        state.notifications.set(n.id, n);
+      });
+      s.deliveries.forEach(function (d) {
+        state.deliveries.set(d.id, d);
+      });
+      rendered.forEach(function (r) {
+        r.node.remove();
+      });
       rendered.clear();
       renderAgents(s.users);
       render();
     });
-    es.addEventListener('notification', function (ev) { var n = JSON.parse(ev.data).notification; state.notifications.set(n.id, n); render(); });
-    es.addEventListener('callback', function (ev) { var d = JSON.parse(ev.data).delivery; state.deliveries.set(d.id, d); render(); });
-    es.addEventListener('user', function (ev) { state.user = JSON.parse(ev.data).user; render(); });
-    es.addEventListener('user-removed', function () { state.user = null; render(); });
+    es.addEventListener('notification', function (ev) {
+      var n = JSON.parse(ev.data).notification;
+      state.notifications.set(n.id, n);
+      render();
+    });
+    es.addEventListener('callback', function (ev) {
+      var d = JSON.parse(ev.data).delivery;
+      state.deliveries.set(d.id, d);
+      render();
+    });
+    es.addEventListener('user', function (ev) {
+      state.user = JSON.parse(ev.data).user;
+      render();
+    });
+    es.addEventListener('user-removed', function () {
+      state.user = null;
+      render();
+    });
   }
 
   // Expiry is computed, not pushed: look again every second.
-  setInterval(function () { if (state.notifications.size) render(); }, 1000);
+  setInterval(function () {
+    if (state.notifications.size) render();
+  }, 1000);
   connect();
 })();
