@@ -21,6 +21,19 @@ export default tseslint.config(
     rules: { 'layers/one-way-imports': 'error' },
   },
   {
+    // The emulator's desktop page script runs in the browser as is (a classic script, no types, no build).
+    files: ['src/emulator/desktop-page/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      sourceType: 'script',
+      parserOptions: { projectService: false },
+      // The browser globals the page uses.
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'fetch', 'EventSource', 'URLSearchParams', 'setInterval'].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
+  {
     // Workflow code is replayed: it must be deterministic and import no Node APIs nor activity code.
     files: ['src/workflows/**/*.ts'],
     rules: {

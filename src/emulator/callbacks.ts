@@ -1,8 +1,12 @@
+/**
+ * Callback messages: Standard Webhooks signing, and the dispatcher that POSTs each message to its
+ * receiver with the platform's time-out and retry schedule and keeps the delivery records.
+ */
 import { createHmac, randomBytes } from 'node:crypto';
 import { Agent, request } from 'undici';
 import type { CallbackDelivery, CallbackFilter, EmulatorLogger } from './types';
 import { EmulatorControlError } from './types';
-import { TimerSet } from './util';
+import { TimerSet } from './time';
 
 /** Retry delays after a failed attempt, in seconds (before timeScale). */
 export const RETRY_DELAYS_S = [5, 30, 120];
@@ -182,11 +186,13 @@ export class CallbackDispatcher {
       this.waiters.delete(d.id);
       for (const w of ws) w(d);
     }
-    if (this.pending.size === 0) {
-      const idle = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const w of idle) w();
-    }
+    if (this.pending.size === 0) this.releaseIdleWaiters();
+  }
+
+  private releaseIdleWaiters(): void {
+    const idle = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of idle) w();
   }
 
   get(id: string): CallbackDelivery | undefined {
@@ -264,9 +270,7 @@ export class CallbackDispatcher {
     this.waiters.clear();
     this.deliveries.clear();
     this.pending.clear();
-    const idle = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const w of idle) w();
+    this.releaseIdleWaiters();
     for (const k of Object.keys(this.counters) as (keyof typeof this.counters)[]) this.counters[k] = 0;
   }
 

@@ -1,5 +1,11 @@
-import type { EmulatorCore } from './core';
-import type { CallbackDeliveryStatus, NotificationStatus, RequestFilter, RequestRateQuery } from './types';
+/** The control HTTP API under /__emulator: JSON routes mirroring EmulatorControl one to one. */
+import type {
+  CallbackDeliveryStatus,
+  EmulatorControl,
+  NotificationStatus,
+  RequestFilter,
+  RequestRateQuery,
+} from './types';
 import { EmulatorControlError } from './types';
 
 /** What a control route answers (the server adds ININ-Correlation-Id). */
@@ -41,7 +47,7 @@ const ok = (body: unknown, status = 200): ControlReply => ({ status, body });
  * Not rate limited, not faulted, not in the request log.
  */
 export async function handleControl(
-  core: EmulatorCore,
+  core: EmulatorControl,
   method: string,
   path: string,
   q: URLSearchParams,

@@ -1,6 +1,7 @@
+/** The demo agents `npm start` and `npm run emulator` seed. */
 import type { EmulatorUserSeed } from './types';
 
-/** Demo agents for `npm start` and `npm run emulator`: one of each case the guide warns about. */
+/** One of each case the guide warns about. */
 export const DEMO_USERS: EmulatorUserSeed[] = [
   {
     id: '11111111-1111-4111-8111-111111111111',

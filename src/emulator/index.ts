@@ -9,7 +9,8 @@ import type { Emulator, EmulatorOptions } from './types';
 
 export * from './types';
 export { signWebhook, decodeSigningSecret, RETRY_DELAYS_S, CALLBACK_TIMEOUT_S } from './callbacks';
-export { DEFAULT_CLIENT, DEFAULT_NOTIFICATIONS_PATH } from './core';
+export { DEFAULT_NOTIFICATIONS_PATH } from './config';
+export { DEFAULT_CLIENT } from './tokens';
 export { DEMO_USERS } from './demo-users';
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {

@@ -1,4 +1,5 @@
-import type { NotificationAction } from './types';
+/** The Desktop Notifications POST body schema: every problem reported, in Genesys `details` shape. */
+import type { EmulatorNotification, NotificationAction } from './types';
 
 /** A schema problem, in the shape of Genesys error `details` entries. */
 export interface FieldProblem {
@@ -11,7 +12,7 @@ export interface ValidNotification {
   userId: string;
   title: string;
   message: string;
-  type: 'info' | 'warning' | 'error';
+  type: EmulatorNotification['type'];
   idempotencyKey: string | null;
   actions: NotificationAction[];
   expiresAt: string | null;

@@ -1,0 +1,80 @@
+/** The Genesys API route table: path patterns, their names in the request log, and handlers by method. */
+import type { EmulatorCore } from '../core';
+import type { Ctx, Reply } from '../http-reply';
+import { postNotification } from './notifications';
+import { oauthToken } from './oauth';
+import { usersSearch } from './user-search';
+import { bulkPresence, getUser, routingStatus } from './users';
+
+export type ApiHandler = (core: EmulatorCore, ctx: Ctx, params: string[]) => Reply;
+
+export interface Route {
+  name: string;
+  match: (path: string, core: EmulatorCore) => string[] | null;
+  methods: Record<string, ApiHandler>;
+}
+
+export const TOKEN_ROUTE = '/oauth/token';
+/** The notifications endpoint's path is configurable (notificationsPath). */
+const NOTIFICATIONS_ROUTE = '{notificationsPath}';
+
+const re = (r: RegExp) => (path: string) => {
+  const m = r.exec(path);
+  return m ? m.slice(1).map((s) => decodeURIComponent(s)) : null;
+};
+
+const routes: Route[] = [
+  { name: TOKEN_ROUTE, match: re(/^\/oauth\/token$/), methods: { POST: (c, x) => oauthToken(c, x) } },
+  {
+    name: '/api/v2/users/search',
+    match: re(/^\/api\/v2\/users\/search$/),
+    methods: { POST: (c, x) => usersSearch(c, x) },
+  },
+  {
+    name: '/api/v2/users/presences/purecloud/bulk',
+    match: re(/^\/api\/v2\/users\/presences\/purecloud\/bulk$/),
+    methods: { GET: (c, x) => bulkPresence(c, x) },
+  },
+  {
+    name: '/api/v2/users/{userId}/routingstatus',
+    match: re(/^\/api\/v2\/users\/([^/]+)\/routingstatus$/),
+    methods: { GET: (c, _x, p) => routingStatus(c, p[0]!) },
+  },
+  {
+    name: '/api/v2/users/{userId}',
+    match: re(/^\/api\/v2\/users\/([^/]+)$/),
+    methods: { GET: (c, x, p) => getUser(c, x, p[0]!) },
+  },
+  {
+    name: NOTIFICATIONS_ROUTE,
+    match: (path, core) => (path === core.config.current.notificationsPath ? [] : null),
+    methods: { POST: (c, x) => postNotification(c, x) },
+  },
+];
+
+export interface RouteMatch {
+  route: Route;
+  /** Decoded path parameters. */
+  params: string[];
+}
+
+/** The first route whose pattern matches; throws URIError on a malformed escape in a parameter. */
+export function findRoute(path: string, core: EmulatorCore): RouteMatch | null {
+  for (const route of routes) {
+    const params = route.match(path, core);
+    if (params) return { route, params };
+  }
+  return null;
+}
+
+/** The route's name in the request log, e.g. 'GET /api/v2/users/{userId}'. */
+export function routeName(
+  method: string,
+  path: string,
+  match: RouteMatch | null,
+  core: EmulatorCore,
+): string {
+  if (!match) return `${method} ${path.startsWith('/api/') ? '(unknown)' : path}`;
+  const name = match.route.name;
+  return `${method} ${name === NOTIFICATIONS_ROUTE ? core.config.current.notificationsPath : name}`;
+}

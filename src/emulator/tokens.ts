@@ -1,0 +1,135 @@
+/**
+ * OAuth clients and their access tokens: client credentials checks, issuing, bearer authentication,
+ * revocation and forced expiry (now, after a delay, or after a number of API calls).
+ */
+import { randomBytes } from 'node:crypto';
+import { checkNumber, fail } from './checks';
+import type { EmulatorClientSeed } from './types';
+
+export const DEFAULT_CLIENT: EmulatorClientSeed = {
+  clientId: 'emulator-client',
+  clientSecret: 'emulator-secret',
+};
+
+/** Expired tokens are purged once there are more than this many. */
+const PURGE_ABOVE = 10_000;
+
+interface TokenRec {
+  clientId: string;
+  issuedAt: number;
+  expiresAt: number;
+  /** API calls left before the token dies (expireTokens afterRequests). */
+  remainingUses: number | null;
+}
+
+export type AuthResult = { ok: true; clientId: string } | { ok: false; code: string; message: string };
+
+export class TokenStore {
+  private clients = new Map<string, EmulatorClientSeed>();
+  private tokens = new Map<string, TokenRec>();
+  readonly counters = { issued: 0, rejected: 0 };
+
+  /** @param defaultLifetimeSeconds the configured lifetime, for clients without their own. */
+  constructor(private readonly defaultLifetimeSeconds: () => number) {}
+
+  /** Only these clients, no tokens, counters at zero. */
+  reset(clients: EmulatorClientSeed[]): void {
+    this.clients.clear();
+    for (const c of clients) this.addClient(c);
+    this.tokens.clear();
+    this.counters.issued = 0;
+    this.counters.rejected = 0;
+  }
+
+  addClient(client: EmulatorClientSeed): void {
+    if (
+      !client ||
+      typeof client.clientId !== 'string' ||
+      !client.clientId ||
+      typeof client.clientSecret !== 'string' ||
+      !client.clientSecret
+    ) {
+      fail(400, 'invalid.value', 'clientId and clientSecret are required');
+    }
+    if (client.tokenLifetimeSeconds !== undefined)
+      checkNumber(client.tokenLifetimeSeconds, 1, 172_800, 'tokenLifetimeSeconds');
+    this.clients.set(client.clientId, { ...client });
+  }
+
+  checkClient(clientId: string, secret: string): boolean {
+    const c = this.clients.get(clientId);
+    return c !== undefined && c.clientSecret === secret;
+  }
+
+  issue(clientId: string): { token: string; expiresIn: number } {
+    const lifetime = this.clients.get(clientId)?.tokenLifetimeSeconds ?? this.defaultLifetimeSeconds();
+    const token = randomBytes(48).toString('base64url');
+    const now = Date.now();
+    this.tokens.set(token, {
+      clientId,
+      issuedAt: now,
+      expiresAt: now + lifetime * 1000,
+      remainingUses: null,
+    });
+    this.counters.issued++;
+    if (this.tokens.size > PURGE_ABOVE) {
+      for (const [t, rec] of this.tokens) if (rec.expiresAt <= now) this.tokens.delete(t);
+    }
+    return { token, expiresIn: lifetime };
+  }
+
+  /** Checks an Authorization header; a valid token spends one of its remaining uses, if limited. */
+  authenticate(authorization: string | undefined): AuthResult {
+    const m = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
+    if (!m) {
+      this.counters.rejected++;
+      return {
+        ok: false,
+        code: 'authentication.required',
+        message: 'No authentication bearer token specified in authorization header.',
+      };
+    }
+    const rec = this.tokens.get(m[1] as string);
+    const now = Date.now();
+    if (!rec || rec.expiresAt <= now || rec.remainingUses === 0) {
+      this.counters.rejected++;
+      return { ok: false, code: 'bad.credentials', message: 'Invalid login credentials.' };
+    }
+    if (rec.remainingUses !== null) rec.remainingUses--;
+    return { ok: true, clientId: rec.clientId };
+  }
+
+  revoke(opts: { clientId?: string } = {}): number {
+    let n = 0;
+    for (const [t, rec] of this.tokens) {
+      if (opts.clientId === undefined || rec.clientId === opts.clientId) {
+        this.tokens.delete(t);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  expire(opts: { clientId?: string; afterMs?: number; afterRequests?: number } = {}): number {
+    const now = Date.now();
+    if (opts.afterMs !== undefined) checkNumber(opts.afterMs, 0, 1e12, 'afterMs');
+    if (opts.afterRequests !== undefined) checkNumber(opts.afterRequests, 0, 1e12, 'afterRequests');
+    let n = 0;
+    for (const rec of this.tokens.values()) {
+      if (opts.clientId !== undefined && rec.clientId !== opts.clientId) continue;
+      if (rec.expiresAt <= now) continue;
+      if (opts.afterRequests !== undefined) rec.remainingUses = Math.floor(opts.afterRequests);
+      if (opts.afterMs !== undefined || opts.afterRequests === undefined)
+        rec.expiresAt = Math.min(rec.expiresAt, now + (opts.afterMs ?? 0));
+      n++;
+    }
+    return n;
+  }
+
+  /** Tokens that would still authenticate at `now`. */
+  activeCount(now: number): number {
+    let active = 0;
+    for (const t of this.tokens.values()) if (t.expiresAt > now && t.remainingUses !== 0) active++;
+    return active;
+  }
+}

@@ -1,0 +1,60 @@
+/** Start options and runtime configuration of the emulator (EmulatorOptions, EmulatorConfig). */
+import type { EmulatorUserSeed } from './users';
+
+export interface EmulatorClientSeed {
+  clientId: string;
+  clientSecret: string;
+  /** Per-client token lifetime (the real platform sets it per OAuth client). Defaults to the global one. */
+  tokenLifetimeSeconds?: number;
+}
+
+export interface EmulatorOptions {
+  /** Default 0 (a free port). */
+  port?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default [{clientId:'emulator-client', clientSecret:'emulator-secret'}]. */
+  clients?: EmulatorClientSeed[];
+  /** Default 86400. */
+  tokenLifetimeSeconds?: number;
+  /** Per OAuth client, over all API endpoints (token endpoint excluded); 0 = off. Default 300. */
+  rateLimitPerMinute?: number;
+  /** 'whsec_<base64>'; when set, callbacks are signed (Standard Webhooks). */
+  callbackSigningSecret?: string;
+  /** Multiplies callback retry delays (5, 30, 120 s) and the 5 s callback time-out. Default 1. */
+  timeScale?: number;
+  /** Initial users (restored by reset()). */
+  users?: EmulatorUserSeed[];
+  logger?: EmulatorLogger;
+  /** Path of the Desktop Notifications endpoint. Default '/api/v2/desktop/notifications'. */
+  notificationsPath?: string;
+  /** Status of an idempotent replay (same idempotencyKey within 24 h). Default 200. */
+  duplicateStatus?: 200 | 201;
+  /** Like the real search API, omit `results` when nothing matched. Default true. */
+  searchOmitsEmptyResults?: boolean;
+  /** Size of the request log ring buffer. Default 100000. */
+  maxRequestLog?: number;
+  /** Notifications kept in memory (oldest evicted first). Default 100000. */
+  maxNotifications?: number;
+  /** Callback deliveries kept in memory (oldest finished ones evicted first). Default 100000. */
+  maxCallbackDeliveries?: number;
+  /** Random source for fault injection (tests may pass a seeded one). Default Math.random. */
+  random?: () => number;
+}
+
+export interface EmulatorLogger {
+  info: (...a: unknown[]) => void;
+  warn: (...a: unknown[]) => void;
+}
+
+/** Runtime-settable configuration. */
+export interface EmulatorConfig {
+  rateLimitPerMinute: number;
+  tokenLifetimeSeconds: number;
+  /** null = callbacks are not signed. */
+  callbackSigningSecret: string | null;
+  timeScale: number;
+  notificationsPath: string;
+  duplicateStatus: 200 | 201;
+  searchOmitsEmptyResults: boolean;
+}
