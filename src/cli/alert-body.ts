@@ -43,11 +43,15 @@ export function buildBody(spec: AlertSpec, base: AlertBody = {}, now = new Date(
       return { label: label.trim(), actionType: 'callback' as const };
     }),
   ];
-  if (actions.length > 0) body.actions = [...(Array.isArray(base.actions) ? (base.actions as unknown[]) : []), ...actions];
-  if (spec.expiresIn !== undefined) body.expiresAt = new Date(now.getTime() + parseDuration(spec.expiresIn, '--expires-in')).toISOString();
+  if (actions.length > 0)
+    body.actions = [...(Array.isArray(base.actions) ? (base.actions as unknown[]) : []), ...actions];
+  if (spec.expiresIn !== undefined)
+    body.expiresAt = new Date(now.getTime() + parseDuration(spec.expiresIn, '--expires-in')).toISOString();
   if (spec.idempotencyKey !== undefined) body.idempotencyKey = spec.idempotencyKey;
   if (spec.metadata && spec.metadata.length > 0) {
-    const md: Record<string, string> = { ...(isObject(base.metadata) ? (base.metadata as Record<string, string>) : {}) };
+    const md: Record<string, string> = {
+      ...(isObject(base.metadata) ? (base.metadata as Record<string, string>) : {}),
+    };
     for (const kv of spec.metadata) {
       const [k, v] = parseKeyValue(kv, '--metadata');
       md[k] = v;
@@ -62,14 +66,17 @@ export function buildBody(spec: AlertSpec, base: AlertBody = {}, now = new Date(
  * second toast: the caller's, or a new one.
  */
 export function ensureKey(body: AlertBody, key: () => string = randomUUID): AlertBody {
-  return typeof body.idempotencyKey === 'string' && body.idempotencyKey !== '' ? body : { ...body, idempotencyKey: key() };
+  return typeof body.idempotencyKey === 'string' && body.idempotencyKey !== ''
+    ? body
+    : { ...body, idempotencyKey: key() };
 }
 
 /** Key for a bulk row without one: the same file sent again sends nothing twice. */
 export const derivedKey = (content: string, row: number): string =>
   `bulk-${createHash('sha256').update(content).digest('hex').slice(0, 16)}-${row}`;
 
-export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 // ---------------------------------------------------------------------------------------------
 // CSV rows
@@ -117,7 +124,8 @@ export function mapHeader(header: string[]): ColumnMap {
       if (h.trim() !== '') unknown.push(h);
       return null;
     }
-    if (seen.has(field) && !LIST_FIELDS.has(field)) throw new UsageError(`CSV header: column '${h}' appears twice`);
+    if (seen.has(field) && !LIST_FIELDS.has(field))
+      throw new UsageError(`CSV header: column '${h}' appears twice`);
     seen.add(field);
     return { field };
   });
@@ -140,7 +148,10 @@ export function rowToSpec(map: ColumnMap, cells: string[]): AlertSpec {
       return;
     }
     if (LIST_FIELDS.has(col.field)) {
-      const values = raw.split(';').map((v) => v.trim()).filter(Boolean);
+      const values = raw
+        .split(';')
+        .map((v) => v.trim())
+        .filter(Boolean);
       const prev = (spec[col.field] as string[] | undefined) ?? [];
       (spec as Record<string, unknown>)[col.field] = [...prev, ...values];
     } else {

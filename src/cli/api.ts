@@ -19,9 +19,13 @@ export class ApiError extends CliError {
     readonly problem: Problem,
     readonly retryAfterSeconds?: number,
   ) {
-    super(describeProblem(status, problem), [...problemLines(problem), ...(status === 401 ? ['check --api-key or DESKTOP_ALERTS_API_KEY'] : [])], {
-      error: { ...problem, status },
-    });
+    super(
+      describeProblem(status, problem),
+      [...problemLines(problem), ...(status === 401 ? ['check --api-key or DESKTOP_ALERTS_API_KEY'] : [])],
+      {
+        error: { ...problem, status },
+      },
+    );
   }
 }
 
@@ -48,9 +52,23 @@ function problemLines(p: Problem): string[] {
   return lines;
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 /** Errors after which the same request may be sent again (it carries an idempotency key). */
-const TRANSIENT = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const TRANSIENT = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
 
 const codeOf = (err: unknown): string | undefined => {
   for (let e: unknown = err, d = 0; e && d < 5; e = (e as { cause?: unknown }).cause, d++) {
@@ -82,7 +100,12 @@ export class ApiClient {
 
   constructor(private readonly opts: ApiClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
-    this.agent = new Agent({ connectTimeout: opts.timeoutMs, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, keepAliveTimeout: 2_000 });
+    this.agent = new Agent({
+      connectTimeout: opts.timeoutMs,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+      keepAliveTimeout: 2_000,
+    });
   }
 
   async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<ApiResponse<T>> {
@@ -91,10 +114,15 @@ export class ApiClient {
         const res = await this.once<T>(method, path, body);
         return res;
       } catch (err) {
-        const retryable = (err instanceof ApiError && err.status === 503) || (!(err instanceof CliError) && TRANSIENT.has(codeOf(err) ?? ''));
+        const retryable =
+          (err instanceof ApiError && err.status === 503) ||
+          (!(err instanceof CliError) && TRANSIENT.has(codeOf(err) ?? ''));
         if (!retryable || attempt >= this.opts.retries) throw this.translate(err);
         const hinted = err instanceof ApiError ? err.retryAfterSeconds : undefined;
-        const delay = Math.min(hinted !== undefined ? hinted * 1000 : 500 * 2 ** attempt, this.opts.maxRetryDelayMs ?? 10_000);
+        const delay = Math.min(
+          hinted !== undefined ? hinted * 1000 : 500 * 2 ** attempt,
+          this.opts.maxRetryDelayMs ?? 10_000,
+        );
         await new Promise((r) => setTimeout(r, delay));
       }
     }
@@ -120,7 +148,10 @@ export class ApiClient {
       }
     }
     if (res.statusCode >= 400) {
-      const problem: Problem = parsed && typeof parsed === 'object' ? (parsed as Problem) : { title: `HTTP ${res.statusCode}`, detail: text.slice(0, 200) || undefined };
+      const problem: Problem =
+        parsed && typeof parsed === 'object'
+          ? (parsed as Problem)
+          : { title: `HTTP ${res.statusCode}`, detail: text.slice(0, 200) || undefined };
       const ra = Number(res.headers['retry-after']);
       throw new ApiError(res.statusCode, problem, Number.isFinite(ra) && ra >= 0 ? ra : undefined);
     }
@@ -130,9 +161,23 @@ export class ApiClient {
   private translate(err: unknown): Error {
     if (err instanceof CliError) return err;
     const code = codeOf(err) ?? 'UNKNOWN';
-    if (UNREACHABLE.has(code)) return new ApiUnreachableError(this.baseUrl, code, `cannot reach the API at ${this.baseUrl}: is it running? (${code})`);
-    if (TRANSIENT.has(code)) return new ApiUnreachableError(this.baseUrl, code, `the API at ${this.baseUrl} dropped the request or did not answer in time (${code})`);
-    return new ApiUnreachableError(this.baseUrl, code, `request to ${this.baseUrl} failed: ${(err as Error)?.message ?? String(err)}`);
+    if (UNREACHABLE.has(code))
+      return new ApiUnreachableError(
+        this.baseUrl,
+        code,
+        `cannot reach the API at ${this.baseUrl}: is it running? (${code})`,
+      );
+    if (TRANSIENT.has(code))
+      return new ApiUnreachableError(
+        this.baseUrl,
+        code,
+        `the API at ${this.baseUrl} dropped the request or did not answer in time (${code})`,
+      );
+    return new ApiUnreachableError(
+      this.baseUrl,
+      code,
+      `request to ${this.baseUrl} failed: ${(err as Error)?.message ?? String(err)}`,
+    );
   }
 
   close(): Promise<void> {

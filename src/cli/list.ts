@@ -5,7 +5,6 @@ import { ALERT_TYPES, PRIORITIES } from '../shared/schemas';
 import type { AlertStatus } from '../shared/messages';
 import { CliError, UsageError } from './errors';
 
-
 export const ALERT_STATUSES = [
   'accepted',
   'resolving',
@@ -37,13 +36,21 @@ export interface ListFilters {
 }
 
 /** Values are quoted into the query: refuse anything that could break out of the literal. */
-const safeValue = (v: string): boolean => v.length > 0 && v.length <= 500 && !/['"\\]/.test(v) && ![...v].some((c) => c.charCodeAt(0) < 0x20);
+const safeValue = (v: string): boolean =>
+  v.length > 0 && v.length <= 500 && !/['"\\]/.test(v) && ![...v].some((c) => c.charCodeAt(0) < 0x20);
 
-function inClause(attr: string, flag: string, values: string[] | undefined, allowed?: readonly string[]): string | undefined {
+function inClause(
+  attr: string,
+  flag: string,
+  values: string[] | undefined,
+  allowed?: readonly string[],
+): string | undefined {
   if (!values || values.length === 0) return undefined;
   for (const v of values) {
-    if (!safeValue(v)) throw new UsageError(`${flag}: '${v}' contains quotes, backslashes or control characters`);
-    if (allowed && !allowed.includes(v)) throw new UsageError(`${flag}: '${v}' is not one of ${allowed.join(', ')}`);
+    if (!safeValue(v))
+      throw new UsageError(`${flag}: '${v}' contains quotes, backslashes or control characters`);
+    if (allowed && !allowed.includes(v))
+      throw new UsageError(`${flag}: '${v}' is not one of ${allowed.join(', ')}`);
   }
   const quoted = values.map((v) => `'${v}'`);
   return quoted.length === 1 ? `${attr} = ${quoted[0]}` : `${attr} IN (${quoted.join(', ')})`;
@@ -110,9 +117,13 @@ export async function listAlerts(t: TemporalTarget, query: string, limit: number
   try {
     connection = await Connection.connect({ address: t.address, connectTimeout: t.connectTimeoutMs });
   } catch (err) {
-    throw new CliError(`cannot reach Temporal at ${t.address}: is it running? (${(err as Error).message})`, [], {
-      error: { type: 'unreachable', detail: `cannot reach Temporal at ${t.address}` },
-    });
+    throw new CliError(
+      `cannot reach Temporal at ${t.address}: is it running? (${(err as Error).message})`,
+      [],
+      {
+        error: { type: 'unreachable', detail: `cannot reach Temporal at ${t.address}` },
+      },
+    );
   }
   try {
     const client = new Client({ connection, namespace: t.namespace });
@@ -125,11 +136,17 @@ export async function listAlerts(t: TemporalTarget, query: string, limit: number
   } catch (err) {
     const msg = (err as Error).message ?? String(err);
     const hint = /search attribute|not defined|unknown/i.test(msg)
-      ? ['are the search attributes registered? (docker compose runs temporal-admin-tools; `npm run temporal` does it locally)']
+      ? [
+          'are the search attributes registered? (docker compose runs temporal-admin-tools; `npm run temporal` does it locally)',
+        ]
       : [];
-    throw new CliError(`Temporal rejected the query in namespace '${t.namespace}': ${msg}`, [`query: ${query}`, ...hint], {
-      error: { type: 'query_failed', detail: msg, query },
-    });
+    throw new CliError(
+      `Temporal rejected the query in namespace '${t.namespace}': ${msg}`,
+      [`query: ${query}`, ...hint],
+      {
+        error: { type: 'query_failed', detail: msg, query },
+      },
+    );
   } finally {
     await connection.close();
   }

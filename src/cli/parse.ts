@@ -12,7 +12,8 @@ export function parseDuration(text: string, what = 'duration'): number {
     total += Number(m[1]) * UNIT_MS[m[2]!]!;
     matched = re.lastIndex;
   }
-  if (s === '' || matched !== s.length) throw new UsageError(`${what}: '${text}' is not a duration (examples: 90s, 15m, 1h30m, 2d)`);
+  if (s === '' || matched !== s.length)
+    throw new UsageError(`${what}: '${text}' is not a duration (examples: 90s, 15m, 1h30m, 2d)`);
   return total;
 }
 
@@ -44,6 +45,7 @@ export function parseUrlAction(text: string): { label: string; actionType: 'open
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function parsePositiveInt(text: string, what: string, max = 10_000): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) throw new UsageError(`${what}: expected a whole number from 1 to ${max}, got '${text}'`);
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max)
+    throw new UsageError(`${what}: expected a whole number from 1 to ${max}, got '${text}'`);
   return Number(text);
 }

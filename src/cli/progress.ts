@@ -37,7 +37,9 @@ export class Progress {
       this.lastDraw = now;
       const width = Math.max(10, Math.min(40, (this.out.columns ?? 80) - 60));
       const filled = this.total === 0 ? width : Math.round((c.done / this.total) * width);
-      this.out.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${c.done}/${this.total}  ${this.summary(c)}\x1b[K`);
+      this.out.write(
+        `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${c.done}/${this.total}  ${this.summary(c)}\x1b[K`,
+      );
       return;
     }
     const decile = this.total === 0 ? 10 : Math.floor((c.done * 10) / this.total);

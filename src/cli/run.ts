@@ -1,7 +1,16 @@
 import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { AlertState } from '../shared/messages';
-import { buildBody, derivedKey, ensureKey, isObject, mapHeader, rowToSpec, type AlertBody, type AlertSpec } from './alert-body';
+import {
+  buildBody,
+  derivedKey,
+  ensureKey,
+  isObject,
+  mapHeader,
+  rowToSpec,
+  type AlertBody,
+  type AlertSpec,
+} from './alert-body';
 import { ApiClient, ApiError } from './api';
 import { sendMany, type BulkItem, type BulkResult } from './bulk';
 import { parseCsv } from './csv';
@@ -37,7 +46,8 @@ interface Ctx {
   json: boolean;
 }
 
-const outputOption = () => new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
+const outputOption = () =>
+  new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
 
 /**
  * The whole CLI as a function: parse `argv` (without node and the script), run the command, and
@@ -53,11 +63,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2; // commander printed the message
     if (err instanceof UsageError) {
-      io.stderr.write(`error: ${err.message}\n(run 'desktop-alerts ${currentCommand(argv)}--help' for usage)\n`);
+      io.stderr.write(
+        `error: ${err.message}\n(run 'desktop-alerts ${currentCommand(argv)}--help' for usage)\n`,
+      );
       return 2;
     }
     if (err instanceof CliError) {
-      if (ctx.json) io.stdout.write(JSON.stringify(err.json ?? { error: { detail: err.message } }, null, 2) + '\n');
+      if (ctx.json)
+        io.stdout.write(JSON.stringify(err.json ?? { error: { detail: err.message } }, null, 2) + '\n');
       else io.stderr.write(`error: ${err.message}\n${err.lines.map((l) => `  ${l}\n`).join('')}`);
       return 1;
     }
@@ -70,7 +83,9 @@ const COMMANDS = new Set(['send', 'status', 'list', 'cancel', 'dlq']);
 const currentCommand = (argv: string[]): string => {
   const i = argv.findIndex((a) => COMMANDS.has(a));
   if (i < 0) return '';
-  return argv[i] === 'dlq' && (argv[i + 1] === 'list' || argv[i + 1] === 'replay') ? `dlq ${argv[i + 1]} ` : `${argv[i]} `;
+  return argv[i] === 'dlq' && (argv[i + 1] === 'list' || argv[i + 1] === 'replay')
+    ? `dlq ${argv[i + 1]} `
+    : `${argv[i]} `;
 };
 
 function buildProgram(ctx: Ctx, setExit: (code: number) => void): Command {
@@ -85,13 +100,29 @@ function buildProgram(ctx: Ctx, setExit: (code: number) => void): Command {
       getOutHelpWidth: () => io.stdout.columns ?? 100,
       getErrHelpWidth: () => io.stderr.columns ?? 100,
     })
-    .showHelpAfterError("(add --help for usage)")
-    .option('--api-url <url>', 'ingress base URL (env DESKTOP_ALERTS_URL)', env.DESKTOP_ALERTS_URL || DEFAULT_API_URL)
+    .showHelpAfterError('(add --help for usage)')
+    .option(
+      '--api-url <url>',
+      'ingress base URL (env DESKTOP_ALERTS_URL)',
+      env.DESKTOP_ALERTS_URL || DEFAULT_API_URL,
+    )
     .option('--api-key <key>', 'ingress API key (env DESKTOP_ALERTS_API_KEY)')
-    .option('--temporal-address <host:port>', 'Temporal frontend, for list (env TEMPORAL_ADDRESS)', env.TEMPORAL_ADDRESS || DEFAULT_TEMPORAL_ADDRESS)
-    .option('--namespace <namespace>', 'Temporal namespace (env TEMPORAL_NAMESPACE)', env.TEMPORAL_NAMESPACE || 'default')
+    .option(
+      '--temporal-address <host:port>',
+      'Temporal frontend, for list (env TEMPORAL_ADDRESS)',
+      env.TEMPORAL_ADDRESS || DEFAULT_TEMPORAL_ADDRESS,
+    )
+    .option(
+      '--namespace <namespace>',
+      'Temporal namespace (env TEMPORAL_NAMESPACE)',
+      env.TEMPORAL_NAMESPACE || 'default',
+    )
     .option('--timeout <duration>', 'per-request timeout', '10s')
-    .option('--retries <n>', 'retries of a request answered 503 or dropped (it carries an idempotency key, so this is safe)', '2');
+    .option(
+      '--retries <n>',
+      'retries of a request answered 503 or dropped (it carries an idempotency key, so this is safe)',
+      '2',
+    );
   program.addHelpText(
     'after',
     `
@@ -108,7 +139,8 @@ Every command takes --json (or -o json) for machine-readable output on stdout.`,
     } catch {
       throw new UsageError(`--api-url: '${g.apiUrl}' is not a URL`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--api-url: '${g.apiUrl}' must be http(s)`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new UsageError(`--api-url: '${g.apiUrl}' must be http(s)`);
     return new ApiClient({
       baseUrl: url.toString(),
       apiKey: g.apiKey || env.DESKTOP_ALERTS_API_KEY || undefined,
@@ -127,7 +159,8 @@ Every command takes --json (or -o json) for machine-readable output on stdout.`,
   const setOutput = (opts: { output?: string; json?: unknown }) => {
     ctx.json = opts.output === 'json' || opts.json === true;
   };
-  const print = (text: string, json: unknown) => io.stdout.write(ctx.json ? JSON.stringify(json, null, 2) + '\n' : text);
+  const print = (text: string, json: unknown) =>
+    io.stdout.write(ctx.json ? JSON.stringify(json, null, 2) + '\n' : text);
 
   // ---------------------------------------------------------------------------------------- send
   program
@@ -140,12 +173,26 @@ Every command takes --json (or -o json) for machine-readable output on stdout.`,
     .option('--type <type>', 'info | warning | error')
     .option('--priority <priority>', 'high | normal | low (default normal)')
     .option('--action <label=url>', 'an "open URL" button (repeatable)', collect)
-    .option('--ack-action <label>', 'a button the agent acknowledges with (repeatable); the alert then waits for it', collect)
+    .option(
+      '--ack-action <label>',
+      'a button the agent acknowledges with (repeatable); the alert then waits for it',
+      collect,
+    )
     .option('--expires-in <duration>', 'e.g. 15m, 2h (default: the service TTL)')
     .option('--idempotency-key <key>', 'the same key again never sends twice (default: a new one)')
-    .option('--metadata <key=value>', 'routing data, repeatable (source and transactionId are searchable)', collect)
-    .option('--json [FILE]', 'read the alert body (or an array of bodies) from FILE, - for stdin; alone: JSON output')
-    .option('--csv <FILE>', 'send one alert per row (columns named like the flags; flags give defaults), - for stdin')
+    .option(
+      '--metadata <key=value>',
+      'routing data, repeatable (source and transactionId are searchable)',
+      collect,
+    )
+    .option(
+      '--json [FILE]',
+      'read the alert body (or an array of bodies) from FILE, - for stdin; alone: JSON output',
+    )
+    .option(
+      '--csv <FILE>',
+      'send one alert per row (columns named like the flags; flags give defaults), - for stdin',
+    )
     .option('--concurrency <n>', 'requests in flight with --csv or a JSON array', '8')
     .addOption(outputOption())
     .addHelpText(
@@ -186,20 +233,31 @@ row, so sending the same file again sends nothing twice. Exit code 1 when any ro
         const content = await readInput(source, io);
         const items = opts.csv ? csvItems(content, spec) : jsonItems(content, source, spec);
         if (!items) return void (await sendOne(cmd, buildBody(spec, parseJsonObject(content, source))));
-        if (spec.idempotencyKey && items.length > 1) throw new UsageError('--idempotency-key cannot apply to many alerts (each needs its own key)');
+        if (spec.idempotencyKey && items.length > 1)
+          throw new UsageError('--idempotency-key cannot apply to many alerts (each needs its own key)');
         const result = await withApi(cmd, (a) => sendMany(a, items, { concurrency, progress: io.stderr }));
         print(renderBulk(result), result);
         setExit(result.rejected > 0 || result.failed > 0 ? 1 : 0);
         return;
       }
-      if (Object.values(spec).every((v) => v === undefined)) throw new UsageError('nothing to send: give the alert as flags (--user-id/--email, --title, --message, --type, ...), --json FILE or --csv FILE');
+      if (Object.values(spec).every((v) => v === undefined))
+        throw new UsageError(
+          'nothing to send: give the alert as flags (--user-id/--email, --title, --message, --type, ...), --json FILE or --csv FILE',
+        );
       await sendOne(cmd, buildBody(spec));
     });
 
   const sendOne = async (cmd: Command, body: AlertBody) => {
-    const res = await withApi(cmd, (a) => a.call<{ alertId: string; status: 'accepted' | 'duplicate' }>('POST', '/v1/alerts', ensureKey(body)));
+    const res = await withApi(cmd, (a) =>
+      a.call<{ alertId: string; status: 'accepted' | 'duplicate' }>('POST', '/v1/alerts', ensureKey(body)),
+    );
     const { alertId, status } = res.body;
-    print(status === 'duplicate' ? `duplicate  ${alertId}  (an alert with this idempotency key exists; nothing was sent)\n` : `accepted   ${alertId}\n`, res.body);
+    print(
+      status === 'duplicate'
+        ? `duplicate  ${alertId}  (an alert with this idempotency key exists; nothing was sent)\n`
+        : `accepted   ${alertId}\n`,
+      res.body,
+    );
   };
 
   // -------------------------------------------------------------------------------------- status
@@ -212,7 +270,9 @@ row, so sending the same file again sends nothing twice. Exit code 1 when any ro
     .action(async (id: string, opts: { json?: boolean; output?: string }, cmd: Command) => {
       setOutput(opts);
       const alertId = toAlertId(id);
-      const res = await withApi(cmd, (a) => a.call<AlertState>('GET', `/v1/alerts/${encodeURIComponent(alertId)}`)).catch(notFound(alertId));
+      const res = await withApi(cmd, (a) =>
+        a.call<AlertState>('GET', `/v1/alerts/${encodeURIComponent(alertId)}`),
+      ).catch(notFound(alertId));
       print(renderState(res.body), res.body);
     });
 
@@ -228,9 +288,14 @@ row, so sending the same file again sends nothing twice. Exit code 1 when any ro
       setOutput(opts);
       const alertId = toAlertId(id);
       const res = await withApi(cmd, (a) =>
-        a.call<{ alertId: string; status: string }>('POST', `/v1/alerts/${encodeURIComponent(alertId)}/cancel`, opts.reason ? { reason: opts.reason } : {}),
+        a.call<{ alertId: string; status: string }>(
+          'POST',
+          `/v1/alerts/${encodeURIComponent(alertId)}/cancel`,
+          opts.reason ? { reason: opts.reason } : {},
+        ),
       ).catch((err: unknown) => {
-        if (err instanceof ApiError && err.status === 409) throw new CliError(`alert ${alertId} is already closed`, [], err.json);
+        if (err instanceof ApiError && err.status === 409)
+          throw new CliError(`alert ${alertId} is already closed`, [], err.json);
         return notFound(alertId)(err);
       });
       print(`cancelling ${res.body.alertId}\n`, res.body);
@@ -243,7 +308,11 @@ row, so sending the same file again sends nothing twice. Exit code 1 when any ro
     .option('--status <status>', 'e.g. awaiting_action, failed (repeatable or comma-separated)', collectList)
     .option('--type <type>', 'info | warning | error (repeatable)', collectList)
     .option('--priority <priority>', 'high | normal | low (repeatable)', collectList)
-    .option('--agent <agent>', 'Genesys user id (an alert sent to an email carries the email only until the agent is resolved) (repeatable)', collectList)
+    .option(
+      '--agent <agent>',
+      'Genesys user id (an alert sent to an email carries the email only until the agent is resolved) (repeatable)',
+      collectList,
+    )
     .option('--source <source>', 'metadata.source (repeatable)', collectList)
     .option('--transaction-id <id>', 'metadata.transactionId (repeatable)', collectList)
     .option('--since <when>', 'started within a duration (24h) or since an ISO time')
@@ -265,8 +334,17 @@ row, so sending the same file again sends nothing twice. Exit code 1 when any ro
         query: opts.query,
       });
       const limit = parsePositiveInt(opts.limit, '--limit', 10_000);
-      if (!/^[^\s:]+:\d+$/.test(g.temporalAddress)) throw new UsageError(`--temporal-address: expected host:port, got '${g.temporalAddress}'`);
-      const rows = await listAlerts({ address: g.temporalAddress, namespace: g.namespace, connectTimeoutMs: parseDuration(g.timeout, '--timeout') }, query, limit);
+      if (!/^[^\s:]+:\d+$/.test(g.temporalAddress))
+        throw new UsageError(`--temporal-address: expected host:port, got '${g.temporalAddress}'`);
+      const rows = await listAlerts(
+        {
+          address: g.temporalAddress,
+          namespace: g.namespace,
+          connectTimeoutMs: parseDuration(g.timeout, '--timeout'),
+        },
+        query,
+        limit,
+      );
       print(renderList(rows), rows);
     });
 
@@ -279,13 +357,17 @@ row, so sending the same file again sends nothing twice. Exit code 1 when any ro
     .option('--after <id>', 'start after this dead-letter id')
     .option('--json', 'JSON output')
     .addOption(outputOption())
-    .action(async (opts: { limit: string; after?: string; json?: boolean; output?: string }, cmd: Command) => {
-      setOutput(opts);
-      const limit = parsePositiveInt(opts.limit, '--limit', 1000);
-      const after = opts.after === undefined ? 0 : parsePositiveIntOrZero(opts.after, '--after');
-      const res = await withApi(cmd, (a) => a.call<DeadLetterPage>('GET', `/v1/dead-letters?limit=${limit}&after=${after}`));
-      print(renderDeadLetters(res.body), res.body);
-    });
+    .action(
+      async (opts: { limit: string; after?: string; json?: boolean; output?: string }, cmd: Command) => {
+        setOutput(opts);
+        const limit = parsePositiveInt(opts.limit, '--limit', 1000);
+        const after = opts.after === undefined ? 0 : parsePositiveIntOrZero(opts.after, '--after');
+        const res = await withApi(cmd, (a) =>
+          a.call<DeadLetterPage>('GET', `/v1/dead-letters?limit=${limit}&after=${after}`),
+        );
+        print(renderDeadLetters(res.body), res.body);
+      },
+    );
   dlq
     .command('replay')
     .description('put dead letters back in the relay queue (they are applied again)')
@@ -293,22 +375,42 @@ row, so sending the same file again sends nothing twice. Exit code 1 when any ro
     .option('--all', 'every dead letter')
     .option('--json', 'JSON output')
     .addOption(outputOption())
-    .action(async (id: string | undefined, opts: { all?: boolean; json?: boolean; output?: string }, cmd: Command) => {
-      setOutput(opts);
-      if ((id === undefined) === !opts.all) throw new UsageError('give a dead-letter id or --all (not both)');
-      if (opts.all) {
-        const res = await withApi(cmd, (a) => a.call<{ replayed: number; skipped: number }>('POST', '/v1/dead-letters/replay'));
-        print(`replayed ${res.body.replayed}, skipped ${res.body.skipped} (bodies that still cannot be used)\n`, res.body);
-        return;
-      }
-      const n = parsePositiveInt(id!, 'id', Number.MAX_SAFE_INTEGER);
-      const res = await withApi(cmd, (a) => a.call<{ id: number; status: string }>('POST', `/v1/dead-letters/${n}/replay`)).catch((err: unknown) => {
-        if (err instanceof ApiError && err.status === 404) throw new CliError(`no dead letter with id ${n}`, [], err.json);
-        if (err instanceof ApiError && err.status === 409) throw new CliError(`dead letter ${n} cannot be replayed: ${err.problem.detail ?? 'conflict'}`, [], err.json);
-        throw err;
-      });
-      print(`replayed dead letter ${res.body.id}\n`, res.body);
-    });
+    .action(
+      async (
+        id: string | undefined,
+        opts: { all?: boolean; json?: boolean; output?: string },
+        cmd: Command,
+      ) => {
+        setOutput(opts);
+        if ((id === undefined) === !opts.all)
+          throw new UsageError('give a dead-letter id or --all (not both)');
+        if (opts.all) {
+          const res = await withApi(cmd, (a) =>
+            a.call<{ replayed: number; skipped: number }>('POST', '/v1/dead-letters/replay'),
+          );
+          print(
+            `replayed ${res.body.replayed}, skipped ${res.body.skipped} (bodies that still cannot be used)\n`,
+            res.body,
+          );
+          return;
+        }
+        const n = parsePositiveInt(id!, 'id', Number.MAX_SAFE_INTEGER);
+        const res = await withApi(cmd, (a) =>
+          a.call<{ id: number; status: string }>('POST', `/v1/dead-letters/${n}/replay`),
+        ).catch((err: unknown) => {
+          if (err instanceof ApiError && err.status === 404)
+            throw new CliError(`no dead letter with id ${n}`, [], err.json);
+          if (err instanceof ApiError && err.status === 409)
+            throw new CliError(
+              `dead letter ${n} cannot be replayed: ${err.problem.detail ?? 'conflict'}`,
+              [],
+              err.json,
+            );
+          throw err;
+        });
+        print(`replayed dead letter ${res.body.id}\n`, res.body);
+      },
+    );
 
   return program;
 }
@@ -346,12 +448,26 @@ interface ListOpts {
 }
 
 interface DeadLetterPage {
-  items: Array<{ id: number; reason: string | null; detail: string | null; alertId: string | null; attempts: number; receivedAt: string; updatedAt: string }>;
+  items: Array<{
+    id: number;
+    reason: string | null;
+    detail: string | null;
+    alertId: string | null;
+    attempts: number;
+    receivedAt: string;
+    updatedAt: string;
+  }>;
   total: number;
   next: string | null;
 }
 
-const collectList = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+const collectList = (value: string, previous: string[] = []): string[] => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean),
+];
 
 function parsePositiveIntOrZero(text: string, what: string): number {
   if (!/^\d{1,15}$/.test(text)) throw new UsageError(`${what}: expected a whole number, got '${text}'`);
@@ -364,20 +480,24 @@ const toAlertId = (id: string): string => (id.startsWith('alert-') ? id : `alert
 const notFound =
   (alertId: string) =>
   (err: unknown): never => {
-    if (err instanceof ApiError && err.status === 404) throw new CliError(`no alert with id ${alertId}`, [], err.json);
+    if (err instanceof ApiError && err.status === 404)
+      throw new CliError(`no alert with id ${alertId}`, [], err.json);
     throw err;
   };
 
 async function readInput(source: string, io: CliIo): Promise<string> {
   if (source === '-') {
     const chunks: Buffer[] = [];
-    for await (const c of io.stdin ?? process.stdin) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
+    for await (const c of io.stdin ?? process.stdin)
+      chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
     return Buffer.concat(chunks).toString('utf8');
   }
   try {
     return fs.readFileSync(source, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read ${source}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new UsageError(
+      `cannot read ${source}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+    );
   }
 }
 
@@ -402,7 +522,11 @@ function jsonItems(content: string, source: string, spec: AlertSpec): BulkItem[]
   return v.map((el: unknown, i) => {
     const where = `item ${i + 1}`;
     if (!isObject(el)) return { where, error: ['expected a JSON object'] };
-    return itemOf(where, () => buildBody(spec, el), () => derivedKey(content, i + 1));
+    return itemOf(
+      where,
+      () => buildBody(spec, el),
+      () => derivedKey(content, i + 1),
+    );
   });
 }
 
@@ -413,14 +537,18 @@ function csvItems(content: string, defaults: AlertSpec): BulkItem[] {
   } catch (err) {
     throw new UsageError(`CSV: ${(err as Error).message}`);
   }
-  if (parsed.header.length === 0) throw new UsageError('CSV: the file is empty (the first row must name the columns)');
+  if (parsed.header.length === 0)
+    throw new UsageError('CSV: the file is empty (the first row must name the columns)');
   const map = mapHeader(parsed.header);
   return parsed.rows.map((row) =>
     itemOf(
       `line ${row.line}`,
       () => {
         const r = rowToSpec(map, row.cells);
-        const target = r.userId || r.email ? { userId: r.userId, email: r.email } : { userId: defaults.userId, email: defaults.email };
+        const target =
+          r.userId || r.email
+            ? { userId: r.userId, email: r.email }
+            : { userId: defaults.userId, email: defaults.email };
         return buildBody({
           ...defaults,
           ...stripUndefined(r),
@@ -444,10 +572,13 @@ function itemOf(where: string, build: () => AlertBody, key: () => string): BulkI
   }
 }
 
-const stripUndefined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+const stripUndefined = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 function renderBulk(r: BulkResult): string {
-  const lines = [`${r.total} row(s): ${r.accepted} accepted, ${r.duplicate} duplicate, ${r.rejected} rejected${r.failed ? `, ${r.failed} failed` : ''}`];
+  const lines = [
+    `${r.total} row(s): ${r.accepted} accepted, ${r.duplicate} duplicate, ${r.rejected} rejected${r.failed ? `, ${r.failed} failed` : ''}`,
+  ];
   const rejected = r.rows.filter((o) => o.status === 'rejected');
   if (rejected.length > 0) {
     lines.push('rejected:');
@@ -470,10 +601,18 @@ function renderList(rows: AlertRow[]): string {
 }
 
 function renderDeadLetters(p: DeadLetterPage): string {
-  if (p.items.length === 0) return p.total === 0 ? 'no dead letters\n' : `no dead letters on this page (${p.total} in all)\n`;
+  if (p.items.length === 0)
+    return p.total === 0 ? 'no dead letters\n' : `no dead letters on this page (${p.total} in all)\n`;
   const t = table(
     ['ID', 'RECEIVED', 'REASON', 'ALERT', 'ATTEMPTS', 'DETAIL'],
-    p.items.map((d) => [String(d.id), shortTime(d.receivedAt), d.reason ?? '', d.alertId ?? '', String(d.attempts), truncate((d.detail ?? '').replace(/\s+/g, ' '), 80)]),
+    p.items.map((d) => [
+      String(d.id),
+      shortTime(d.receivedAt),
+      d.reason ?? '',
+      d.alertId ?? '',
+      String(d.attempts),
+      truncate((d.detail ?? '').replace(/\s+/g, ' '), 80),
+    ]),
   );
   const last = p.items.at(-1)!;
   return `${t}${p.items.length} of ${p.total} dead letter(s)${p.next ? `; more: desktop-alerts dlq list --after ${last.id}` : ''}\n`;

@@ -34,7 +34,9 @@ describe('durations', () => {
     ['250ms', 250],
   ])('%s', (text, ms) => expect(parseDuration(text)).toBe(ms));
 
-  test.each(['', '15', 'm', '1x', '1h 30m', '-5m'])('%p is a usage error', (text) => expect(() => parseDuration(text)).toThrow(UsageError));
+  test.each(['', '15', 'm', '1x', '1h 30m', '-5m'])('%p is a usage error', (text) =>
+    expect(() => parseDuration(text)).toThrow(UsageError),
+  );
 
   test('--since takes a duration or an ISO time', () => {
     const now = new Date('2026-11-29T12:00:00Z');
@@ -80,7 +82,12 @@ describe('buildBody', () => {
   });
 
   test('flags layer over a JSON body; metadata merges', () => {
-    expect(buildBody({ priority: 'low', metadata: ['b=2'] }, { title: 'x', priority: 'high', metadata: { a: '1' } })).toEqual({ title: 'x', priority: 'low', metadata: { a: '1', b: '2' } });
+    expect(
+      buildBody(
+        { priority: 'low', metadata: ['b=2'] },
+        { title: 'x', priority: 'high', metadata: { a: '1' } },
+      ),
+    ).toEqual({ title: 'x', priority: 'low', metadata: { a: '1', b: '2' } });
   });
 
   test.each([
@@ -91,8 +98,19 @@ describe('buildBody', () => {
   ])('%p is a usage error', (spec, msg) => expect(() => buildBody(spec)).toThrow(msg));
 
   test('CSV headers like the flags; repeated and metadata.<key> columns', () => {
-    const map = mapHeader(['User-Id', 'title', 'action', 'action', 'ack_action', 'metadata', 'metadata.transactionId', 'expires_in']);
-    expect(rowToSpec(map, ['u1', 'T', 'A=https://a.example', '', 'Ack;Later', 'k=v;k2=v2', 'TXN-9', '5m'])).toEqual({
+    const map = mapHeader([
+      'User-Id',
+      'title',
+      'action',
+      'action',
+      'ack_action',
+      'metadata',
+      'metadata.transactionId',
+      'expires_in',
+    ]);
+    expect(
+      rowToSpec(map, ['u1', 'T', 'A=https://a.example', '', 'Ack;Later', 'k=v;k2=v2', 'TXN-9', '5m']),
+    ).toEqual({
       userId: 'u1',
       title: 'T',
       actions: ['A=https://a.example'],
@@ -114,7 +132,13 @@ describe('buildBody', () => {
 describe('buildListQuery', () => {
   test('alert workflows only; filters ANDed, values of one filter ORed', () => {
     expect(
-      buildListQuery({ status: ['failed', 'expired'], type: ['warning'], agent: ['a@example.com'], transactionId: ['TXN-1'], since: new Date('2026-11-29T00:00:00Z') }),
+      buildListQuery({
+        status: ['failed', 'expired'],
+        type: ['warning'],
+        agent: ['a@example.com'],
+        transactionId: ['TXN-1'],
+        since: new Date('2026-11-29T00:00:00Z'),
+      }),
     ).toBe(
       "WorkflowType = 'deliverAlert' AND AlertStatus IN ('failed', 'expired') AND AlertType = 'warning' AND AlertAgent = 'a@example.com' AND AlertTransactionId = 'TXN-1' AND StartTime >= '2026-11-29T00:00:00.000Z'",
     );
