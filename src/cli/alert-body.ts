@@ -1,24 +1,27 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { AlertRequest } from '../shared/schemas';
 import { UsageError } from './errors';
 import { parseDuration, parseKeyValue, parseUrlAction } from './parse';
 
-/** What `send` flags (or one CSV row) say about an alert, before it becomes a request body. */
-export interface AlertSpec {
-  userId?: string;
-  email?: string;
-  title?: string;
-  message?: string;
-  type?: string;
-  priority?: string;
-  /** `label=url` each. */
-  actions?: string[];
-  /** `label` each: a callback action the agent acknowledges with. */
-  ackActions?: string[];
+/** `userId` | `email`: the fields of either form of a request's target. */
+type TargetField = AlertRequest['target'] extends infer T ? (T extends unknown ? keyof T : never) : never;
+/** Request fields a flag gives as they are. */
+type VerbatimField = keyof Pick<AlertRequest, 'title' | 'message' | 'type' | 'priority' | 'idempotencyKey'>;
+
+/**
+ * What the `send` flags (or one CSV row) say about an alert, before it becomes a request body: each
+ * field named after its flag, its value still the text given (the API checks it and names what it refuses).
+ */
+export type AlertSpec = { [F in TargetField | VerbatimField]?: string } & {
+  /** `--action label=url`, each: an "open URL" action. */
+  action?: string[];
+  /** `--ack-action label`, each: a callback action the agent acknowledges with. */
+  ackAction?: string[];
+  /** `--expires-in 15m`: becomes expiresAt. */
   expiresIn?: string;
-  idempotencyKey?: string;
-  /** `key=value` each. */
+  /** `--metadata key=value`, each. */
   metadata?: string[];
-}
+};
 
 export type AlertBody = Record<string, unknown>;
 
@@ -37,8 +40,8 @@ export function buildBody(spec: AlertSpec, base: AlertBody = {}, now = new Date(
   if (spec.type !== undefined) body.type = spec.type;
   if (spec.priority !== undefined) body.priority = spec.priority;
   const actions = [
-    ...(spec.actions ?? []).map(parseUrlAction),
-    ...(spec.ackActions ?? []).map((label) => {
+    ...(spec.action ?? []).map(parseUrlAction),
+    ...(spec.ackAction ?? []).map((label) => {
       if (label.trim() === '') throw new UsageError('--ack-action: the label is empty');
       return { label: label.trim(), actionType: 'callback' as const };
     }),
@@ -91,16 +94,16 @@ const COLUMNS: Record<string, keyof AlertSpec> = {
   message: 'message',
   type: 'type',
   priority: 'priority',
-  action: 'actions',
-  actions: 'actions',
-  ackaction: 'ackActions',
-  ackactions: 'ackActions',
+  action: 'action',
+  actions: 'action',
+  ackaction: 'ackAction',
+  ackactions: 'ackAction',
   expiresin: 'expiresIn',
   idempotencykey: 'idempotencyKey',
   key: 'idempotencyKey',
   metadata: 'metadata',
 };
-const LIST_FIELDS = new Set<keyof AlertSpec>(['actions', 'ackActions', 'metadata']);
+const LIST_FIELDS = new Set<keyof AlertSpec>(['action', 'ackAction', 'metadata']);
 const norm = (h: string) => h.toLowerCase().replace(/[-_\s]/g, '');
 
 export interface ColumnMap {

@@ -210,28 +210,15 @@ idempotency-key, metadata (k=v;k2=v2), metadata.<key>. action/ack-action cells m
 values separated by ';'. Rows without an idempotency-key get one derived from the file's content and
 row, so sending the same file again sends nothing twice. Exit code 1 when any row was rejected.`,
     )
-    .action(async (opts: SendOpts, cmd: Command) => {
-      const jsonFile = typeof opts.json === 'string' ? opts.json : undefined;
-      setOutput({ output: opts.output, json: opts.json === true });
-      const spec: AlertSpec = {
-        userId: opts.userId,
-        email: opts.email,
-        title: opts.title,
-        message: opts.message,
-        type: opts.type,
-        priority: opts.priority,
-        actions: opts.action,
-        ackActions: opts.ackAction,
-        expiresIn: opts.expiresIn,
-        idempotencyKey: opts.idempotencyKey,
-        metadata: opts.metadata,
-      };
-      if (opts.csv && jsonFile) throw new UsageError('give --csv or --json FILE, not both');
-      const concurrency = parsePositiveInt(opts.concurrency, '--concurrency', 256);
-      if (opts.csv || jsonFile) {
-        const source = (opts.csv ?? jsonFile)!;
+    .action(async ({ json, csv, concurrency: concurrencyText, output, ...spec }: SendOpts, cmd: Command) => {
+      const jsonFile = typeof json === 'string' ? json : undefined;
+      setOutput({ output, json: json === true });
+      if (csv && jsonFile) throw new UsageError('give --csv or --json FILE, not both');
+      const concurrency = parsePositiveInt(concurrencyText, '--concurrency', 256);
+      if (csv || jsonFile) {
+        const source = (csv ?? jsonFile)!;
         const content = await readInput(source, io);
-        const items = opts.csv ? csvItems(content, spec) : jsonItems(content, source, spec);
+        const items = csv ? csvItems(content, spec) : jsonItems(content, source, spec);
         if (!items) return void (await sendOne(cmd, buildBody(spec, parseJsonObject(content, source))));
         if (spec.idempotencyKey && items.length > 1)
           throw new UsageError('--idempotency-key cannot apply to many alerts (each needs its own key)');
@@ -415,23 +402,14 @@ row, so sending the same file again sends nothing twice. Exit code 1 when any ro
   return program;
 }
 
-interface SendOpts {
-  userId?: string;
-  email?: string;
-  title?: string;
-  message?: string;
-  type?: string;
-  priority?: string;
-  action?: string[];
-  ackAction?: string[];
-  expiresIn?: string;
-  idempotencyKey?: string;
-  metadata?: string[];
-  json?: string | boolean;
+/** `send`'s flags: the alert's own, and how to read and send it. */
+type SendOpts = AlertSpec & {
+  /** A file (or - for stdin) to read the alert from; alone (true): JSON output. */
+  json?: string | true;
   csv?: string;
   concurrency: string;
   output?: string;
-}
+};
 
 interface ListOpts {
   status?: string[];
@@ -553,8 +531,8 @@ function csvItems(content: string, defaults: AlertSpec): BulkItem[] {
           ...defaults,
           ...stripUndefined(r),
           ...target,
-          actions: [...(defaults.actions ?? []), ...(r.actions ?? [])],
-          ackActions: [...(defaults.ackActions ?? []), ...(r.ackActions ?? [])],
+          action: [...(defaults.action ?? []), ...(r.action ?? [])],
+          ackAction: [...(defaults.ackAction ?? []), ...(r.ackAction ?? [])],
           metadata: [...(defaults.metadata ?? []), ...(r.metadata ?? [])],
         });
       },

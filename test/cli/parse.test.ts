@@ -56,8 +56,8 @@ describe('buildBody', () => {
           message: 'M',
           type: 'warning',
           priority: 'high',
-          actions: ['Open case=https://crm.example.com/c/1?a=b'],
-          ackActions: ['Acknowledge'],
+          action: ['Open case=https://crm.example.com/c/1?a=b'],
+          ackAction: ['Acknowledge'],
           expiresIn: '15m',
           idempotencyKey: 'k1',
           metadata: ['transactionId=TXN-1', 'note=a=b'],
@@ -92,7 +92,7 @@ describe('buildBody', () => {
 
   test.each([
     [{ userId: 'u', email: 'e@x.co' }, /not both/],
-    [{ actions: ['no-url'] }, /label=url/],
+    [{ action: ['no-url'] }, /label=url/],
     [{ metadata: ['novalue'] }, /key=value/],
     [{ expiresIn: 'later' }, /--expires-in/],
   ])('%p is a usage error', (spec, msg) => expect(() => buildBody(spec)).toThrow(msg));
@@ -113,8 +113,8 @@ describe('buildBody', () => {
     ).toEqual({
       userId: 'u1',
       title: 'T',
-      actions: ['A=https://a.example'],
-      ackActions: ['Ack', 'Later'],
+      action: ['A=https://a.example'],
+      ackAction: ['Ack', 'Later'],
       metadata: ['k=v', 'k2=v2', 'transactionId=TXN-9'],
       expiresIn: '5m',
     });
