@@ -1,3 +1,7 @@
+/**
+ * An alert spec (the send flags, or a CSV row) turned into a POST /v1/alerts body, and the idempotency
+ * key every body carries.
+ */
 import { createHash, randomUUID } from 'node:crypto';
 import type { AlertRequest } from '../shared/schemas';
 import { UsageError } from './errors';
@@ -80,86 +84,3 @@ export const derivedKey = (content: string, row: number): string =>
 
 export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
-
-// ---------------------------------------------------------------------------------------------
-// CSV rows
-// ---------------------------------------------------------------------------------------------
-
-/** Header names, normalised (case, '-', '_' ignored), to the spec field they fill. */
-const COLUMNS: Record<string, keyof AlertSpec> = {
-  userid: 'userId',
-  user: 'userId',
-  email: 'email',
-  title: 'title',
-  message: 'message',
-  type: 'type',
-  priority: 'priority',
-  action: 'action',
-  actions: 'action',
-  ackaction: 'ackAction',
-  ackactions: 'ackAction',
-  expiresin: 'expiresIn',
-  idempotencykey: 'idempotencyKey',
-  key: 'idempotencyKey',
-  metadata: 'metadata',
-};
-const LIST_FIELDS = new Set<keyof AlertSpec>(['action', 'ackAction', 'metadata']);
-const norm = (h: string) => h.toLowerCase().replace(/[-_\s]/g, '');
-
-export interface ColumnMap {
-  /** Per column: the spec field, or a metadata key (`metadata.<key>` columns). */
-  columns: Array<{ field: keyof AlertSpec } | { metadataKey: string } | null>;
-}
-
-/**
- * Map a CSV header onto spec fields. Columns are named like the flags (`user-id`, `expires-in`,
- * `ack-action`, ...); `action`/`ack-action`/`metadata` may repeat, and `metadata.<key>` fills one
- * key. Unknown columns are a usage error (a typo would otherwise silently drop data).
- */
-export function mapHeader(header: string[]): ColumnMap {
-  const unknown: string[] = [];
-  const seen = new Set<string>();
-  const columns = header.map((h) => {
-    const md = /^metadata\.(.+)$/i.exec(h.trim());
-    if (md) return { metadataKey: md[1]! };
-    const field = COLUMNS[norm(h)];
-    if (!field) {
-      if (h.trim() !== '') unknown.push(h);
-      return null;
-    }
-    if (seen.has(field) && !LIST_FIELDS.has(field))
-      throw new UsageError(`CSV header: column '${h}' appears twice`);
-    seen.add(field);
-    return { field };
-  });
-  if (unknown.length > 0) {
-    throw new UsageError(
-      `CSV header: unknown column(s) ${unknown.map((u) => `'${u}'`).join(', ')}; expected: user-id, email, title, message, type, priority, action, ack-action, expires-in, idempotency-key, metadata, metadata.<key>`,
-    );
-  }
-  return { columns };
-}
-
-/** One CSV row -> spec. List cells (`action`, `ack-action`, `metadata`) may hold several values separated by ';'. */
-export function rowToSpec(map: ColumnMap, cells: string[]): AlertSpec {
-  const spec: AlertSpec = {};
-  map.columns.forEach((col, i) => {
-    const raw = (cells[i] ?? '').trim();
-    if (!col || raw === '') return;
-    if ('metadataKey' in col) {
-      spec.metadata = [...(spec.metadata ?? []), `${col.metadataKey}=${raw}`];
-      return;
-    }
-    if (LIST_FIELDS.has(col.field)) {
-      const values = raw
-        .split(';')
-        .map((v) => v.trim())
-        .filter(Boolean);
-      const prev = (spec[col.field] as string[] | undefined) ?? [];
-      (spec as Record<string, unknown>)[col.field] = [...prev, ...values];
-    } else {
-      (spec as Record<string, unknown>)[col.field] = raw;
-    }
-  });
-  return spec;
-}

@@ -1,19 +1,11 @@
 import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { AlertState } from '../shared/messages';
-import {
-  buildBody,
-  derivedKey,
-  ensureKey,
-  isObject,
-  mapHeader,
-  rowToSpec,
-  type AlertBody,
-  type AlertSpec,
-} from './alert-body';
+import { buildBody, derivedKey, ensureKey, isObject, type AlertBody, type AlertSpec } from './alert-body';
 import { ApiClient, ApiError } from './api';
 import { sendMany, type BulkItem, type BulkResult } from './bulk';
 import { parseCsv } from './csv';
+import { mapHeader, rowToSpec } from './csv-columns';
 import { CliError, UsageError } from './errors';
 import { renderState, shortTime, table, truncate } from './format';
 import { buildListQuery, listAlerts, type AlertRow } from './list';

@@ -1,6 +1,7 @@
 /** The CLI's pure parts: CSV, durations, flags -> body, the visibility query, progress output. */
-import { buildBody, derivedKey, mapHeader, rowToSpec } from '../../src/cli/alert-body';
+import { buildBody, derivedKey } from '../../src/cli/alert-body';
 import { parseCsv } from '../../src/cli/csv';
+import { mapHeader, rowToSpec } from '../../src/cli/csv-columns';
 import { UsageError } from '../../src/cli/errors';
 import { buildListQuery } from '../../src/cli/list';
 import { parseDuration, parseSince } from '../../src/cli/parse';
