@@ -1,11 +1,9 @@
-import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { AlertState } from '../shared/messages';
-import { buildBody, derivedKey, ensureKey, isObject, type AlertBody, type AlertSpec } from './alert-body';
+import { buildBody, ensureKey, type AlertBody, type AlertSpec } from './alert-body';
+import { alertsFromCsv, alertsFromJson, readInput } from './alert-input';
 import { ApiClient, ApiError } from './api';
-import { sendMany, type BulkItem, type BulkResult } from './bulk';
-import { parseCsv } from './csv';
-import { mapHeader, rowToSpec } from './csv-columns';
+import { sendMany, type BulkResult } from './bulk';
 import { CliError, UsageError } from './errors';
 import { renderState, shortTime, table, truncate } from './format';
 import { buildListQuery, listAlerts, type AlertRow } from './list';
@@ -209,9 +207,10 @@ row, so sending the same file again sends nothing twice. Exit code 1 when any ro
       const concurrency = parsePositiveInt(concurrencyText, '--concurrency', 256);
       if (csv || jsonFile) {
         const source = (csv ?? jsonFile)!;
-        const content = await readInput(source, io);
-        const items = csv ? csvItems(content, spec) : jsonItems(content, source, spec);
-        if (!items) return void (await sendOne(cmd, buildBody(spec, parseJsonObject(content, source))));
+        const content = await readInput(source, io.stdin);
+        const input = csv ? { items: alertsFromCsv(content, spec) } : alertsFromJson(content, source, spec);
+        if ('body' in input) return sendOne(cmd, input.body);
+        const { items } = input;
         if (spec.idempotencyKey && items.length > 1)
           throw new UsageError('--idempotency-key cannot apply to many alerts (each needs its own key)');
         const result = await withApi(cmd, (a) => sendMany(a, items, { concurrency, progress: io.stderr }));
@@ -454,96 +453,6 @@ const notFound =
       throw new CliError(`no alert with id ${alertId}`, [], err.json);
     throw err;
   };
-
-async function readInput(source: string, io: CliIo): Promise<string> {
-  if (source === '-') {
-    const chunks: Buffer[] = [];
-    for await (const c of io.stdin ?? process.stdin)
-      chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
-    return Buffer.concat(chunks).toString('utf8');
-  }
-  try {
-    return fs.readFileSync(source, 'utf8');
-  } catch (err) {
-    throw new UsageError(
-      `cannot read ${source}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
-    );
-  }
-}
-
-function parseJson(content: string, source: string): unknown {
-  try {
-    return JSON.parse(content);
-  } catch (err) {
-    throw new UsageError(`${source === '-' ? 'stdin' : source} is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
-function parseJsonObject(content: string, source: string): AlertBody {
-  const v = parseJson(content, source);
-  if (!isObject(v)) throw new UsageError(`${source}: expected a JSON object (one alert) or an array of them`);
-  return v;
-}
-
-/** A JSON array becomes a bulk send; a single object returns undefined (sent as one alert). */
-function jsonItems(content: string, source: string, spec: AlertSpec): BulkItem[] | undefined {
-  const v = parseJson(content, source);
-  if (!Array.isArray(v)) return undefined;
-  return v.map((el: unknown, i) => {
-    const where = `item ${i + 1}`;
-    if (!isObject(el)) return { where, error: ['expected a JSON object'] };
-    return itemOf(
-      where,
-      () => buildBody(spec, el),
-      () => derivedKey(content, i + 1),
-    );
-  });
-}
-
-function csvItems(content: string, defaults: AlertSpec): BulkItem[] {
-  let parsed;
-  try {
-    parsed = parseCsv(content);
-  } catch (err) {
-    throw new UsageError(`CSV: ${(err as Error).message}`);
-  }
-  if (parsed.header.length === 0)
-    throw new UsageError('CSV: the file is empty (the first row must name the columns)');
-  const map = mapHeader(parsed.header);
-  return parsed.rows.map((row) =>
-    itemOf(
-      `line ${row.line}`,
-      () => {
-        const r = rowToSpec(map, row.cells);
-        const target =
-          r.userId || r.email
-            ? { userId: r.userId, email: r.email }
-            : { userId: defaults.userId, email: defaults.email };
-        return buildBody({
-          ...defaults,
-          ...stripUndefined(r),
-          ...target,
-          action: [...(defaults.action ?? []), ...(r.action ?? [])],
-          ackAction: [...(defaults.ackAction ?? []), ...(r.ackAction ?? [])],
-          metadata: [...(defaults.metadata ?? []), ...(r.metadata ?? [])],
-        });
-      },
-      () => derivedKey(content, row.line),
-    ),
-  );
-}
-
-function itemOf(where: string, build: () => AlertBody, key: () => string): BulkItem {
-  try {
-    return { where, body: ensureKey(build(), key) };
-  } catch (err) {
-    if (err instanceof UsageError) return { where, error: [err.message] };
-    throw err;
-  }
-}
-
-const stripUndefined = <T extends object>(o: T): Partial<T> =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 function renderBulk(r: BulkResult): string {
   const lines = [
