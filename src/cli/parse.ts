@@ -49,3 +49,17 @@ export function parsePositiveInt(text: string, what: string, max = 10_000): numb
     throw new UsageError(`${what}: expected a whole number from 1 to ${max}, got '${text}'`);
   return Number(text);
 }
+
+/** Commander collector for repeatable options that may also hold several comma-separated values. */
+export const collectList = (value: string, previous: string[] = []): string[] => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean),
+];
+
+export function parseNonNegativeInt(text: string, what: string): number {
+  if (!/^\d{1,15}$/.test(text)) throw new UsageError(`${what}: expected a whole number, got '${text}'`);
+  return Number(text);
+}
