@@ -1,14 +1,9 @@
 /** An alert named on the command line (status, cancel): its id, or the idempotency key it was sent with. */
-import { ApiError } from './api';
-import { CliError } from './errors';
+import { Argument } from 'commander';
+
+export const alertIdArgument = () => new Argument('<id>', 'alert id (alert-<key>) or its idempotency key');
 
 export const toAlertId = (id: string): string => (id.startsWith('alert-') ? id : `alert-${id}`);
 
-/** A catch handler: the API's 404 for the alert's path says that there is no such alert. */
-export const notFound =
-  (alertId: string) =>
-  (err: unknown): never => {
-    if (err instanceof ApiError && err.status === 404)
-      throw new CliError(`no alert with id ${alertId}`, [], err.json);
-    throw err;
-  };
+/** What the API's 404 for an alert's path means. */
+export const noSuchAlert = (alertId: string) => () => `no alert with id ${alertId}`;

@@ -46,8 +46,12 @@ export function describeProblem(status: number, p: Problem): string {
   return `${title} (${status})${detail}`;
 }
 
+/** The fields the API refused, as `field: message` each. */
+export const fieldErrors = (p: Problem): string[] =>
+  (p.errors ?? []).map((e) => `${e.field || '(body)'}: ${e.message}`);
+
 function problemLines(p: Problem): string[] {
-  const lines = (p.errors ?? []).map((e) => `${e.field || '(body)'}: ${e.message}`);
+  const lines = fieldErrors(p);
   if (p.requestId) lines.push(`request id: ${p.requestId}`);
   return lines;
 }
@@ -184,3 +188,21 @@ export class ApiClient {
     return this.agent.close();
   }
 }
+
+/**
+ * A catch handler for a call: an error answer with one of the given statuses becomes a CliError with that
+ * message (--json still prints the problem details); anything else is rethrown as it is.
+ */
+export const explainStatus =
+  (messages: Partial<Record<number, (err: ApiError) => string>>) =>
+  (err: unknown): never => {
+    if (err instanceof ApiError) {
+      const explain = messages[err.status];
+      if (explain) throw new CliError(explain(err), [], err.json);
+    }
+    throw err;
+  };
+
+/** POST /v1/alerts: the alert's id, and `duplicate` when its idempotency key was seen before (nothing sent). */
+export const postAlert = (api: ApiClient, body: unknown) =>
+  api.call<{ alertId: string; status: 'accepted' | 'duplicate' }>('POST', '/v1/alerts', body);

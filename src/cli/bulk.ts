@@ -1,4 +1,4 @@
-import { ApiError, ApiUnreachableError, type ApiClient } from './api';
+import { ApiError, ApiUnreachableError, fieldErrors, postAlert, type ApiClient } from './api';
 import type { AlertBody } from './alert-body';
 import { Progress, type Counts, type Out } from './progress';
 
@@ -61,11 +61,7 @@ export async function sendMany(
         continue;
       }
       try {
-        const res = await api.call<{ alertId: string; status: 'accepted' | 'duplicate' }>(
-          'POST',
-          '/v1/alerts',
-          item.body,
-        );
+        const res = await postAlert(api, item.body);
         record(i, {
           where: item.where,
           status: res.body.status === 'duplicate' ? 'duplicate' : 'accepted',
@@ -73,7 +69,7 @@ export async function sendMany(
         });
       } catch (err) {
         if (err instanceof ApiError && err.status === 400) {
-          const fields = (err.problem.errors ?? []).map((e) => `${e.field || '(body)'}: ${e.message}`);
+          const fields = fieldErrors(err.problem);
           record(i, {
             where: item.where,
             status: 'rejected',

@@ -65,6 +65,10 @@ export interface OutputOptions {
 export const outputOption = () =>
   new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
 
+/** `--json` and `-o, --output`, after the command's own options. */
+export const addOutputOptions = (cmd: Command): Command =>
+  cmd.option('--json', 'JSON output').addOption(outputOption());
+
 export class CommandContext {
   /** JSON output. Each command sets it before anything can fail, so that its errors are printed as JSON too. */
   json = false;

@@ -25,7 +25,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2; // commander printed the message
     if (err instanceof UsageError) {
       io.stderr.write(
-        `error: ${err.message}\n(run 'desktop-alerts ${currentCommand(argv)}--help' for usage)\n`,
+        `error: ${err.message}\n(run 'desktop-alerts ${commandPath(program, argv)}--help' for usage)\n`,
       );
       return 2;
     }
@@ -40,14 +40,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-const COMMANDS = new Set(['send', 'status', 'list', 'cancel', 'dlq']);
-const currentCommand = (argv: string[]): string => {
-  const i = argv.findIndex((a) => COMMANDS.has(a));
+/** The command `argv` runs (`send `, `dlq replay `), for the usage hint; '' when it names none. */
+function commandPath(program: Command, argv: string[]): string {
+  const named = (parent: Command, name: string | undefined) => parent.commands.find((c) => c.name() === name);
+  const i = argv.findIndex((a) => named(program, a));
   if (i < 0) return '';
-  return argv[i] === 'dlq' && (argv[i + 1] === 'list' || argv[i + 1] === 'replay')
-    ? `dlq ${argv[i + 1]} `
-    : `${argv[i]} `;
-};
+  const sub = named(named(program, argv[i])!, argv[i + 1]);
+  return sub ? `${argv[i]} ${argv[i + 1]} ` : `${argv[i]} `;
+}
 
 function buildProgram(ctx: CommandContext): Command {
   const { io } = ctx;

@@ -1,19 +1,17 @@
 /** `cancel`: stop an alert. */
 import type { Command } from 'commander';
-import { notFound, toAlertId } from '../alert-id';
-import { ApiError } from '../api';
-import { outputOption, type CommandContext } from '../context';
-import { CliError } from '../errors';
+import { alertIdArgument, noSuchAlert, toAlertId } from '../alert-id';
+import { explainStatus } from '../api';
+import { addOutputOptions, type CommandContext, type OutputOptions } from '../context';
 
 export function addCancelCommand(program: Command, ctx: CommandContext): void {
-  program
+  const cancel = program
     .command('cancel')
     .description('stop an alert (it withdraws the toast and ends as cancelled)')
-    .argument('<id>', 'alert id (alert-<key>) or its idempotency key')
-    .option('--reason <text>', 'why (kept in the alert state)')
-    .option('--json', 'JSON output')
-    .addOption(outputOption())
-    .action(async (id: string, opts: { reason?: string; json?: boolean; output?: string }, cmd: Command) => {
+    .addArgument(alertIdArgument())
+    .option('--reason <text>', 'why (kept in the alert state)');
+  addOutputOptions(cancel).action(
+    async (id: string, opts: { reason?: string } & OutputOptions, cmd: Command) => {
       ctx.setOutput(opts);
       const alertId = toAlertId(id);
       const res = await ctx
@@ -24,11 +22,8 @@ export function addCancelCommand(program: Command, ctx: CommandContext): void {
             opts.reason ? { reason: opts.reason } : {},
           ),
         )
-        .catch((err: unknown) => {
-          if (err instanceof ApiError && err.status === 409)
-            throw new CliError(`alert ${alertId} is already closed`, [], err.json);
-          return notFound(alertId)(err);
-        });
+        .catch(explainStatus({ 409: () => `alert ${alertId} is already closed`, 404: noSuchAlert(alertId) }));
       ctx.print(`cancelling ${res.body.alertId}\n`, res.body);
-    });
+    },
+  );
 }

@@ -1,6 +1,6 @@
 /** `list`: find alerts through Temporal visibility. */
 import type { Command } from 'commander';
-import { outputOption, type CommandContext } from '../context';
+import { addOutputOptions, type CommandContext } from '../context';
 import { UsageError } from '../errors';
 import { shortTime, table } from '../format';
 import { buildListQuery, listAlerts, type AlertRow } from '../list';
@@ -21,7 +21,7 @@ interface ListOpts {
 }
 
 export function addListCommand(program: Command, ctx: CommandContext): void {
-  program
+  const list = program
     .command('list')
     .description('find alerts through Temporal visibility (search attributes), newest first')
     .option('--status <status>', 'e.g. awaiting_action, failed (repeatable or comma-separated)', collectList)
@@ -36,36 +36,34 @@ export function addListCommand(program: Command, ctx: CommandContext): void {
     .option('--transaction-id <id>', 'metadata.transactionId (repeatable)', collectList)
     .option('--since <when>', 'started within a duration (24h) or since an ISO time')
     .option('--query <clause>', 'an extra visibility clause, ANDed')
-    .option('--limit <n>', 'at most this many', '50')
-    .option('--json', 'JSON output')
-    .addOption(outputOption())
-    .action(async (opts: ListOpts, cmd: Command) => {
-      ctx.setOutput(opts);
-      const g = ctx.globals(cmd);
-      const query = buildListQuery({
-        status: opts.status,
-        type: opts.type,
-        priority: opts.priority,
-        agent: opts.agent,
-        source: opts.source,
-        transactionId: opts.transactionId,
-        since: opts.since ? parseSince(opts.since, new Date()) : undefined,
-        query: opts.query,
-      });
-      const limit = parsePositiveInt(opts.limit, '--limit', 10_000);
-      if (!/^[^\s:]+:\d+$/.test(g.temporalAddress))
-        throw new UsageError(`--temporal-address: expected host:port, got '${g.temporalAddress}'`);
-      const rows = await listAlerts(
-        {
-          address: g.temporalAddress,
-          namespace: g.namespace,
-          connectTimeoutMs: parseDuration(g.timeout, '--timeout'),
-        },
-        query,
-        limit,
-      );
-      ctx.print(renderList(rows), rows);
+    .option('--limit <n>', 'at most this many', '50');
+  addOutputOptions(list).action(async (opts: ListOpts, cmd: Command) => {
+    ctx.setOutput(opts);
+    const g = ctx.globals(cmd);
+    const query = buildListQuery({
+      status: opts.status,
+      type: opts.type,
+      priority: opts.priority,
+      agent: opts.agent,
+      source: opts.source,
+      transactionId: opts.transactionId,
+      since: opts.since ? parseSince(opts.since, new Date()) : undefined,
+      query: opts.query,
     });
+    const limit = parsePositiveInt(opts.limit, '--limit', 10_000);
+    if (!/^[^\s:]+:\d+$/.test(g.temporalAddress))
+      throw new UsageError(`--temporal-address: expected host:port, got '${g.temporalAddress}'`);
+    const rows = await listAlerts(
+      {
+        address: g.temporalAddress,
+        namespace: g.namespace,
+        connectTimeoutMs: parseDuration(g.timeout, '--timeout'),
+      },
+      query,
+      limit,
+    );
+    ctx.print(renderList(rows), rows);
+  });
 }
 
 function renderList(rows: AlertRow[]): string {

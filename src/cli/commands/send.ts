@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { buildBody, ensureKey, type AlertBody, type AlertSpec } from '../alert-body';
 import { alertsFromCsv, alertsFromJson, readInput } from '../alert-input';
+import { postAlert } from '../api';
 import { sendMany, type BulkResult } from '../bulk';
 import { outputOption, type CommandContext } from '../context';
 import { UsageError } from '../errors';
@@ -93,9 +94,7 @@ row, so sending the same file again sends nothing twice. Exit code 1 when any ro
 }
 
 async function sendOne(ctx: CommandContext, cmd: Command, body: AlertBody): Promise<void> {
-  const res = await ctx.withApi(cmd, (a) =>
-    a.call<{ alertId: string; status: 'accepted' | 'duplicate' }>('POST', '/v1/alerts', ensureKey(body)),
-  );
+  const res = await ctx.withApi(cmd, (api) => postAlert(api, ensureKey(body)));
   const { alertId, status } = res.body;
   ctx.print(
     status === 'duplicate'
@@ -105,19 +104,19 @@ async function sendOne(ctx: CommandContext, cmd: Command, body: AlertBody): Prom
   );
 }
 
+/** The rows that sent nothing, listed after the summary under these headings. */
+const UNSENT_HEADINGS = [
+  ['rejected', 'rejected:'],
+  ['failed', 'failed (no answer; running the same input again is safe, the keys are the same):'],
+] as const;
+
 function renderBulk(r: BulkResult): string {
   const lines = [
     `${r.total} row(s): ${r.accepted} accepted, ${r.duplicate} duplicate, ${r.rejected} rejected${r.failed ? `, ${r.failed} failed` : ''}`,
   ];
-  const rejected = r.rows.filter((o) => o.status === 'rejected');
-  if (rejected.length > 0) {
-    lines.push('rejected:');
-    for (const o of rejected) lines.push(`  ${o.where}: ${o.errors.join('; ')}`);
-  }
-  const failed = r.rows.filter((o) => o.status === 'failed');
-  if (failed.length > 0) {
-    lines.push('failed (no answer; running the same input again is safe, the keys are the same):');
-    for (const o of failed) lines.push(`  ${o.where}: ${o.errors.join('; ')}`);
+  for (const [status, heading] of UNSENT_HEADINGS) {
+    const rows = r.rows.flatMap((o) => (o.status === status ? [`  ${o.where}: ${o.errors.join('; ')}`] : []));
+    if (rows.length > 0) lines.push(heading, ...rows);
   }
   return lines.join('\n') + '\n';
 }

@@ -1,29 +1,28 @@
 /** `status`: an alert's state, as the API reports it. */
 import type { Command } from 'commander';
 import type { AlertState } from '../../shared/messages';
-import { notFound, toAlertId } from '../alert-id';
-import { outputOption, type CommandContext } from '../context';
+import { alertIdArgument, noSuchAlert, toAlertId } from '../alert-id';
+import { explainStatus } from '../api';
+import { addOutputOptions, type CommandContext, type OutputOptions } from '../context';
 import { shortTime } from '../format';
 
 export function addStatusCommand(program: Command, ctx: CommandContext): void {
-  program
+  const status = program
     .command('status')
     .description("an alert's state: stage, agent, notification, actions, fallback, failure reason")
-    .argument('<id>', 'alert id (alert-<key>) or its idempotency key')
-    .option('--json', 'JSON output')
-    .addOption(outputOption())
-    .action(async (id: string, opts: { json?: boolean; output?: string }, cmd: Command) => {
-      ctx.setOutput(opts);
-      const alertId = toAlertId(id);
-      const res = await ctx
-        .withApi(cmd, (a) => a.call<AlertState>('GET', `/v1/alerts/${encodeURIComponent(alertId)}`))
-        .catch(notFound(alertId));
-      ctx.print(renderState(res.body), res.body);
-    });
+    .addArgument(alertIdArgument());
+  addOutputOptions(status).action(async (id: string, opts: OutputOptions, cmd: Command) => {
+    ctx.setOutput(opts);
+    const alertId = toAlertId(id);
+    const res = await ctx
+      .withApi(cmd, (a) => a.call<AlertState>('GET', `/v1/alerts/${encodeURIComponent(alertId)}`))
+      .catch(explainStatus({ 404: noSuchAlert(alertId) }));
+    ctx.print(renderState(res.body), res.body);
+  });
 }
 
 /** GET /v1/alerts/{id} for a person. */
-export function renderState(s: AlertState): string {
+function renderState(s: AlertState): string {
   const rows: Array<[string, string | undefined]> = [
     ['alert', s.alertId],
     ['status', s.status],
