@@ -5,35 +5,41 @@ import { ALERT_TYPES, PRIORITIES } from '../shared/schemas';
 import type { AlertStatus } from '../shared/messages';
 import { CliError, UsageError } from './errors';
 
-export const ALERT_STATUSES = [
-  'accepted',
-  'resolving',
-  'checking_session',
-  'sending',
-  'awaiting_action',
-  'waiting_for_agent',
-  'falling_back',
-  'actioned',
-  'expired',
-  'fallback_delivered',
-  'failed',
-  'cancelled',
-] as const satisfies readonly AlertStatus[];
-// Compile-time: a status added to AlertStatus must be added above.
-const _allStatuses: Exclude<AlertStatus, (typeof ALERT_STATUSES)[number]> extends never ? true : never = true;
-void _allStatuses;
+/**
+ * The values of AlertStatus (a type only, in shared/messages.ts) to check --status against. A record, so
+ * the compiler insists on every status and no other; the usage error lists them in this order.
+ */
+const STATUSES: Record<AlertStatus, true> = {
+  accepted: true,
+  resolving: true,
+  checking_session: true,
+  sending: true,
+  awaiting_action: true,
+  waiting_for_agent: true,
+  falling_back: true,
+  actioned: true,
+  expired: true,
+  fallback_delivered: true,
+  failed: true,
+  cancelled: true,
+};
 
-export interface ListFilters {
-  status?: string[];
-  type?: string[];
-  priority?: string[];
-  agent?: string[];
-  source?: string[];
-  transactionId?: string[];
+/** A filter per search attribute: its flag, and the values it may take when the attribute is an enumeration. */
+const FILTERS: { [A in keyof typeof SA]: { flag: string; allowed?: readonly string[] } } = {
+  status: { flag: '--status', allowed: Object.keys(STATUSES) },
+  type: { flag: '--type', allowed: ALERT_TYPES },
+  priority: { flag: '--priority', allowed: PRIORITIES },
+  agent: { flag: '--agent' },
+  source: { flag: '--source' },
+  transactionId: { flag: '--transaction-id' },
+};
+
+/** What `list` looks for: values of each search attribute (ORed), a start time, a raw clause; all ANDed. */
+export type ListFilters = { [A in keyof typeof SA]?: string[] } & {
   since?: Date;
   /** A raw visibility clause, ANDed with the rest. */
   query?: string;
-}
+};
 
 /** Values are quoted into the query: refuse anything that could break out of the literal. */
 const safeValue = (v: string): boolean =>
@@ -60,12 +66,9 @@ function inClause(
 export function buildListQuery(f: ListFilters): string {
   const clauses = [
     `WorkflowType = '${ALERT_WORKFLOW_TYPE}'`,
-    inClause(SA.status.name, '--status', f.status, ALERT_STATUSES),
-    inClause(SA.type.name, '--type', f.type, ALERT_TYPES),
-    inClause(SA.priority.name, '--priority', f.priority, PRIORITIES),
-    inClause(SA.agent.name, '--agent', f.agent),
-    inClause(SA.source.name, '--source', f.source),
-    inClause(SA.transactionId.name, '--transaction-id', f.transactionId),
+    ...(Object.keys(FILTERS) as Array<keyof typeof SA>).map((a) =>
+      inClause(SA[a].name, FILTERS[a].flag, f[a], FILTERS[a].allowed),
+    ),
     f.since ? `StartTime >= '${f.since.toISOString()}'` : undefined,
     f.query ? `(${f.query})` : undefined,
   ];

@@ -1,3 +1,4 @@
+import type { AlertAction } from '../shared/schemas';
 import { UsageError } from './errors';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -35,7 +36,7 @@ export function parseKeyValue(text: string, what: string): [string, string] {
 }
 
 /** `label=https://...` -> an openUrl action. */
-export function parseUrlAction(text: string): { label: string; actionType: 'openUrl'; url: string } {
+export function parseUrlAction(text: string): Extract<AlertAction, { actionType: 'openUrl' }> {
   const i = text.indexOf('=');
   if (i <= 0 || i === text.length - 1) throw new UsageError(`--action: expected "label=url", got '${text}'`);
   return { label: text.slice(0, i).trim(), actionType: 'openUrl', url: text.slice(i + 1).trim() };

@@ -1,5 +1,6 @@
 /** `send`: one alert from flags or --json FILE, or many from --csv FILE or a JSON array. */
 import type { Command } from 'commander';
+import { ALERT_TYPES, PRIORITIES } from '../../shared/schemas';
 import { buildBody, ensureKey, type AlertBody, type AlertSpec } from '../alert-body';
 import { alertsFromCsv, alertsFromJson, readInput } from '../alert-input';
 import { postAlert } from '../api';
@@ -25,8 +26,8 @@ export function addSendCommand(program: Command, ctx: CommandContext): void {
     .option('--email <address>', 'target agent by email')
     .option('--title <text>', 'toast title')
     .option('--message <text>', 'toast body')
-    .option('--type <type>', 'info | warning | error')
-    .option('--priority <priority>', 'high | normal | low (default normal)')
+    .option('--type <type>', ALERT_TYPES.join(' | '))
+    .option('--priority <priority>', `${PRIORITIES.join(' | ')} (default normal)`)
     .option('--action <label=url>', 'an "open URL" button (repeatable)', collect)
     .option(
       '--ack-action <label>',
