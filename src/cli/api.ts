@@ -1,8 +1,12 @@
+/**
+ * The ingress's HTTP API as the CLI calls it: one keep-alive client with retries, its errors (an error
+ * answer, or no answer at all) and the calls more than one command makes.
+ */
 import { Agent, request } from 'undici';
 import { CliError } from './errors';
 
 /** RFC 9457 problem details as the ingress sends them. */
-export interface Problem {
+interface Problem {
   type?: string;
   title?: string;
   status?: number;
@@ -40,7 +44,7 @@ export class ApiUnreachableError extends CliError {
   }
 }
 
-export function describeProblem(status: number, p: Problem): string {
+function describeProblem(status: number, p: Problem): string {
   const title = p.title ?? `HTTP ${status}`;
   const detail = p.detail && p.detail !== title ? `: ${p.detail}` : '';
   return `${title} (${status})${detail}`;
@@ -82,7 +86,7 @@ const codeOf = (err: unknown): string | undefined => {
   return undefined;
 };
 
-export interface ApiClientOptions {
+interface ApiClientOptions {
   baseUrl: string;
   apiKey?: string;
   timeoutMs: number;
@@ -92,7 +96,7 @@ export interface ApiClientOptions {
   maxRetryDelayMs?: number;
 }
 
-export interface ApiResponse<T> {
+interface ApiResponse<T> {
   status: number;
   body: T;
 }
@@ -203,6 +207,6 @@ export const explainStatus =
     throw err;
   };
 
-/** POST /v1/alerts: the alert's id, and `duplicate` when its idempotency key was seen before (nothing sent). */
+/** POST /v1/alerts: the alert's id; `duplicate` when its idempotency key was seen before (nothing sent). */
 export const postAlert = (api: ApiClient, body: unknown) =>
   api.call<{ alertId: string; status: 'accepted' | 'duplicate' }>('POST', '/v1/alerts', body);

@@ -1,3 +1,7 @@
+/**
+ * Sending many alerts (--csv, a JSON array): a few requests in flight, an outcome per row, progress on
+ * stderr.
+ */
 import { ApiError, ApiUnreachableError, fieldErrors, postAlert, type ApiClient } from './api';
 import type { AlertBody } from './alert-body';
 import { Progress, type Counts, type Out } from './progress';
@@ -10,7 +14,7 @@ export interface BulkItem {
   error?: string[];
 }
 
-export type RowOutcome =
+type RowOutcome =
   | { where: string; status: 'accepted' | 'duplicate'; alertId: string }
   | { where: string; status: 'rejected'; errors: string[]; idempotencyKey?: string }
   /** Not answered: the API was unreachable or kept failing; safe to run again (same keys). */

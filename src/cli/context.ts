@@ -21,7 +21,7 @@ export interface CliIo {
 }
 
 /** The options of the program itself, which every command sees. */
-export interface GlobalOptions {
+interface GlobalOptions {
   apiUrl: string;
   apiKey?: string;
   temporalAddress: string;
@@ -70,7 +70,7 @@ export const addOutputOptions = (cmd: Command): Command =>
   cmd.option('--json', 'JSON output').addOption(outputOption());
 
 export class CommandContext {
-  /** JSON output. Each command sets it before anything can fail, so that its errors are printed as JSON too. */
+  /** JSON output. Each command sets it before anything can fail, so its errors are printed as JSON too. */
   json = false;
   /** The exit code of a command that ends without an error (a bulk send with rejected rows ends 1). */
   exitCode = 0;

@@ -1,3 +1,4 @@
+/** Option values as the CLI reads them: durations, times, key=value, label=url, numbers, repeated flags. */
 import type { AlertAction } from '../shared/schemas';
 import { UsageError } from './errors';
 

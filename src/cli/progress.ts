@@ -1,3 +1,5 @@
+/** Progress of a bulk send, and the writable stream it (and all CLI output) goes to. */
+
 export interface Out {
   write(chunk: string): unknown;
   isTTY?: boolean;

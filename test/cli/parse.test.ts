@@ -3,7 +3,7 @@ import { buildBody, derivedKey } from '../../src/cli/alert-body';
 import { parseCsv } from '../../src/cli/csv';
 import { mapHeader, rowToSpec } from '../../src/cli/csv-columns';
 import { UsageError } from '../../src/cli/errors';
-import { buildListQuery } from '../../src/cli/list';
+import { buildListQuery } from '../../src/cli/visibility';
 import { parseDuration, parseSince } from '../../src/cli/parse';
 import { Progress } from '../../src/cli/progress';
 import { fakeOut } from './helpers';

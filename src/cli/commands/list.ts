@@ -4,7 +4,7 @@ import { ALERT_TYPES, PRIORITIES } from '../../shared/schemas';
 import { addOutputOptions, type CommandContext, type OutputOptions } from '../context';
 import { UsageError } from '../errors';
 import { shortTime, table } from '../format';
-import { buildListQuery, listAlerts, type AlertRow, type ListFilters } from '../list';
+import { buildListQuery, listAlerts, type AlertRow, type ListFilters } from '../visibility';
 import { collectList, parseDuration, parsePositiveInt, parseSince } from '../parse';
 
 /** `list`'s flags: the filters (--since still as given), how many, and the output. */

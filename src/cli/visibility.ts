@@ -1,3 +1,7 @@
+/**
+ * Finding alerts for `list`: the visibility query its filters make, run against Temporal, a row per
+ * alert.
+ */
 import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
 import { ALERT_WORKFLOW_TYPE } from '../client';
 import { SA } from '../shared/search-attributes';
@@ -24,7 +28,7 @@ const STATUSES: Record<AlertStatus, true> = {
   cancelled: true,
 };
 
-/** A filter per search attribute: its flag, and the values it may take when the attribute is an enumeration. */
+/** A filter per search attribute: its flag, and the values it may take (for an enumeration). */
 const FILTERS: { [A in keyof typeof SA]: { flag: string; allowed?: readonly string[] } } = {
   status: { flag: '--status', allowed: Object.keys(STATUSES) },
   type: { flag: '--type', allowed: ALERT_TYPES },
@@ -89,7 +93,7 @@ export interface AlertRow {
   workflowStatus: string;
 }
 
-export function toRow(w: WorkflowExecutionInfo): AlertRow {
+function toRow(w: WorkflowExecutionInfo): AlertRow {
   const sa = w.typedSearchAttributes;
   const run = w.status.name;
   const status = sa.get(SA.status);
@@ -108,7 +112,7 @@ export function toRow(w: WorkflowExecutionInfo): AlertRow {
   };
 }
 
-export interface TemporalTarget {
+interface TemporalTarget {
   address: string;
   namespace: string;
   connectTimeoutMs: number;
