@@ -5,18 +5,18 @@ import { buildBody, ensureKey, type AlertBody, type AlertSpec } from '../alert-b
 import { alertsFromCsv, alertsFromJson, readInput } from '../alert-input';
 import { postAlert } from '../api';
 import { sendMany, type BulkResult } from '../bulk';
-import { outputOption, type CommandContext } from '../context';
+import { outputOption, type CommandContext, type OutputOptions } from '../context';
 import { UsageError } from '../errors';
 import { collect, parsePositiveInt } from '../parse';
 
-/** `send`'s flags: the alert's own, and how to read and send it. */
-type SendOpts = AlertSpec & {
-  /** A file (or - for stdin) to read the alert from; alone (true): JSON output. */
-  json?: string | true;
-  csv?: string;
-  concurrency: string;
-  output?: string;
-};
+/** `send`'s flags: the alert's own, how to read and send it, and the output (its --json may name a file). */
+type SendOptions = AlertSpec &
+  Omit<OutputOptions, 'json'> & {
+    /** A file (or - for stdin) to read the alert from; alone (true): JSON output. */
+    json?: string | true;
+    csv?: string;
+    concurrency: string;
+  };
 
 export function addSendCommand(program: Command, ctx: CommandContext): void {
   program
@@ -66,32 +66,34 @@ idempotency-key, metadata (k=v;k2=v2), metadata.<key>. action/ack-action cells m
 values separated by ';'. Rows without an idempotency-key get one derived from the file's content and
 row, so sending the same file again sends nothing twice. Exit code 1 when any row was rejected.`,
     )
-    .action(async ({ json, csv, concurrency: concurrencyText, output, ...spec }: SendOpts, cmd: Command) => {
-      const jsonFile = typeof json === 'string' ? json : undefined;
-      ctx.setOutput({ output, json: json === true });
-      if (csv && jsonFile) throw new UsageError('give --csv or --json FILE, not both');
-      const concurrency = parsePositiveInt(concurrencyText, '--concurrency', 256);
-      if (csv || jsonFile) {
-        const source = (csv ?? jsonFile)!;
-        const content = await readInput(source, ctx.io.stdin);
-        const input = csv ? { items: alertsFromCsv(content, spec) } : alertsFromJson(content, source, spec);
-        if ('body' in input) return sendOne(ctx, cmd, input.body);
-        const { items } = input;
-        if (spec.idempotencyKey && items.length > 1)
-          throw new UsageError('--idempotency-key cannot apply to many alerts (each needs its own key)');
-        const result = await ctx.withApi(cmd, (a) =>
-          sendMany(a, items, { concurrency, progress: ctx.io.stderr }),
-        );
-        ctx.print(renderBulk(result), result);
-        ctx.exitCode = result.rejected > 0 || result.failed > 0 ? 1 : 0;
-        return;
-      }
-      if (Object.values(spec).every((v) => v === undefined))
-        throw new UsageError(
-          'nothing to send: give the alert as flags (--user-id/--email, --title, --message, --type, ...), --json FILE or --csv FILE',
-        );
-      await sendOne(ctx, cmd, buildBody(spec));
-    });
+    .action(
+      async ({ json, csv, concurrency: concurrencyText, output, ...spec }: SendOptions, cmd: Command) => {
+        const jsonFile = typeof json === 'string' ? json : undefined;
+        ctx.setOutput({ output, json: json === true });
+        if (csv && jsonFile) throw new UsageError('give --csv or --json FILE, not both');
+        const concurrency = parsePositiveInt(concurrencyText, '--concurrency', 256);
+        if (csv || jsonFile) {
+          const source = (csv ?? jsonFile)!;
+          const content = await readInput(source, ctx.io.stdin);
+          const input = csv ? { items: alertsFromCsv(content, spec) } : alertsFromJson(content, source, spec);
+          if ('body' in input) return sendOne(ctx, cmd, input.body);
+          const { items } = input;
+          if (spec.idempotencyKey && items.length > 1)
+            throw new UsageError('--idempotency-key cannot apply to many alerts (each needs its own key)');
+          const result = await ctx.withApi(cmd, (a) =>
+            sendMany(a, items, { concurrency, progress: ctx.io.stderr }),
+          );
+          ctx.print(renderBulk(result), result);
+          ctx.exitCode = result.rejected > 0 || result.failed > 0 ? 1 : 0;
+          return;
+        }
+        if (Object.values(spec).every((v) => v === undefined))
+          throw new UsageError(
+            'nothing to send: give the alert as flags (--user-id/--email, --title, --message, --type, ...), --json FILE or --csv FILE',
+          );
+        await sendOne(ctx, cmd, buildBody(spec));
+      },
+    );
 }
 
 async function sendOne(ctx: CommandContext, cmd: Command, body: AlertBody): Promise<void> {
