@@ -1,3 +1,4 @@
+/** The CLI run in-process with its output captured, and the stack it runs against. */
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -5,11 +6,12 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import pino from 'pino';
 import { run } from '../../src/cli';
+import type { Out } from '../../src/cli/progress';
 import type { Config } from '../../src/config';
 import { startIngress, type Ingress } from '../../src/server';
 import { startStack, TEST_SIGNING_SECRET, type Stack } from '../helpers/stack';
 
-export const API_KEY = 'cli-test-key-0123456789abcdef';
+const API_KEY = 'cli-test-key-0123456789abcdef';
 export const AGENT = {
   id: '11111111-1111-4111-8111-111111111111',
   name: 'Jordan Smith',
@@ -18,18 +20,14 @@ export const AGENT = {
   routingStatus: 'IDLE',
 };
 
-export interface CliResult {
+interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
 }
 
-export interface FakeOut {
-  text: string;
-  isTTY?: boolean;
-  columns?: number;
-  write(s: string): boolean;
-}
+/** An output stream that keeps what is written to it. */
+type FakeOut = Out & { text: string };
 
 export const fakeOut = (isTTY = false): FakeOut => ({
   text: '',
@@ -72,7 +70,7 @@ export async function closedPort(): Promise<number> {
   });
 }
 
-export function cliConfig(dataDir: string): Config {
+function cliConfig(dataDir: string): Config {
   return {
     logLevel: 'silent',
     temporal: {
