@@ -1,24 +1,31 @@
+/**
+ * An alert spec (the send flags, or a CSV row) turned into a POST /v1/alerts body, and the idempotency
+ * key every body carries.
+ */
 import { createHash, randomUUID } from 'node:crypto';
+import type { AlertRequest } from '../shared/schemas';
 import { UsageError } from './errors';
 import { parseDuration, parseKeyValue, parseUrlAction } from './parse';
 
-/** What `send` flags (or one CSV row) say about an alert, before it becomes a request body. */
-export interface AlertSpec {
-  userId?: string;
-  email?: string;
-  title?: string;
-  message?: string;
-  type?: string;
-  priority?: string;
-  /** `label=url` each. */
-  actions?: string[];
-  /** `label` each: a callback action the agent acknowledges with. */
-  ackActions?: string[];
+/** `userId` | `email`: the fields of either form of a request's target. */
+type TargetField = AlertRequest['target'] extends infer T ? (T extends unknown ? keyof T : never) : never;
+/** Request fields a flag gives as they are. */
+type VerbatimField = keyof Pick<AlertRequest, 'title' | 'message' | 'type' | 'priority' | 'idempotencyKey'>;
+
+/**
+ * What the `send` flags (or one CSV row) say about an alert, before it becomes a request body: each
+ * field named after its flag, its value still the text given (the API checks it and names what it refuses).
+ */
+export type AlertSpec = { [F in TargetField | VerbatimField]?: string } & {
+  /** `--action label=url`, each: an "open URL" action. */
+  action?: string[];
+  /** `--ack-action label`, each: a callback action the agent acknowledges with. */
+  ackAction?: string[];
+  /** `--expires-in 15m`: becomes expiresAt. */
   expiresIn?: string;
-  idempotencyKey?: string;
-  /** `key=value` each. */
+  /** `--metadata key=value`, each. */
   metadata?: string[];
-}
+};
 
 export type AlertBody = Record<string, unknown>;
 
@@ -37,17 +44,21 @@ export function buildBody(spec: AlertSpec, base: AlertBody = {}, now = new Date(
   if (spec.type !== undefined) body.type = spec.type;
   if (spec.priority !== undefined) body.priority = spec.priority;
   const actions = [
-    ...(spec.actions ?? []).map(parseUrlAction),
-    ...(spec.ackActions ?? []).map((label) => {
+    ...(spec.action ?? []).map(parseUrlAction),
+    ...(spec.ackAction ?? []).map((label) => {
       if (label.trim() === '') throw new UsageError('--ack-action: the label is empty');
       return { label: label.trim(), actionType: 'callback' as const };
     }),
   ];
-  if (actions.length > 0) body.actions = [...(Array.isArray(base.actions) ? (base.actions as unknown[]) : []), ...actions];
-  if (spec.expiresIn !== undefined) body.expiresAt = new Date(now.getTime() + parseDuration(spec.expiresIn, '--expires-in')).toISOString();
+  if (actions.length > 0)
+    body.actions = [...(Array.isArray(base.actions) ? (base.actions as unknown[]) : []), ...actions];
+  if (spec.expiresIn !== undefined)
+    body.expiresAt = new Date(now.getTime() + parseDuration(spec.expiresIn, '--expires-in')).toISOString();
   if (spec.idempotencyKey !== undefined) body.idempotencyKey = spec.idempotencyKey;
   if (spec.metadata && spec.metadata.length > 0) {
-    const md: Record<string, string> = { ...(isObject(base.metadata) ? (base.metadata as Record<string, string>) : {}) };
+    const md: Record<string, string> = {
+      ...(isObject(base.metadata) ? (base.metadata as Record<string, string>) : {}),
+    };
     for (const kv of spec.metadata) {
       const [k, v] = parseKeyValue(kv, '--metadata');
       md[k] = v;
@@ -62,90 +73,14 @@ export function buildBody(spec: AlertSpec, base: AlertBody = {}, now = new Date(
  * second toast: the caller's, or a new one.
  */
 export function ensureKey(body: AlertBody, key: () => string = randomUUID): AlertBody {
-  return typeof body.idempotencyKey === 'string' && body.idempotencyKey !== '' ? body : { ...body, idempotencyKey: key() };
+  return typeof body.idempotencyKey === 'string' && body.idempotencyKey !== ''
+    ? body
+    : { ...body, idempotencyKey: key() };
 }
 
 /** Key for a bulk row without one: the same file sent again sends nothing twice. */
 export const derivedKey = (content: string, row: number): string =>
   `bulk-${createHash('sha256').update(content).digest('hex').slice(0, 16)}-${row}`;
 
-export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-// ---------------------------------------------------------------------------------------------
-// CSV rows
-// ---------------------------------------------------------------------------------------------
-
-/** Header names, normalised (case, '-', '_' ignored), to the spec field they fill. */
-const COLUMNS: Record<string, keyof AlertSpec> = {
-  userid: 'userId',
-  user: 'userId',
-  email: 'email',
-  title: 'title',
-  message: 'message',
-  type: 'type',
-  priority: 'priority',
-  action: 'actions',
-  actions: 'actions',
-  ackaction: 'ackActions',
-  ackactions: 'ackActions',
-  expiresin: 'expiresIn',
-  idempotencykey: 'idempotencyKey',
-  key: 'idempotencyKey',
-  metadata: 'metadata',
-};
-const LIST_FIELDS = new Set<keyof AlertSpec>(['actions', 'ackActions', 'metadata']);
-const norm = (h: string) => h.toLowerCase().replace(/[-_\s]/g, '');
-
-export interface ColumnMap {
-  /** Per column: the spec field, or a metadata key (`metadata.<key>` columns). */
-  columns: Array<{ field: keyof AlertSpec } | { metadataKey: string } | null>;
-}
-
-/**
- * Map a CSV header onto spec fields. Columns are named like the flags (`user-id`, `expires-in`,
- * `ack-action`, ...); `action`/`ack-action`/`metadata` may repeat, and `metadata.<key>` fills one
- * key. Unknown columns are a usage error (a typo would otherwise silently drop data).
- */
-export function mapHeader(header: string[]): ColumnMap {
-  const unknown: string[] = [];
-  const seen = new Set<string>();
-  const columns = header.map((h) => {
-    const md = /^metadata\.(.+)$/i.exec(h.trim());
-    if (md) return { metadataKey: md[1]! };
-    const field = COLUMNS[norm(h)];
-    if (!field) {
-      if (h.trim() !== '') unknown.push(h);
-      return null;
-    }
-    if (seen.has(field) && !LIST_FIELDS.has(field)) throw new UsageError(`CSV header: column '${h}' appears twice`);
-    seen.add(field);
-    return { field };
-  });
-  if (unknown.length > 0) {
-    throw new UsageError(
-      `CSV header: unknown column(s) ${unknown.map((u) => `'${u}'`).join(', ')}; expected: user-id, email, title, message, type, priority, action, ack-action, expires-in, idempotency-key, metadata, metadata.<key>`,
-    );
-  }
-  return { columns };
-}
-
-/** One CSV row -> spec. List cells (`action`, `ack-action`, `metadata`) may hold several values separated by ';'. */
-export function rowToSpec(map: ColumnMap, cells: string[]): AlertSpec {
-  const spec: AlertSpec = {};
-  map.columns.forEach((col, i) => {
-    const raw = (cells[i] ?? '').trim();
-    if (!col || raw === '') return;
-    if ('metadataKey' in col) {
-      spec.metadata = [...(spec.metadata ?? []), `${col.metadataKey}=${raw}`];
-      return;
-    }
-    if (LIST_FIELDS.has(col.field)) {
-      const values = raw.split(';').map((v) => v.trim()).filter(Boolean);
-      const prev = (spec[col.field] as string[] | undefined) ?? [];
-      (spec as Record<string, unknown>)[col.field] = [...prev, ...values];
-    } else {
-      (spec as Record<string, unknown>)[col.field] = raw;
-    }
-  });
-  return spec;
-}
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);

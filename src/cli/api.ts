@@ -1,8 +1,12 @@
+/**
+ * The ingress's HTTP API as the CLI calls it: one keep-alive client with retries, its errors (an error
+ * answer, or no answer at all) and the calls more than one command makes.
+ */
 import { Agent, request } from 'undici';
 import { CliError } from './errors';
 
 /** RFC 9457 problem details as the ingress sends them. */
-export interface Problem {
+interface Problem {
   type?: string;
   title?: string;
   status?: number;
@@ -19,9 +23,13 @@ export class ApiError extends CliError {
     readonly problem: Problem,
     readonly retryAfterSeconds?: number,
   ) {
-    super(describeProblem(status, problem), [...problemLines(problem), ...(status === 401 ? ['check --api-key or DESKTOP_ALERTS_API_KEY'] : [])], {
-      error: { ...problem, status },
-    });
+    super(
+      describeProblem(status, problem),
+      [...problemLines(problem), ...(status === 401 ? ['check --api-key or DESKTOP_ALERTS_API_KEY'] : [])],
+      {
+        error: { ...problem, status },
+      },
+    );
   }
 }
 
@@ -36,21 +44,39 @@ export class ApiUnreachableError extends CliError {
   }
 }
 
-export function describeProblem(status: number, p: Problem): string {
+function describeProblem(status: number, p: Problem): string {
   const title = p.title ?? `HTTP ${status}`;
   const detail = p.detail && p.detail !== title ? `: ${p.detail}` : '';
   return `${title} (${status})${detail}`;
 }
 
+/** The fields the API refused, as `field: message` each. */
+export const fieldErrors = (p: Problem): string[] =>
+  (p.errors ?? []).map((e) => `${e.field || '(body)'}: ${e.message}`);
+
 function problemLines(p: Problem): string[] {
-  const lines = (p.errors ?? []).map((e) => `${e.field || '(body)'}: ${e.message}`);
+  const lines = fieldErrors(p);
   if (p.requestId) lines.push(`request id: ${p.requestId}`);
   return lines;
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 /** Errors after which the same request may be sent again (it carries an idempotency key). */
-const TRANSIENT = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const TRANSIENT = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
 
 const codeOf = (err: unknown): string | undefined => {
   for (let e: unknown = err, d = 0; e && d < 5; e = (e as { cause?: unknown }).cause, d++) {
@@ -60,7 +86,7 @@ const codeOf = (err: unknown): string | undefined => {
   return undefined;
 };
 
-export interface ApiClientOptions {
+interface ApiClientOptions {
   baseUrl: string;
   apiKey?: string;
   timeoutMs: number;
@@ -70,7 +96,7 @@ export interface ApiClientOptions {
   maxRetryDelayMs?: number;
 }
 
-export interface ApiResponse<T> {
+interface ApiResponse<T> {
   status: number;
   body: T;
 }
@@ -82,7 +108,12 @@ export class ApiClient {
 
   constructor(private readonly opts: ApiClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
-    this.agent = new Agent({ connectTimeout: opts.timeoutMs, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, keepAliveTimeout: 2_000 });
+    this.agent = new Agent({
+      connectTimeout: opts.timeoutMs,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+      keepAliveTimeout: 2_000,
+    });
   }
 
   async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<ApiResponse<T>> {
@@ -91,10 +122,15 @@ export class ApiClient {
         const res = await this.once<T>(method, path, body);
         return res;
       } catch (err) {
-        const retryable = (err instanceof ApiError && err.status === 503) || (!(err instanceof CliError) && TRANSIENT.has(codeOf(err) ?? ''));
+        const retryable =
+          (err instanceof ApiError && err.status === 503) ||
+          (!(err instanceof CliError) && TRANSIENT.has(codeOf(err) ?? ''));
         if (!retryable || attempt >= this.opts.retries) throw this.translate(err);
         const hinted = err instanceof ApiError ? err.retryAfterSeconds : undefined;
-        const delay = Math.min(hinted !== undefined ? hinted * 1000 : 500 * 2 ** attempt, this.opts.maxRetryDelayMs ?? 10_000);
+        const delay = Math.min(
+          hinted !== undefined ? hinted * 1000 : 500 * 2 ** attempt,
+          this.opts.maxRetryDelayMs ?? 10_000,
+        );
         await new Promise((r) => setTimeout(r, delay));
       }
     }
@@ -120,7 +156,10 @@ export class ApiClient {
       }
     }
     if (res.statusCode >= 400) {
-      const problem: Problem = parsed && typeof parsed === 'object' ? (parsed as Problem) : { title: `HTTP ${res.statusCode}`, detail: text.slice(0, 200) || undefined };
+      const problem: Problem =
+        parsed && typeof parsed === 'object'
+          ? (parsed as Problem)
+          : { title: `HTTP ${res.statusCode}`, detail: text.slice(0, 200) || undefined };
       const ra = Number(res.headers['retry-after']);
       throw new ApiError(res.statusCode, problem, Number.isFinite(ra) && ra >= 0 ? ra : undefined);
     }
@@ -130,12 +169,44 @@ export class ApiClient {
   private translate(err: unknown): Error {
     if (err instanceof CliError) return err;
     const code = codeOf(err) ?? 'UNKNOWN';
-    if (UNREACHABLE.has(code)) return new ApiUnreachableError(this.baseUrl, code, `cannot reach the API at ${this.baseUrl}: is it running? (${code})`);
-    if (TRANSIENT.has(code)) return new ApiUnreachableError(this.baseUrl, code, `the API at ${this.baseUrl} dropped the request or did not answer in time (${code})`);
-    return new ApiUnreachableError(this.baseUrl, code, `request to ${this.baseUrl} failed: ${(err as Error)?.message ?? String(err)}`);
+    if (UNREACHABLE.has(code))
+      return new ApiUnreachableError(
+        this.baseUrl,
+        code,
+        `cannot reach the API at ${this.baseUrl}: is it running? (${code})`,
+      );
+    if (TRANSIENT.has(code))
+      return new ApiUnreachableError(
+        this.baseUrl,
+        code,
+        `the API at ${this.baseUrl} dropped the request or did not answer in time (${code})`,
+      );
+    return new ApiUnreachableError(
+      this.baseUrl,
+      code,
+      `request to ${this.baseUrl} failed: ${(err as Error)?.message ?? String(err)}`,
+    );
   }
 
   close(): Promise<void> {
     return this.agent.close();
   }
 }
+
+/**
+ * A catch handler for a call: an error answer with one of the given statuses becomes a CliError with that
+ * message (--json still prints the problem details); anything else is rethrown as it is.
+ */
+export const explainStatus =
+  (messages: Partial<Record<number, (err: ApiError) => string>>) =>
+  (err: unknown): never => {
+    if (err instanceof ApiError) {
+      const explain = messages[err.status];
+      if (explain) throw new CliError(explain(err), [], err.json);
+    }
+    throw err;
+  };
+
+/** POST /v1/alerts: the alert's id; `duplicate` when its idempotency key was seen before (nothing sent). */
+export const postAlert = (api: ApiClient, body: unknown) =>
+  api.call<{ alertId: string; status: 'accepted' | 'duplicate' }>('POST', '/v1/alerts', body);

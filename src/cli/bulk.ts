@@ -1,4 +1,8 @@
-import { ApiError, ApiUnreachableError, type ApiClient } from './api';
+/**
+ * Sending many alerts (--csv, a JSON array): a few requests in flight, an outcome per row, progress on
+ * stderr.
+ */
+import { ApiError, ApiUnreachableError, fieldErrors, postAlert, type ApiClient } from './api';
 import type { AlertBody } from './alert-body';
 import { Progress, type Counts, type Out } from './progress';
 
@@ -10,7 +14,7 @@ export interface BulkItem {
   error?: string[];
 }
 
-export type RowOutcome =
+type RowOutcome =
   | { where: string; status: 'accepted' | 'duplicate'; alertId: string }
   | { where: string; status: 'rejected'; errors: string[]; idempotencyKey?: string }
   /** Not answered: the API was unreachable or kept failing; safe to run again (same keys). */
@@ -25,7 +29,11 @@ export interface BulkResult extends Omit<Counts, 'done'> {
  * Send every item with at most `concurrency` requests in flight. Rows the API refuses are
  * reported with its reasons; once the API cannot be reached the rest are not attempted.
  */
-export async function sendMany(api: ApiClient, items: BulkItem[], opts: { concurrency: number; progress: Out }): Promise<BulkResult> {
+export async function sendMany(
+  api: ApiClient,
+  items: BulkItem[],
+  opts: { concurrency: number; progress: Out },
+): Promise<BulkResult> {
   const outcomes: RowOutcome[] = new Array<RowOutcome>(items.length);
   const counts: Counts = { done: 0, accepted: 0, duplicate: 0, rejected: 0, failed: 0 };
   const progress = new Progress(opts.progress, items.length);
@@ -48,19 +56,42 @@ export async function sendMany(api: ApiClient, items: BulkItem[], opts: { concur
         continue;
       }
       if (unreachable) {
-        record(i, { where: item.where, status: 'failed', errors: [`not sent: ${unreachable}`], idempotencyKey: key });
+        record(i, {
+          where: item.where,
+          status: 'failed',
+          errors: [`not sent: ${unreachable}`],
+          idempotencyKey: key,
+        });
         continue;
       }
       try {
-        const res = await api.call<{ alertId: string; status: 'accepted' | 'duplicate' }>('POST', '/v1/alerts', item.body);
-        record(i, { where: item.where, status: res.body.status === 'duplicate' ? 'duplicate' : 'accepted', alertId: res.body.alertId });
+        const res = await postAlert(api, item.body);
+        record(i, {
+          where: item.where,
+          status: res.body.status === 'duplicate' ? 'duplicate' : 'accepted',
+          alertId: res.body.alertId,
+        });
       } catch (err) {
         if (err instanceof ApiError && err.status === 400) {
-          const fields = (err.problem.errors ?? []).map((e) => `${e.field || '(body)'}: ${e.message}`);
-          record(i, { where: item.where, status: 'rejected', errors: fields.length > 0 ? fields : [err.message], idempotencyKey: key });
+          const fields = fieldErrors(err.problem);
+          record(i, {
+            where: item.where,
+            status: 'rejected',
+            errors: fields.length > 0 ? fields : [err.message],
+            idempotencyKey: key,
+          });
         } else {
-          if (err instanceof ApiUnreachableError || (err instanceof ApiError && (err.status === 401 || err.status === 403))) unreachable ??= err.message;
-          record(i, { where: item.where, status: 'failed', errors: [(err as Error).message], idempotencyKey: key });
+          if (
+            err instanceof ApiUnreachableError ||
+            (err instanceof ApiError && (err.status === 401 || err.status === 403))
+          )
+            unreachable ??= err.message;
+          record(i, {
+            where: item.where,
+            status: 'failed',
+            errors: [(err as Error).message],
+            idempotencyKey: key,
+          });
         }
       }
     }

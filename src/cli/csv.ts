@@ -1,4 +1,6 @@
-export interface CsvRow {
+/** A CSV parser (RFC 4180) for `send --csv`. */
+
+interface CsvRow {
   /** 1-based line of the file where the row starts. */
   line: number;
   cells: string[];

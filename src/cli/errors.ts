@@ -1,3 +1,5 @@
+/** The CLI's two kinds of failure, which end a run with different exit codes. */
+
 /** The caller used the CLI wrongly (bad flag value, missing argument): exit code 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';

@@ -1,3 +1,5 @@
+/** Option values as the CLI reads them: durations, times, key=value, label=url, numbers, repeated flags. */
+import type { AlertAction } from '../shared/schemas';
 import { UsageError } from './errors';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -12,7 +14,8 @@ export function parseDuration(text: string, what = 'duration'): number {
     total += Number(m[1]) * UNIT_MS[m[2]!]!;
     matched = re.lastIndex;
   }
-  if (s === '' || matched !== s.length) throw new UsageError(`${what}: '${text}' is not a duration (examples: 90s, 15m, 1h30m, 2d)`);
+  if (s === '' || matched !== s.length)
+    throw new UsageError(`${what}: '${text}' is not a duration (examples: 90s, 15m, 1h30m, 2d)`);
   return total;
 }
 
@@ -34,7 +37,7 @@ export function parseKeyValue(text: string, what: string): [string, string] {
 }
 
 /** `label=https://...` -> an openUrl action. */
-export function parseUrlAction(text: string): { label: string; actionType: 'openUrl'; url: string } {
+export function parseUrlAction(text: string): Extract<AlertAction, { actionType: 'openUrl' }> {
   const i = text.indexOf('=');
   if (i <= 0 || i === text.length - 1) throw new UsageError(`--action: expected "label=url", got '${text}'`);
   return { label: text.slice(0, i).trim(), actionType: 'openUrl', url: text.slice(i + 1).trim() };
@@ -44,6 +47,21 @@ export function parseUrlAction(text: string): { label: string; actionType: 'open
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function parsePositiveInt(text: string, what: string, max = 10_000): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) throw new UsageError(`${what}: expected a whole number from 1 to ${max}, got '${text}'`);
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max)
+    throw new UsageError(`${what}: expected a whole number from 1 to ${max}, got '${text}'`);
+  return Number(text);
+}
+
+/** Commander collector for repeatable options that may also hold several comma-separated values. */
+export const collectList = (value: string, previous: string[] = []): string[] => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean),
+];
+
+export function parseNonNegativeInt(text: string, what: string): number {
+  if (!/^\d{1,15}$/.test(text)) throw new UsageError(`${what}: expected a whole number, got '${text}'`);
   return Number(text);
 }

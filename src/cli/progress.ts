@@ -1,3 +1,5 @@
+/** Progress of a bulk send, and the writable stream it (and all CLI output) goes to. */
+
 export interface Out {
   write(chunk: string): unknown;
   isTTY?: boolean;
@@ -37,7 +39,9 @@ export class Progress {
       this.lastDraw = now;
       const width = Math.max(10, Math.min(40, (this.out.columns ?? 80) - 60));
       const filled = this.total === 0 ? width : Math.round((c.done / this.total) * width);
-      this.out.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${c.done}/${this.total}  ${this.summary(c)}\x1b[K`);
+      this.out.write(
+        `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${c.done}/${this.total}  ${this.summary(c)}\x1b[K`,
+      );
       return;
     }
     const decile = this.total === 0 ? 10 : Math.floor((c.done * 10) / this.total);

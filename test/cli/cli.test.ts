@@ -4,7 +4,16 @@ import path from 'node:path';
 import { webhookHeaders } from '../../src/shared/standard-webhooks';
 import { ALERT_ID_METADATA_KEY, CALLBACK_PATH } from '../../src/shared/constants';
 import { TEST_SIGNING_SECRET } from '../helpers/stack';
-import { AGENT, cli, closedPort, eventually, startCliStack, tempDir, uniqueKey, type CliStack } from './helpers';
+import {
+  AGENT,
+  cli,
+  closedPort,
+  eventually,
+  startCliStack,
+  tempDir,
+  uniqueKey,
+  type CliStack,
+} from './helpers';
 
 let s: CliStack;
 let env: Record<string, string>;
@@ -23,14 +32,22 @@ afterAll(async () => {
 
 const sendFlags = (key: string, extra: string[] = []) => [
   'send',
-  '--user-id', AGENT.id,
-  '--title', 'Compliance Review Required',
-  '--message', 'Case TXN-88921 flagged for secondary verification.',
-  '--type', 'warning',
-  '--action', 'Open case=https://crm.example.com/cases/TXN-88921',
-  '--ack-action', 'Acknowledge',
-  '--expires-in', '15m',
-  '--idempotency-key', key,
+  '--user-id',
+  AGENT.id,
+  '--title',
+  'Compliance Review Required',
+  '--message',
+  'Case TXN-88921 flagged for secondary verification.',
+  '--type',
+  'warning',
+  '--action',
+  'Open case=https://crm.example.com/cases/TXN-88921',
+  '--ack-action',
+  'Acknowledge',
+  '--expires-in',
+  '15m',
+  '--idempotency-key',
+  key,
   ...extra,
 ];
 
@@ -59,7 +76,22 @@ describe('send', () => {
   });
 
   test('a request the API rejects: every bad field is shown, exit 1', async () => {
-    const r = await cli(['send', '--user-id', AGENT.id, '--title', 'x'.repeat(251), '--message', 'm', '--type', 'urgent', '--action', 'Open=http://crm.example.com/x'], env);
+    const r = await cli(
+      [
+        'send',
+        '--user-id',
+        AGENT.id,
+        '--title',
+        'x'.repeat(251),
+        '--message',
+        'm',
+        '--type',
+        'urgent',
+        '--action',
+        'Open=http://crm.example.com/x',
+      ],
+      env,
+    );
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^error: The request is invalid \(400\)/);
@@ -67,7 +99,10 @@ describe('send', () => {
     expect(r.stderr).toMatch(/^ {2}type: .+$/m);
     expect(r.stderr).toMatch(/^ {2}actions\.0\.url: .*https.*$/m);
 
-    const j = await cli(['send', '--email', 'not-an-email', '--title', 't', '--message', 'm', '--type', 'info', '--json'], env);
+    const j = await cli(
+      ['send', '--email', 'not-an-email', '--title', 't', '--message', 'm', '--type', 'info', '--json'],
+      env,
+    );
     expect(j.code).toBe(1);
     const err = JSON.parse(j.stdout) as { error: { status: number; errors: Array<{ field: string }> } };
     expect(err.error.status).toBe(400);
@@ -78,7 +113,9 @@ describe('send', () => {
     const both = await cli(['send', '--user-id', 'u', '--email', 'a@b.co', '--title', 't'], env);
     expect(both).toMatchObject({ code: 2, stdout: '' });
     expect(both.stderr).toMatch(/either --user-id or --email/);
-    expect((await cli(['send', '--user-id', 'u', '--expires-in', 'soon'], env)).stderr).toMatch(/--expires-in: 'soon' is not a duration/);
+    expect((await cli(['send', '--user-id', 'u', '--expires-in', 'soon'], env)).stderr).toMatch(
+      /--expires-in: 'soon' is not a duration/,
+    );
     expect((await cli(['send'], env)).stderr).toMatch(/nothing to send/);
     expect((await cli(['send', '--bogus'], env)).code).toBe(2);
     expect((await cli(['frobnicate'], env)).code).toBe(2);
@@ -89,14 +126,37 @@ describe('send', () => {
   test('--json FILE and --json - (stdin), flags layered on top', async () => {
     const key = uniqueKey('json');
     const file = path.join(dir, 'alert.json');
-    fs.writeFileSync(file, JSON.stringify({ target: { userId: AGENT.id }, title: 'From a file', message: 'm', type: 'info', metadata: { source: 'cli-test' } }));
-    const r = await cli(['send', '--json', file, '--idempotency-key', key, '--priority', 'high', '-o', 'json'], env);
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        target: { userId: AGENT.id },
+        title: 'From a file',
+        message: 'm',
+        type: 'info',
+        metadata: { source: 'cli-test' },
+      }),
+    );
+    const r = await cli(
+      ['send', '--json', file, '--idempotency-key', key, '--priority', 'high', '-o', 'json'],
+      env,
+    );
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ alertId: `alert-${key}`, status: 'accepted' });
-    const state = JSON.parse((await cli(['status', key, '--json'], env)).stdout) as { priority: string; source: string };
+    const state = JSON.parse((await cli(['status', key, '--json'], env)).stdout) as {
+      priority: string;
+      source: string;
+    };
     expect(state).toMatchObject({ priority: 'high', source: 'cli-test' });
 
-    const stdin = await cli(['send', '--json', '-'], env, { stdin: JSON.stringify({ target: { userId: AGENT.id }, title: 't', message: 'm', type: 'info', idempotencyKey: key }) });
+    const stdin = await cli(['send', '--json', '-'], env, {
+      stdin: JSON.stringify({
+        target: { userId: AGENT.id },
+        title: 't',
+        message: 'm',
+        type: 'info',
+        idempotencyKey: key,
+      }),
+    });
     expect(stdin.stdout).toMatch(/^duplicate/);
 
     const broken = await cli(['send', '--json', '-'], env, { stdin: '{"title":' });
@@ -141,16 +201,39 @@ describe('send --csv', () => {
 
     const again = await cli(['send', '--csv', file, '--json'], env);
     expect(again.code).toBe(1);
-    const summary = JSON.parse(again.stdout) as { total: number; accepted: number; duplicate: number; rejected: number; rows: Array<{ where: string; status: string; alertId?: string }> };
+    const summary = JSON.parse(again.stdout) as {
+      total: number;
+      accepted: number;
+      duplicate: number;
+      rejected: number;
+      rows: Array<{ where: string; status: string; alertId?: string }>;
+    };
     expect(summary).toMatchObject({ total: 6, accepted: 0, duplicate: 3, rejected: 3 });
-    expect(summary.rows.find((o) => o.where === 'line 6')).toMatchObject({ status: 'duplicate', alertId: expect.stringMatching(/^alert-bulk-[0-9a-f]{16}-6$/) });
+    expect(summary.rows.find((o) => o.where === 'line 6')).toMatchObject({
+      status: 'duplicate',
+      alertId: expect.stringMatching(/^alert-bulk-[0-9a-f]{16}-6$/),
+    });
   });
 
   test('flags give every row its defaults; all accepted -> exit 0; a terminal gets a progress bar', async () => {
     const k = uniqueKey('csv-ok');
     const file = path.join(dir, 'ok.csv');
     fs.writeFileSync(file, `email,idempotency_key\n${AGENT.email},${k}-a\n${AGENT.email},${k}-b\n`);
-    const r = await cli(['send', '--csv', file, '--type', 'info', '--title', 'Maintenance tonight', '--message', 'Systems down 22:00-23:00'], env, { ttyStderr: true });
+    const r = await cli(
+      [
+        'send',
+        '--csv',
+        file,
+        '--type',
+        'info',
+        '--title',
+        'Maintenance tonight',
+        '--message',
+        'Systems down 22:00-23:00',
+      ],
+      env,
+      { ttyStderr: true },
+    );
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('2 row(s): 2 accepted, 0 duplicate, 0 rejected\n');
     expect(r.stderr).toMatch(/\r\[#+\] 2\/2 {2}accepted 2/);
@@ -172,7 +255,10 @@ describe('status, list, cancel', () => {
   const alertId = `alert-${key}`;
 
   beforeAll(async () => {
-    const r = await cli(sendFlags(key, ['--metadata', `transactionId=${txn}`, '--metadata', 'source=cli-suite']), env);
+    const r = await cli(
+      sendFlags(key, ['--metadata', `transactionId=${txn}`, '--metadata', 'source=cli-suite']),
+      env,
+    );
     expect(r.code).toBe(0);
   });
 
@@ -193,12 +279,35 @@ describe('status, list, cancel', () => {
 
   test('list filters by search attributes (visibility may lag: poll)', async () => {
     const rows = await eventually(async () => {
-      const r = await cli(['list', '--transaction-id', txn, '--source', 'cli-suite', '--type', 'warning', '--agent', AGENT.id, '--since', '1h', '--json'], env);
+      const r = await cli(
+        [
+          'list',
+          '--transaction-id',
+          txn,
+          '--source',
+          'cli-suite',
+          '--type',
+          'warning',
+          '--agent',
+          AGENT.id,
+          '--since',
+          '1h',
+          '--json',
+        ],
+        env,
+      );
       expect(r.code).toBe(0);
       const parsed = JSON.parse(r.stdout) as Array<{ alertId: string; status: string }>;
       return parsed.length === 1 && parsed[0]!.status === 'awaiting_action' ? parsed : undefined;
     });
-    expect(rows[0]).toMatchObject({ alertId, type: 'warning', priority: 'normal', agent: AGENT.id, transactionId: txn, source: 'cli-suite' });
+    expect(rows[0]).toMatchObject({
+      alertId,
+      type: 'warning',
+      priority: 'normal',
+      agent: AGENT.id,
+      transactionId: txn,
+      source: 'cli-suite',
+    });
 
     const table = await cli(['list', '--transaction-id', txn], env);
     expect(table.stdout.split('\n')[0]).toMatch(/^ALERT ID\s+STATUS\s+TYPE\s+PRIORITY\s+AGENT\s+STARTED$/);
@@ -216,7 +325,9 @@ describe('status, list, cancel', () => {
       const again = await cli(['cancel', alertId], env);
       return again.code === 1 && /already closed/.test(again.stderr);
     });
-    expect((await cli(['cancel', 'alert-never-was'], env)).stderr).toMatch(/no alert with id alert-never-was/);
+    expect((await cli(['cancel', 'alert-never-was'], env)).stderr).toMatch(
+      /no alert with id alert-never-was/,
+    );
   });
 });
 
@@ -226,7 +337,10 @@ describe('dlq', () => {
     const res = await fetch(`${s.ingress.url}${CALLBACK_PATH}`, {
       method: 'POST',
       body,
-      headers: { 'content-type': 'application/json', ...webhookHeaders(TEST_SIGNING_SECRET, `msg_${uniqueKey()}`, body) },
+      headers: {
+        'content-type': 'application/json',
+        ...webhookHeaders(TEST_SIGNING_SECRET, `msg_${uniqueKey()}`, body),
+      },
     });
     return res.status;
   };
@@ -236,7 +350,15 @@ describe('dlq', () => {
     expect(await post({ hello: 'world' })).toBe(400);
     // A valid click for an alert that does not exist: the relay dead-letters it.
     const ghost = `alert-${uniqueKey('ghost')}`;
-    expect(await post({ notificationId: 'n-ghost', userId: AGENT.id, actionId: 'ack', metadata: { [ALERT_ID_METADATA_KEY]: ghost }, timestamp: new Date().toISOString() })).toBe(202);
+    expect(
+      await post({
+        notificationId: 'n-ghost',
+        userId: AGENT.id,
+        actionId: 'ack',
+        metadata: { [ALERT_ID_METADATA_KEY]: ghost },
+        timestamp: new Date().toISOString(),
+      }),
+    ).toBe(202);
 
     type Page = { items: Array<{ id: number; reason: string; alertId: string | null }>; total: number };
     const page = await eventually(async () => {
@@ -263,10 +385,17 @@ describe('dlq', () => {
     expect((await cli(['dlq', 'replay'], env)).code).toBe(2);
 
     // The ghost goes back to dead_lettered once the relay tries again; then replay everything.
-    await eventually(async () => (JSON.parse((await cli(['dlq', 'list', '--json'], env)).stdout) as Page).items.some((i) => i.id === unknown.id));
+    await eventually(async () =>
+      (JSON.parse((await cli(['dlq', 'list', '--json'], env)).stdout) as Page).items.some(
+        (i) => i.id === unknown.id,
+      ),
+    );
     const all = await cli(['dlq', 'replay', '--all', '--json'], env);
     expect(all.code).toBe(0);
-    expect(JSON.parse(all.stdout)).toMatchObject({ replayed: expect.any(Number), skipped: expect.any(Number) });
+    expect(JSON.parse(all.stdout)).toMatchObject({
+      replayed: expect.any(Number),
+      skipped: expect.any(Number),
+    });
     expect((JSON.parse(all.stdout) as { replayed: number }).replayed).toBeGreaterThanOrEqual(1);
   });
 });
@@ -294,6 +423,8 @@ describe('when nothing answers', () => {
     const address = `127.0.0.1:${await closedPort()}`;
     const r = await cli(['list', '--temporal-address', address, '--timeout', '2s'], {});
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^error: cannot reach Temporal at ${address.replace('.', '\\.')}: is it running\\?`));
+    expect(r.stderr).toMatch(
+      new RegExp(`^error: cannot reach Temporal at ${address.replace('.', '\\.')}: is it running\\?`),
+    );
   });
 });

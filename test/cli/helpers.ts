@@ -1,3 +1,4 @@
+/** The CLI run in-process with its output captured, and the stack it runs against. */
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -5,25 +6,28 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import pino from 'pino';
 import { run } from '../../src/cli';
+import type { Out } from '../../src/cli/progress';
 import type { Config } from '../../src/config';
 import { startIngress, type Ingress } from '../../src/service/ingress';
 import { startStack, TEST_SIGNING_SECRET, type Stack } from '../helpers/stack';
 
-export const API_KEY = 'cli-test-key-0123456789abcdef';
-export const AGENT = { id: '11111111-1111-4111-8111-111111111111', name: 'Jordan Smith', email: 'jordan.smith@example.com', presence: 'Available', routingStatus: 'IDLE' };
+const API_KEY = 'cli-test-key-0123456789abcdef';
+export const AGENT = {
+  id: '11111111-1111-4111-8111-111111111111',
+  name: 'Jordan Smith',
+  email: 'jordan.smith@example.com',
+  presence: 'Available',
+  routingStatus: 'IDLE',
+};
 
-export interface CliResult {
+interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
 }
 
-export interface FakeOut {
-  text: string;
-  isTTY?: boolean;
-  columns?: number;
-  write(s: string): boolean;
-}
+/** An output stream that keeps what is written to it. */
+type FakeOut = Out & { text: string };
 
 export const fakeOut = (isTTY = false): FakeOut => ({
   text: '',
@@ -36,10 +40,19 @@ export const fakeOut = (isTTY = false): FakeOut => ({
 });
 
 /** Run the CLI in-process, as `desktop-alerts ...argv` with only `env` set. */
-export async function cli(argv: string[], env: Record<string, string | undefined> = {}, opts: { stdin?: string; ttyStderr?: boolean } = {}): Promise<CliResult> {
+export async function cli(
+  argv: string[],
+  env: Record<string, string | undefined> = {},
+  opts: { stdin?: string; ttyStderr?: boolean } = {},
+): Promise<CliResult> {
   const stdout = fakeOut();
   const stderr = fakeOut(opts.ttyStderr);
-  const code = await run(argv, { stdout, stderr, env, stdin: opts.stdin !== undefined ? Readable.from([opts.stdin]) : Readable.from([]) });
+  const code = await run(argv, {
+    stdout,
+    stderr,
+    env,
+    stdin: opts.stdin !== undefined ? Readable.from([opts.stdin]) : Readable.from([]),
+  });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
@@ -57,11 +70,19 @@ export async function closedPort(): Promise<number> {
   });
 }
 
-export function cliConfig(dataDir: string): Config {
+function cliConfig(dataDir: string): Config {
   return {
     logLevel: 'silent',
-    temporal: { address: process.env.TEMPORAL_TEST_ADDRESS, namespace: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default' },
-    genesys: { rateLimitPerMinute: 300, rateLimitShare: 0.8, notificationsPath: '/api/v2/desktop/notifications', timeoutMs: 2000 },
+    temporal: {
+      address: process.env.TEMPORAL_TEST_ADDRESS,
+      namespace: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default',
+    },
+    genesys: {
+      rateLimitPerMinute: 300,
+      rateLimitShare: 0.8,
+      notificationsPath: '/api/v2/desktop/notifications',
+      timeoutMs: 2000,
+    },
     ingress: {
       port: 0,
       host: '127.0.0.1',
@@ -118,6 +139,7 @@ export async function startCliStack(): Promise<CliStack> {
 }
 
 let seq = 0;
-export const uniqueKey = (prefix = 'cli'): string => `${prefix}-${process.pid}-${Date.now().toString(36)}-${(seq++).toString(36)}`;
+export const uniqueKey = (prefix = 'cli'): string =>
+  `${prefix}-${process.pid}-${Date.now().toString(36)}-${(seq++).toString(36)}`;
 
 export { eventually } from '../helpers/eventually';

@@ -1,8 +1,9 @@
 /** The CLI's pure parts: CSV, durations, flags -> body, the visibility query, progress output. */
-import { buildBody, derivedKey, mapHeader, rowToSpec } from '../../src/cli/alert-body';
+import { buildBody, derivedKey } from '../../src/cli/alert-body';
 import { parseCsv } from '../../src/cli/csv';
+import { mapHeader, rowToSpec } from '../../src/cli/csv-columns';
 import { UsageError } from '../../src/cli/errors';
-import { buildListQuery } from '../../src/cli/list';
+import { buildListQuery } from '../../src/cli/visibility';
 import { parseDuration, parseSince } from '../../src/cli/parse';
 import { Progress } from '../../src/cli/progress';
 import { fakeOut } from './helpers';
@@ -34,7 +35,9 @@ describe('durations', () => {
     ['250ms', 250],
   ])('%s', (text, ms) => expect(parseDuration(text)).toBe(ms));
 
-  test.each(['', '15', 'm', '1x', '1h 30m', '-5m'])('%p is a usage error', (text) => expect(() => parseDuration(text)).toThrow(UsageError));
+  test.each(['', '15', 'm', '1x', '1h 30m', '-5m'])('%p is a usage error', (text) =>
+    expect(() => parseDuration(text)).toThrow(UsageError),
+  );
 
   test('--since takes a duration or an ISO time', () => {
     const now = new Date('2026-11-29T12:00:00Z');
@@ -54,8 +57,8 @@ describe('buildBody', () => {
           message: 'M',
           type: 'warning',
           priority: 'high',
-          actions: ['Open case=https://crm.example.com/c/1?a=b'],
-          ackActions: ['Acknowledge'],
+          action: ['Open case=https://crm.example.com/c/1?a=b'],
+          ackAction: ['Acknowledge'],
           expiresIn: '15m',
           idempotencyKey: 'k1',
           metadata: ['transactionId=TXN-1', 'note=a=b'],
@@ -80,23 +83,39 @@ describe('buildBody', () => {
   });
 
   test('flags layer over a JSON body; metadata merges', () => {
-    expect(buildBody({ priority: 'low', metadata: ['b=2'] }, { title: 'x', priority: 'high', metadata: { a: '1' } })).toEqual({ title: 'x', priority: 'low', metadata: { a: '1', b: '2' } });
+    expect(
+      buildBody(
+        { priority: 'low', metadata: ['b=2'] },
+        { title: 'x', priority: 'high', metadata: { a: '1' } },
+      ),
+    ).toEqual({ title: 'x', priority: 'low', metadata: { a: '1', b: '2' } });
   });
 
   test.each([
     [{ userId: 'u', email: 'e@x.co' }, /not both/],
-    [{ actions: ['no-url'] }, /label=url/],
+    [{ action: ['no-url'] }, /label=url/],
     [{ metadata: ['novalue'] }, /key=value/],
     [{ expiresIn: 'later' }, /--expires-in/],
   ])('%p is a usage error', (spec, msg) => expect(() => buildBody(spec)).toThrow(msg));
 
   test('CSV headers like the flags; repeated and metadata.<key> columns', () => {
-    const map = mapHeader(['User-Id', 'title', 'action', 'action', 'ack_action', 'metadata', 'metadata.transactionId', 'expires_in']);
-    expect(rowToSpec(map, ['u1', 'T', 'A=https://a.example', '', 'Ack;Later', 'k=v;k2=v2', 'TXN-9', '5m'])).toEqual({
+    const map = mapHeader([
+      'User-Id',
+      'title',
+      'action',
+      'action',
+      'ack_action',
+      'metadata',
+      'metadata.transactionId',
+      'expires_in',
+    ]);
+    expect(
+      rowToSpec(map, ['u1', 'T', 'A=https://a.example', '', 'Ack;Later', 'k=v;k2=v2', 'TXN-9', '5m']),
+    ).toEqual({
       userId: 'u1',
       title: 'T',
-      actions: ['A=https://a.example'],
-      ackActions: ['Ack', 'Later'],
+      action: ['A=https://a.example'],
+      ackAction: ['Ack', 'Later'],
       metadata: ['k=v', 'k2=v2', 'transactionId=TXN-9'],
       expiresIn: '5m',
     });
@@ -114,7 +133,13 @@ describe('buildBody', () => {
 describe('buildListQuery', () => {
   test('alert workflows only; filters ANDed, values of one filter ORed', () => {
     expect(
-      buildListQuery({ status: ['failed', 'expired'], type: ['warning'], agent: ['a@example.com'], transactionId: ['TXN-1'], since: new Date('2026-11-29T00:00:00Z') }),
+      buildListQuery({
+        status: ['failed', 'expired'],
+        type: ['warning'],
+        agent: ['a@example.com'],
+        transactionId: ['TXN-1'],
+        since: new Date('2026-11-29T00:00:00Z'),
+      }),
     ).toBe(
       "WorkflowType = 'deliverAlert' AND AlertStatus IN ('failed', 'expired') AND AlertType = 'warning' AND AlertAgent = 'a@example.com' AND AlertTransactionId = 'TXN-1' AND StartTime >= '2026-11-29T00:00:00.000Z'",
     );

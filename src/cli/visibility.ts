@@ -1,3 +1,7 @@
+/**
+ * Finding alerts for `list`: the visibility query its filters make, run against Temporal, a row per
+ * alert.
+ */
 import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
 import { ALERT_WORKFLOW_TYPE } from '../alerts';
 import { SA } from '../shared/search-attributes';
@@ -5,45 +9,58 @@ import { ALERT_TYPES, PRIORITIES } from '../shared/schemas';
 import type { AlertStatus } from '../shared/messages';
 import { CliError, UsageError } from './errors';
 
+/**
+ * The values of AlertStatus (a type only, in shared/messages.ts) to check --status against. A record, so
+ * the compiler insists on every status and no other; the usage error lists them in this order.
+ */
+const STATUSES: Record<AlertStatus, true> = {
+  accepted: true,
+  resolving: true,
+  checking_session: true,
+  sending: true,
+  awaiting_action: true,
+  waiting_for_agent: true,
+  falling_back: true,
+  actioned: true,
+  expired: true,
+  fallback_delivered: true,
+  failed: true,
+  cancelled: true,
+};
 
-export const ALERT_STATUSES = [
-  'accepted',
-  'resolving',
-  'checking_session',
-  'sending',
-  'awaiting_action',
-  'waiting_for_agent',
-  'falling_back',
-  'actioned',
-  'expired',
-  'fallback_delivered',
-  'failed',
-  'cancelled',
-] as const satisfies readonly AlertStatus[];
-// Compile-time: a status added to AlertStatus must be added above.
-const _allStatuses: Exclude<AlertStatus, (typeof ALERT_STATUSES)[number]> extends never ? true : never = true;
-void _allStatuses;
+/** A filter per search attribute: its flag, and the values it may take (for an enumeration). */
+const FILTERS: { [A in keyof typeof SA]: { flag: string; allowed?: readonly string[] } } = {
+  status: { flag: '--status', allowed: Object.keys(STATUSES) },
+  type: { flag: '--type', allowed: ALERT_TYPES },
+  priority: { flag: '--priority', allowed: PRIORITIES },
+  agent: { flag: '--agent' },
+  source: { flag: '--source' },
+  transactionId: { flag: '--transaction-id' },
+};
 
-export interface ListFilters {
-  status?: string[];
-  type?: string[];
-  priority?: string[];
-  agent?: string[];
-  source?: string[];
-  transactionId?: string[];
+/** What `list` looks for: values of each search attribute (ORed), a start time, a raw clause; all ANDed. */
+export type ListFilters = { [A in keyof typeof SA]?: string[] } & {
   since?: Date;
   /** A raw visibility clause, ANDed with the rest. */
   query?: string;
-}
+};
 
 /** Values are quoted into the query: refuse anything that could break out of the literal. */
-const safeValue = (v: string): boolean => v.length > 0 && v.length <= 500 && !/['"\\]/.test(v) && ![...v].some((c) => c.charCodeAt(0) < 0x20);
+const safeValue = (v: string): boolean =>
+  v.length > 0 && v.length <= 500 && !/['"\\]/.test(v) && ![...v].some((c) => c.charCodeAt(0) < 0x20);
 
-function inClause(attr: string, flag: string, values: string[] | undefined, allowed?: readonly string[]): string | undefined {
+function inClause(
+  attr: string,
+  flag: string,
+  values: string[] | undefined,
+  allowed?: readonly string[],
+): string | undefined {
   if (!values || values.length === 0) return undefined;
   for (const v of values) {
-    if (!safeValue(v)) throw new UsageError(`${flag}: '${v}' contains quotes, backslashes or control characters`);
-    if (allowed && !allowed.includes(v)) throw new UsageError(`${flag}: '${v}' is not one of ${allowed.join(', ')}`);
+    if (!safeValue(v))
+      throw new UsageError(`${flag}: '${v}' contains quotes, backslashes or control characters`);
+    if (allowed && !allowed.includes(v))
+      throw new UsageError(`${flag}: '${v}' is not one of ${allowed.join(', ')}`);
   }
   const quoted = values.map((v) => `'${v}'`);
   return quoted.length === 1 ? `${attr} = ${quoted[0]}` : `${attr} IN (${quoted.join(', ')})`;
@@ -53,12 +70,9 @@ function inClause(attr: string, flag: string, values: string[] | undefined, allo
 export function buildListQuery(f: ListFilters): string {
   const clauses = [
     `WorkflowType = '${ALERT_WORKFLOW_TYPE}'`,
-    inClause(SA.status.name, '--status', f.status, ALERT_STATUSES),
-    inClause(SA.type.name, '--type', f.type, ALERT_TYPES),
-    inClause(SA.priority.name, '--priority', f.priority, PRIORITIES),
-    inClause(SA.agent.name, '--agent', f.agent),
-    inClause(SA.source.name, '--source', f.source),
-    inClause(SA.transactionId.name, '--transaction-id', f.transactionId),
+    ...(Object.keys(FILTERS) as Array<keyof typeof SA>).map((a) =>
+      inClause(SA[a].name, FILTERS[a].flag, f[a], FILTERS[a].allowed),
+    ),
     f.since ? `StartTime >= '${f.since.toISOString()}'` : undefined,
     f.query ? `(${f.query})` : undefined,
   ];
@@ -79,7 +93,7 @@ export interface AlertRow {
   workflowStatus: string;
 }
 
-export function toRow(w: WorkflowExecutionInfo): AlertRow {
+function toRow(w: WorkflowExecutionInfo): AlertRow {
   const sa = w.typedSearchAttributes;
   const run = w.status.name;
   const status = sa.get(SA.status);
@@ -98,7 +112,7 @@ export function toRow(w: WorkflowExecutionInfo): AlertRow {
   };
 }
 
-export interface TemporalTarget {
+interface TemporalTarget {
   address: string;
   namespace: string;
   connectTimeoutMs: number;
@@ -110,9 +124,13 @@ export async function listAlerts(t: TemporalTarget, query: string, limit: number
   try {
     connection = await Connection.connect({ address: t.address, connectTimeout: t.connectTimeoutMs });
   } catch (err) {
-    throw new CliError(`cannot reach Temporal at ${t.address}: is it running? (${(err as Error).message})`, [], {
-      error: { type: 'unreachable', detail: `cannot reach Temporal at ${t.address}` },
-    });
+    throw new CliError(
+      `cannot reach Temporal at ${t.address}: is it running? (${(err as Error).message})`,
+      [],
+      {
+        error: { type: 'unreachable', detail: `cannot reach Temporal at ${t.address}` },
+      },
+    );
   }
   try {
     const client = new Client({ connection, namespace: t.namespace });
@@ -125,11 +143,17 @@ export async function listAlerts(t: TemporalTarget, query: string, limit: number
   } catch (err) {
     const msg = (err as Error).message ?? String(err);
     const hint = /search attribute|not defined|unknown/i.test(msg)
-      ? ['are the search attributes registered? (docker compose runs temporal-admin-tools; `npm run temporal` does it locally)']
+      ? [
+          'are the search attributes registered? (docker compose runs temporal-admin-tools; `npm run temporal` does it locally)',
+        ]
       : [];
-    throw new CliError(`Temporal rejected the query in namespace '${t.namespace}': ${msg}`, [`query: ${query}`, ...hint], {
-      error: { type: 'query_failed', detail: msg, query },
-    });
+    throw new CliError(
+      `Temporal rejected the query in namespace '${t.namespace}': ${msg}`,
+      [`query: ${query}`, ...hint],
+      {
+        error: { type: 'query_failed', detail: msg, query },
+      },
+    );
   } finally {
     await connection.close();
   }
