@@ -6,4 +6,4 @@
 export * from './errors';
 export * from './build-input';
 export * from './launcher';
-export { ALERT_WORKFLOW_TYPE, executionTimeoutMs } from './start-options';
+export { executionTimeoutMs } from './start-options';

@@ -9,9 +9,6 @@ import type { AlertInput } from '../shared/schemas';
 import { SA } from '../shared/search-attributes';
 import { deliverAlert } from '../workflows';
 
-/** The workflow type the worker registers, named by the function itself so the two cannot drift apart. */
-export const ALERT_WORKFLOW_TYPE = deliverAlert.name;
-
 /** Room in the execution time-out beyond the retry caps, for workers being down or behind (see executionTimeoutMs). */
 const BACKSTOP_SLACK_SECONDS = 3_600;
 

@@ -3,9 +3,8 @@
  * alert.
  */
 import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
-import { ALERT_WORKFLOW_TYPE } from '../alerts';
 import { SA } from '../shared/search-attributes';
-import { ALERT_TYPES, PRIORITIES } from '../shared/schemas';
+import { ALERT_TYPES, ALERT_WORKFLOW_TYPE, PRIORITIES } from '../shared/constants';
 import type { AlertStatus } from '../shared/messages';
 import { CliError, UsageError } from './errors';
 

@@ -14,6 +14,12 @@ export const ALERTS_TASK_QUEUE = 'desktop-alerts-v1';
 export const genesysQueueFor = (alertsTaskQueue: string): string => `${alertsTaskQueue}-genesys`;
 export const GENESYS_TASK_QUEUE = genesysQueueFor(ALERTS_TASK_QUEUE);
 
+/**
+ * The workflow type of an alert's run, for visibility queries (the CLI's list). The launcher starts the run by
+ * the function itself (src/alerts/start-options.ts); test/workflow/workflow-type.test.ts keeps the two equal.
+ */
+export const ALERT_WORKFLOW_TYPE = 'deliverAlert';
+
 /** Workflow id of an alert: the business key, so a retried request joins the existing run. */
 export const alertWorkflowId = (idempotencyKey: string): string => `alert-${idempotencyKey}`;
 

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { ALERT_TYPES, FALLBACK_CHANNELS, MAX_ACTIONS, MAX_LABEL, MAX_TEXT, PRIORITIES, textLength } from './constants';
 
-export { ALERT_TYPES, FALLBACK_CHANNELS, MAX_ACTIONS, MAX_LABEL, MAX_TEXT, PRIORITIES, textLength };
-
 /**
  * The public request schemas. The ingress and the typed launcher (buildAlertInput: API, CLI) parse with
  * these, so nothing invalid enters workflow history whichever way an alert arrives. Workflow code must not

@@ -12,8 +12,7 @@ import {
 } from '../../src/alerts';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { createTemporalConnection } from '../../src/service/ingress';
-import { MAX_ACTIONS } from '../../src/shared/schemas';
-import { DEFAULT_DOWNSTREAM_RETRY_SECONDS, FALLBACK_RETRY_SECONDS } from '../../src/shared/constants';
+import { DEFAULT_DOWNSTREAM_RETRY_SECONDS, FALLBACK_RETRY_SECONDS, MAX_ACTIONS } from '../../src/shared/constants';
 import { SA } from '../../src/shared/search-attributes';
 import { alertBody, callbackFor, startFixtureWorker, testConfig, uniqueKey, type TestWorker } from './helpers';
 

@@ -1,6 +1,6 @@
 /** `list`: find alerts through Temporal visibility. */
 import type { Command } from 'commander';
-import { ALERT_TYPES, PRIORITIES } from '../../shared/schemas';
+import { ALERT_TYPES, PRIORITIES } from '../../shared/constants';
 import { addOutputOptions, type CommandContext, type OutputOptions } from '../context';
 import { UsageError } from '../errors';
 import { shortTime, table } from '../format';

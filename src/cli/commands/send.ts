@@ -1,6 +1,6 @@
 /** `send`: one alert from flags or --json FILE, or many from --csv FILE or a JSON array. */
 import type { Command } from 'commander';
-import { ALERT_TYPES, PRIORITIES } from '../../shared/schemas';
+import { ALERT_TYPES, PRIORITIES } from '../../shared/constants';
 import { buildBody, ensureKey, type AlertBody, type AlertSpec } from '../alert-body';
 import { alertsFromCsv, alertsFromJson, readInput } from '../alert-input';
 import { postAlert } from '../api';
