@@ -109,7 +109,6 @@ export const AlertRequestSchema = z.strictObject({
   metadata: StringMapSchema.optional(),
 });
 export type AlertRequest = z.input<typeof AlertRequestSchema>;
-export type ParsedAlertRequest = z.output<typeof AlertRequestSchema>;
 export type AlertAction = z.output<typeof ActionSchema>;
 
 /** Input of the deliverAlert workflow: a parsed request with every default resolved. */
