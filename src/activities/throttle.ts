@@ -183,7 +183,11 @@ export class GenesysThrottle {
     try {
       while (this.waiting.length > 0) {
         // Timers never fire early, but they round: round up, so the spacing is never below the interval.
-        for (let wait = this.lastCallAt + interval - monotonic(); wait > 0; wait = this.lastCallAt + interval - monotonic()) {
+        for (
+          let wait = this.lastCallAt + interval - monotonic();
+          wait > 0;
+          wait = this.lastCallAt + interval - monotonic()
+        ) {
           await sleep(Math.ceil(wait));
         }
         this.lastCallAt = monotonic();

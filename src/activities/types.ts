@@ -34,8 +34,21 @@ export type DesktopSkipReason =
   | 'session_changed'; // 409 from the send: the agent logged out or switched device
 
 export type DeliverToDesktopResult =
-  | { outcome: 'sent'; agent: ResolvedAgent; notificationId: string; presence?: string; routingStatus?: string }
-  | { outcome: 'skipped'; reason: DesktopSkipReason; detail: string; agent?: ResolvedAgent; presence?: string; routingStatus?: string };
+  | {
+      outcome: 'sent';
+      agent: ResolvedAgent;
+      notificationId: string;
+      presence?: string;
+      routingStatus?: string;
+    }
+  | {
+      outcome: 'skipped';
+      reason: DesktopSkipReason;
+      detail: string;
+      agent?: ResolvedAgent;
+      presence?: string;
+      routingStatus?: string;
+    };
 
 export interface ForwardActionInput {
   alertId: string;
@@ -69,4 +82,5 @@ export interface FallbackInput {
   actions: AlertInput['actions'];
 }
 
-export type ChannelResult = { outcome: 'delivered'; detail?: string } | { outcome: 'not_configured'; detail: string };
+export type ChannelResult =
+  { outcome: 'delivered'; detail?: string } | { outcome: 'not_configured'; detail: string };

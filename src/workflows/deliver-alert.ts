@@ -49,7 +49,8 @@ const CLICK_ENDS_WITHOUT_NOTIFICATION = 'click-ends-without-notification';
 /** How often an offline agent is looked at again when the policy says to wait for them (default). */
 const AGENT_RECHECK_SECONDS = 60;
 
-const notificationActionId = (a: AlertInput['actions'][number], index: number): string => a.id ?? String(index);
+const notificationActionId = (a: AlertInput['actions'][number], index: number): string =>
+  a.id ?? String(index);
 
 /**
  * One alert, end to end: resolve the agent, check the session and send once (one Genesys activity),
@@ -84,7 +85,9 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
   let forwardsInFlight = 0;
   let cancelRequested: { reason?: string } | undefined;
   const callbackActionIds = new Set(
-    input.actions.map((a, i) => (a.actionType === 'callback' ? notificationActionId(a, i) : undefined)).filter(Boolean),
+    input.actions
+      .map((a, i) => (a.actionType === 'callback' ? notificationActionId(a, i) : undefined))
+      .filter(Boolean),
   );
 
   let sentAt: string | undefined;
@@ -101,7 +104,14 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
     ].filter((p) => current.get(p.key) !== p.value);
     if (changed.length > 0) upsertSearchAttributes(changed);
     if (status === 'awaiting_action') sentAt ??= state.updatedAt;
-    alertMetrics.transition({ status, type: input.type, priority: input.priority, acceptedAt: input.acceptedAt, sentAt, at: state.updatedAt });
+    alertMetrics.transition({
+      status,
+      type: input.type,
+      priority: input.priority,
+      acceptedAt: input.acceptedAt,
+      sentAt,
+      at: state.updatedAt,
+    });
   };
 
   const priority = taskPriority(input.priority);
@@ -149,7 +159,12 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
       // up on the desktop (falling back) or reached a final state without one: the send failed, was skipped, or a
       // cancel landed. No notification of this alert can be clicked then, and a handler still waiting would hold
       // the run open for ever (finish() waits for every handler) and the relay's lane with it.
-      await condition(() => state.notificationId !== undefined || state.status === 'falling_back' || TERMINAL_STATUSES.includes(state.status));
+      await condition(
+        () =>
+          state.notificationId !== undefined ||
+          state.status === 'falling_back' ||
+          TERMINAL_STATUSES.includes(state.status),
+      );
       if (state.notificationId === undefined && !patched(CLICK_ENDS_WITHOUT_NOTIFICATION)) {
         // A run that got here on older code replays as it ran: it kept waiting. Ending the handler now would put an
         // update's completion where its history has other events (a nondeterminism error). Terminate such runs.
@@ -157,7 +172,10 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
       }
       if (state.notificationId === undefined) {
         if (state.status === 'cancelled') {
-          throw ApplicationFailure.nonRetryable('alert is cancelled: no action expected', 'NotAwaitingAction');
+          throw ApplicationFailure.nonRetryable(
+            'alert is cancelled: no action expected',
+            'NotAwaitingAction',
+          );
         }
         throw ApplicationFailure.nonRetryable(
           `alert is ${state.status}: its notification was never delivered (${state.desktopFailureReason ?? 'no send'}), so it takes no action`,
@@ -166,7 +184,10 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
       }
       if (seenActions.has(key)) return { outcome: 'duplicate' as const };
       if (action.notificationId !== state.notificationId) {
-        throw ApplicationFailure.nonRetryable(`notification ${action.notificationId} is not this alert's`, 'UnknownNotification');
+        throw ApplicationFailure.nonRetryable(
+          `notification ${action.notificationId} is not this alert's`,
+          'UnknownNotification',
+        );
       }
       seenActions.add(key);
       const recorded: RecordedAction = {
@@ -189,16 +210,28 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
           throw ApplicationFailure.nonRetryable('malformed action', 'MalformedAction');
         }
         if (state.notificationId !== undefined && action.notificationId !== state.notificationId) {
-          throw ApplicationFailure.nonRetryable(`notification ${action.notificationId} is not this alert's`, 'UnknownNotification');
+          throw ApplicationFailure.nonRetryable(
+            `notification ${action.notificationId} is not this alert's`,
+            'UnknownNotification',
+          );
         }
         if (state.agent && action.userId !== state.agent.userId) {
-          throw ApplicationFailure.nonRetryable(`user ${action.userId} is not this alert's agent`, 'WrongAgent');
+          throw ApplicationFailure.nonRetryable(
+            `user ${action.userId} is not this alert's agent`,
+            'WrongAgent',
+          );
         }
         if (!callbackActionIds.has(action.actionId)) {
-          throw ApplicationFailure.nonRetryable(`action ${action.actionId} is not a callback action of this alert`, 'UnknownAction');
+          throw ApplicationFailure.nonRetryable(
+            `action ${action.actionId} is not a callback action of this alert`,
+            'UnknownAction',
+          );
         }
         if (state.status !== 'sending' && state.status !== 'awaiting_action' && state.status !== 'actioned') {
-          throw ApplicationFailure.nonRetryable(`alert is ${state.status}: no action expected`, 'NotAwaitingAction');
+          throw ApplicationFailure.nonRetryable(
+            `alert is ${state.status}: no action expected`,
+            'NotAwaitingAction',
+          );
         }
       },
     },
@@ -211,7 +244,12 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
       if (isCancellation(err)) throw err;
       recorded.downstream = 'failed';
       state.updatedAt = now();
-      log.error('downstream delivery failed', { alertId: input.alertId, correlationId: input.correlationId, actionId: recorded.actionId, error: failureMessage(err) });
+      log.error('downstream delivery failed', {
+        alertId: input.alertId,
+        correlationId: input.correlationId,
+        actionId: recorded.actionId,
+        error: failureMessage(err),
+      });
     }
   }
 
@@ -227,7 +265,13 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
         receivedAt: recorded.receivedAt,
         metadata,
       },
-      alert: { type: input.type, priority: input.priority, title: input.title, source: input.source, metadata: input.metadata },
+      alert: {
+        type: input.type,
+        priority: input.priority,
+        title: input.title,
+        source: input.source,
+        metadata: input.metadata,
+      },
     });
     recorded.downstream = r.outcome === 'delivered' ? 'delivered' : 'not_configured';
     state.updatedAt = now();
@@ -263,8 +307,16 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
     await Promise.all(
       input.fallback.channels.map(async (channel) => {
         try {
-          const r = channel === 'email' ? await fallback.sendFallbackEmail(args) : await fallback.sendFallbackWebhook(args);
-          state.fallback.push({ channel, outcome: r.outcome === 'delivered' ? 'delivered' : 'failed', at: now(), detail: r.detail });
+          const r =
+            channel === 'email'
+              ? await fallback.sendFallbackEmail(args)
+              : await fallback.sendFallbackWebhook(args);
+          state.fallback.push({
+            channel,
+            outcome: r.outcome === 'delivered' ? 'delivered' : 'failed',
+            at: now(),
+            detail: r.detail,
+          });
         } catch (err) {
           state.fallback.push({ channel, outcome: 'failed', at: now(), detail: failureMessage(err) });
         }
@@ -284,9 +336,11 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
   async function refuseInput(problems: string[], fallbackPossible: boolean): Promise<AlertState> {
     const reason = `invalid alert input: ${problems.join('; ')}`;
     state.desktopFailureReason = reason;
-    if (!fallbackPossible) return finish('failed', `${reason}; no fallback: the parts of the input it needs are unusable`);
+    if (!fallbackPossible)
+      return finish('failed', `${reason}; no fallback: the parts of the input it needs are unusable`);
     setStatus('falling_back');
-    if (input.fallback.channels.length === 0) return finish('failed', `${reason}; no fallback channel configured`);
+    if (input.fallback.channels.length === 0)
+      return finish('failed', `${reason}; no fallback channel configured`);
     if (await sendFallback(reason)) {
       const sent = state.fallback.filter((f) => f.outcome === 'delivered').map((f) => f.channel);
       return finish('failed', `${reason}; sent by fallback instead (${sent.join(', ')})`);
@@ -299,7 +353,12 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
     setStatus(status);
     // Every action handed downstream and every handler done before the run closes.
     await condition(() => forwardsInFlight === 0 && allHandlersFinished());
-    log.info('alert finished', { alertId: input.alertId, correlationId: input.correlationId, status, failureReason });
+    log.info('alert finished', {
+      alertId: input.alertId,
+      correlationId: input.correlationId,
+      status,
+      failureReason,
+    });
     return state;
   }
 
@@ -318,7 +377,11 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
           actionType: a.actionType,
           // The platform echoes metadata verbatim: the alert id routes the callback, the correlation id
           // lets the callback's relay log under the alert's one id.
-          metadata: { ...(a.metadata ?? {}), [ALERT_ID_METADATA_KEY]: input.alertId, [CORRELATION_ID_METADATA_KEY]: input.correlationId },
+          metadata: {
+            ...(a.metadata ?? {}),
+            [ALERT_ID_METADATA_KEY]: input.alertId,
+            [CORRELATION_ID_METADATA_KEY]: input.correlationId,
+          },
         },
   );
 
@@ -354,20 +417,26 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
     state.presence = result.presence;
     state.routingStatus = result.routingStatus;
     const agentAway =
-      result.outcome === 'skipped' && ['logged_out', 'outside_operational_window', 'breaker_open'].includes(result.reason);
+      result.outcome === 'skipped' &&
+      ['logged_out', 'outside_operational_window', 'breaker_open'].includes(result.reason);
     if (!(agentAway && input.policy.waitForAgent)) break;
     // Wait durably for the agent to come back (or the alert to expire, or a cancel).
     setStatus('waiting_for_agent');
     const remaining = expiresAtMs - Date.now();
     if (remaining <= 0) break;
-    await condition(() => cancelRequested !== undefined, Math.min((input.policy.recheckIntervalSeconds ?? AGENT_RECHECK_SECONDS) * 1000, remaining));
+    await condition(
+      () => cancelRequested !== undefined,
+      Math.min((input.policy.recheckIntervalSeconds ?? AGENT_RECHECK_SECONDS) * 1000, remaining),
+    );
     if (Date.now() >= expiresAtMs) break;
     setStatus('sending');
   }
 
   if (cancelRequested) return finish('cancelled', undefined);
   if (!result || result.outcome === 'skipped') {
-    state.desktopFailureReason = result ? `${result.reason}: ${result.detail}` : `desktop delivery failed: ${desktopError}`;
+    state.desktopFailureReason = result
+      ? `${result.reason}: ${result.detail}`
+      : `desktop delivery failed: ${desktopError}`;
     return runFallback(state.desktopFailureReason);
   }
   state.notificationId = result.notificationId;
@@ -375,7 +444,9 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
 
   // 4. Wait for the agent or the expiry (a durable timer).
   const remaining = expiresAtMs - Date.now();
-  const acted = remaining > 0 && (await condition(() => state.actions.length > 0 || cancelRequested !== undefined, remaining));
+  const acted =
+    remaining > 0 &&
+    (await condition(() => state.actions.length > 0 || cancelRequested !== undefined, remaining));
   if (state.actions.length > 0) return finish('actioned', undefined);
   if (acted && cancelRequested) return finish('cancelled', undefined);
   if (input.policy.requireAck) {

@@ -12,7 +12,12 @@ const unused: TaskQueueConfigService = {
 };
 
 test('calls leave one interval apart, most urgent first, in arrival order within a priority key', async () => {
-  const throttle = new GenesysThrottle({ service: unused, namespace: 'default', taskQueue: 'q', callsPerSecond: 20 });
+  const throttle = new GenesysThrottle({
+    service: unused,
+    namespace: 'default',
+    taskQueue: 'q',
+    callsPerSecond: 20,
+  });
   const left: { name: string; at: number }[] = [];
   const call = (name: string, key?: number) =>
     throttle.wait(key).then(() => left.push({ name, at: performance.now() }));

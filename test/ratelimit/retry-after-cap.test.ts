@@ -91,5 +91,7 @@ test('a pause of ours found on the server beyond the ceiling (30 days) is brough
   const t = throttle(queue).start();
   await eventually(() => t.remainingMs() > 0);
   expect(t.remainingMs()).toBe(300_000);
-  expect(await eventually(async () => ((await serverPause(queue)) === NOW + 300_000 ? true : undefined))).toBe(true);
+  expect(
+    await eventually(async () => ((await serverPause(queue)) === NOW + 300_000 ? true : undefined)),
+  ).toBe(true);
 });

@@ -13,14 +13,20 @@ import { Worker } from '@temporalio/worker';
 import { quietRuntime, workflowBundle } from '../helpers/stack';
 
 const history = (name: string) =>
-  temporal.api.history.v1.History.fromObject(JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', name), 'utf8')));
+  temporal.api.history.v1.History.fromObject(
+    JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', name), 'utf8')),
+  );
 
 test('a run stuck on the earlier code (click while sending, send failed, fallback ran) replays on this code', async () => {
   quietRuntime();
-  await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history('stuck-click-history.json'))).resolves.toBeUndefined();
+  await expect(
+    Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history('stuck-click-history.json')),
+  ).resolves.toBeUndefined();
 });
 
 test('an everyday run of the earlier code (sent, clicked, handed downstream) replays on this code', async () => {
   quietRuntime();
-  await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history('actioned-history.json'))).resolves.toBeUndefined();
+  await expect(
+    Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history('actioned-history.json')),
+  ).resolves.toBeUndefined();
 });
