@@ -10,7 +10,8 @@ import { currentActivity } from './context';
 import { AgentDirectory } from './directory';
 import { postSignedJson, redactUrl } from './http';
 import { PresenceTracker, type PresenceTrackerOptions } from './presence';
-import { GatePausedError, gatedGenesysClient, type GenesysThrottle } from './throttle';
+import { GatePausedError } from './queue-pause';
+import { gatedGenesysClient, type GenesysThrottle } from './throttle';
 import type {
   ChannelResult,
   DeliverToDesktopInput,

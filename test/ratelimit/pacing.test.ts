@@ -4,7 +4,8 @@
  * of normal ones this worker holds). Pure clock-and-order unit test: the pause logic that talks to the
  * Temporal server is exercised against the real dev server in throttle.test.ts, and is not used here.
  */
-import { GenesysThrottle, type TaskQueueConfigService } from '../../src/activities/throttle';
+import type { TaskQueueConfigService } from '../../src/activities/queue-pause';
+import { GenesysThrottle } from '../../src/activities/throttle';
 
 const unused: TaskQueueConfigService = {
   describeTaskQueue: () => Promise.reject(new Error('not used by pacing')),

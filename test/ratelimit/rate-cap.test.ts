@@ -3,7 +3,7 @@
  * the limit over a burst, and a burst looks each agent up once.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { paceIntervalMs } from '../../src/activities/throttle';
+import { paceIntervalMs } from '../../src/activities/pacer';
 import type { GenesysClient } from '../../src/genesys/types';
 import { eventually, makeInput, startStack, type Stack } from '../helpers/stack';
 import { temporal } from '@temporalio/proto';

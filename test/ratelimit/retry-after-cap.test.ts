@@ -7,7 +7,8 @@
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import pino from 'pino';
-import { GenesysThrottle, pausedUntil } from '../../src/activities/throttle';
+import { pausedUntil } from '../../src/activities/queue-pause';
+import { GenesysThrottle } from '../../src/activities/throttle';
 import { eventually } from '../helpers/eventually';
 import { testTemporalAddress, uniqueQueue } from '../helpers/temporal';
 
