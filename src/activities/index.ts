@@ -9,6 +9,7 @@ import { DELIVERY_HEARTBEAT_MS } from '../shared/constants';
 import { currentActivity } from './context';
 import { AgentDirectory } from './directory';
 import { postSignedJson, redactUrl } from './http';
+import { notificationActions } from './notification-actions';
 import { PresenceTracker, type PresenceTrackerOptions } from './presence';
 import { GatePausedError } from './queue-pause';
 import { gatedGenesysClient, type GenesysThrottle } from './throttle';
@@ -169,17 +170,7 @@ export function createActivities(deps: ActivityDeps) {
             message: input.message,
             type: input.type,
             idempotencyKey: input.idempotencyKey,
-            actions: input.actions.map((a) =>
-              a.actionType === 'openUrl'
-                ? { id: a.id, label: a.label, actionType: 'openUrl' as const, url: a.url }
-                : {
-                    id: a.id,
-                    label: a.label,
-                    actionType: 'callback' as const,
-                    callbackUrl: input.callbackUrl,
-                    metadata: a.metadata,
-                  },
-            ),
+            actions: notificationActions(input),
             expiresAt: input.expiresAt,
           },
           ctx,

@@ -9,6 +9,7 @@ export interface DeliverToDesktopInput {
   title: string;
   message: string;
   type: AlertInput['type'];
+  /** The alert's actions as given: the send adds their ids and routing metadata (./notification-actions.ts). */
   actions: AlertInput['actions'];
   expiresAt: string;
   callbackUrl: string;

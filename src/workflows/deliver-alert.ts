@@ -15,12 +15,11 @@ import {
 import type { createActivities } from '../activities';
 import type { DeliverToDesktopResult, ResolvedAgent } from '../activities/types';
 import {
-  ALERT_ID_METADATA_KEY,
-  CORRELATION_ID_METADATA_KEY,
   DEFAULT_DOWNSTREAM_RETRY_SECONDS,
   DELIVERY_HEARTBEAT_TIMEOUT_MS,
   FALLBACK_RETRY_SECONDS,
   genesysQueueFor,
+  notificationActionId,
   taskPriority,
 } from '../shared/constants';
 import {
@@ -48,9 +47,6 @@ const CLICK_ENDS_WITHOUT_NOTIFICATION = 'click-ends-without-notification';
 
 /** How often an offline agent is looked at again when the policy says to wait for them (default). */
 const AGENT_RECHECK_SECONDS = 60;
-
-const notificationActionId = (a: AlertInput['actions'][number], index: number): string =>
-  a.id ?? String(index);
 
 /**
  * One alert, end to end: resolve the agent, check the session and send once (one Genesys activity),
@@ -367,24 +363,6 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
     if (agent) state.agent = agent;
   };
 
-  // Genesys actions: the service owns every callbackUrl and routes the callback back with the alert id.
-  const notificationActions = input.actions.map((a, i) =>
-    a.actionType === 'openUrl'
-      ? { id: notificationActionId(a, i), label: a.label, actionType: a.actionType, url: a.url }
-      : {
-          id: notificationActionId(a, i),
-          label: a.label,
-          actionType: a.actionType,
-          // The platform echoes metadata verbatim: the alert id routes the callback, the correlation id
-          // lets the callback's relay log under the alert's one id.
-          metadata: {
-            ...(a.metadata ?? {}),
-            [ALERT_ID_METADATA_KEY]: input.alertId,
-            [CORRELATION_ID_METADATA_KEY]: input.correlationId,
-          },
-        },
-  );
-
   if (checked.problems.length > 0) return refuseInput(checked.problems, checked.fallbackPossible);
 
   // 1-3. Resolve, check the session, send: one activity, so the check is right before the send.
@@ -402,7 +380,8 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
         title: input.title,
         message: input.message,
         type: input.type,
-        actions: notificationActions as AlertInput['actions'],
+        // As given: the send adds each action's id and the routing metadata (activities/notification-actions.ts).
+        actions: input.actions,
         expiresAt: input.expiresAt,
         callbackUrl: input.callbackUrl,
         operationalPresences: input.policy.operationalPresences,
