@@ -35,7 +35,7 @@ export interface InputCheck {
    * its fallback; a part that is wrong only for Genesys (too long for a toast) is kept as given.
    */
   input: AlertInput;
-  /** Every part the fallback channels send is usable: the fallback can go out (see the workflow's refuseInput). */
+  /** Every part the fallback channels send is usable: the fallback can go out (see refuseInput in ./fallback.ts). */
   fallbackPossible: boolean;
 }
 
