@@ -18,6 +18,7 @@ import {
 } from '../../src/shared/messages';
 import type { AlertInput } from '../../src/shared/schemas';
 import { Worker } from '@temporalio/worker';
+import { alertSinks } from '../../src/observability/worker-telemetry';
 import { eventually, makeInput, startStack, workflowBundle, type Stack } from '../helpers/stack';
 import { startSink } from '../helpers/sink';
 import { SA } from '../../src/shared/search-attributes';
@@ -526,7 +527,8 @@ describe('a click while the alert is still sending', () => {
     expect(history.events?.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toBe(
       true,
     );
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history);
+    // With the sinks the real worker has: without them every alertMetrics call logs an ERROR (replay.test.ts).
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), sinks: alertSinks() }, history);
   });
 
   test('then the send is skipped (the agent logged out): the click is rejected, the fallback runs, the run closes', async () => {
