@@ -9,8 +9,10 @@ import { DELIVERY_HEARTBEAT_MS } from '../shared/constants';
 import { currentActivity } from './context';
 import { AgentDirectory } from './directory';
 import { postSignedJson, redactUrl } from './http';
+import { notificationActions } from './notification-actions';
 import { PresenceTracker, type PresenceTrackerOptions } from './presence';
-import { GatePausedError, gatedGenesysClient, type GenesysThrottle } from './throttle';
+import { GatePausedError } from './queue-pause';
+import { gatedGenesysClient, type GenesysThrottle } from './throttle';
 import type {
   ChannelResult,
   DeliverToDesktopInput,
@@ -35,14 +37,20 @@ export interface ActivityDeps {
   retryAfterMaxSeconds?: number;
 }
 
-
 /**
  * Map a Genesys error to what Temporal should do about it. `retryAfterMaxSeconds` bounds a 429's retry delay
  * (GENESYS_RETRY_AFTER_MAX_SECONDS): the client caps what it parses, but the error may come from elsewhere.
  */
-export function toActivityFailure(err: unknown, retryAfterMaxSeconds: number = DEFAULT_RETRY_AFTER_MAX_SECONDS): Error {
+export function toActivityFailure(
+  err: unknown,
+  retryAfterMaxSeconds: number = DEFAULT_RETRY_AFTER_MAX_SECONDS,
+): Error {
   if (err instanceof GatePausedError) {
-    return ApplicationFailure.create({ message: err.message, type: 'GenesysRateLimited', nextRetryDelay: `${Math.ceil(err.remainingMs / 1000)}s` });
+    return ApplicationFailure.create({
+      message: err.message,
+      type: 'GenesysRateLimited',
+      nextRetryDelay: `${Math.ceil(err.remainingMs / 1000)}s`,
+    });
   }
   if (!(err instanceof GenesysApiError)) return err instanceof Error ? err : new Error(String(err));
   const detail = `${err.message}${err.correlationId ? ` (ININ-Correlation-Id ${err.correlationId})` : ''}`;
@@ -68,26 +76,29 @@ export function createActivities(deps: ActivityDeps) {
   const log = deps.logger;
   const now = deps.now ?? Date.now;
   const genesys = deps.throttle ? gatedGenesysClient(deps.genesys, deps.throttle) : deps.genesys;
-  const presence = new PresenceTracker(async (ids) => {
-    const out = new Map<string, { presence?: string; routingStatus?: string }>();
-    const g = genesys;
-    if (g.getPresences) {
-      // One bulk call for the whole batch (the client splits it at the API's page limit).
-      for (const p of await g.getPresences(ids)) out.set(p.userId, { presence: normalisePresence(p) });
+  const presence = new PresenceTracker(
+    async (ids) => {
+      const out = new Map<string, { presence?: string; routingStatus?: string }>();
+      const g = genesys;
+      if (g.getPresences) {
+        // One bulk call for the whole batch (the client splits it at the API's page limit).
+        for (const p of await g.getPresences(ids)) out.set(p.userId, { presence: normalisePresence(p) });
+        return out;
+      }
+      await Promise.all(
+        ids.map(async (id) => {
+          try {
+            const u = await g.getUser(id);
+            out.set(id, { presence: normalisePresence(u), routingStatus: u.routingStatus?.status });
+          } catch (err) {
+            if (!(err instanceof GenesysApiError && err.kind === 'not_found')) throw err;
+          }
+        }),
+      );
       return out;
-    }
-    await Promise.all(
-      ids.map(async (id) => {
-        try {
-          const u = await g.getUser(id);
-          out.set(id, { presence: normalisePresence(u), routingStatus: u.routingStatus?.status });
-        } catch (err) {
-          if (!(err instanceof GenesysApiError && err.kind === 'not_found')) throw err;
-        }
-      }),
-    );
-    return out;
-  }, { now, ...deps.presence });
+    },
+    { now, ...deps.presence },
+  );
   const directory = new AgentDirectory(genesys, {
     now,
     onUsers: (users, at) => {
@@ -101,7 +112,9 @@ export function createActivities(deps: ActivityDeps) {
   });
   let mailer: Transporter | undefined;
 
-  async function resolve(input: DeliverToDesktopInput): Promise<ResolvedAgent | Extract<DeliverToDesktopResult, { outcome: 'skipped' }>> {
+  async function resolve(
+    input: DeliverToDesktopInput,
+  ): Promise<ResolvedAgent | Extract<DeliverToDesktopResult, { outcome: 'skipped' }>> {
     if ('userId' in input.target) return { userId: input.target.userId };
     const r = await directory.resolve(input.target.email);
     if (!r.ok) return { outcome: 'skipped', reason: r.reason, detail: r.detail };
@@ -117,13 +130,29 @@ export function createActivities(deps: ActivityDeps) {
       // An offline reading that is still fresh (e.g. from the search that just resolved the agent) is
       // reported as what it is; an older one trips the breaker without another look-up.
       if (!input.fresh && presence.breakerOpen(agent.userId) && !presence.recent(agent.userId)) {
-        return { outcome: 'skipped', reason: 'breaker_open', detail: 'agent was seen offline in the last 300 s', agent };
+        return {
+          outcome: 'skipped',
+          reason: 'breaker_open',
+          detail: 'agent was seen offline in the last 300 s',
+          agent,
+        };
       }
       const p = await presence.get(agent.userId, input.fresh);
-      if (!p) return { outcome: 'skipped', reason: 'agent_not_found', detail: `user ${agent.userId} is unknown`, agent };
+      if (!p)
+        return {
+          outcome: 'skipped',
+          reason: 'agent_not_found',
+          detail: `user ${agent.userId} is unknown`,
+          agent,
+        };
       const seen = { agent, presence: p.presence, routingStatus: p.routingStatus };
       if (p.presence === 'offline') {
-        return { outcome: 'skipped', reason: 'logged_out', detail: 'the agent has no desktop session (presence Offline)', ...seen };
+        return {
+          outcome: 'skipped',
+          reason: 'logged_out',
+          detail: 'the agent has no desktop session (presence Offline)',
+          ...seen,
+        };
       }
       if (!p.presence || !input.operationalPresences.includes(p.presence)) {
         return {
@@ -141,16 +170,20 @@ export function createActivities(deps: ActivityDeps) {
             message: input.message,
             type: input.type,
             idempotencyKey: input.idempotencyKey,
-            actions: input.actions.map((a) =>
-              a.actionType === 'openUrl'
-                ? { id: a.id, label: a.label, actionType: 'openUrl' as const, url: a.url }
-                : { id: a.id, label: a.label, actionType: 'callback' as const, callbackUrl: input.callbackUrl, metadata: a.metadata },
-            ),
+            actions: notificationActions(input),
             expiresAt: input.expiresAt,
           },
           ctx,
         );
-        log.info({ alertId: input.alertId, correlationId: input.correlationId, notificationId: n.id, userId: agent.userId }, 'notification sent');
+        log.info(
+          {
+            alertId: input.alertId,
+            correlationId: input.correlationId,
+            notificationId: n.id,
+            userId: agent.userId,
+          },
+          'notification sent',
+        );
         return { outcome: 'sent', notificationId: n.id, ...seen };
       } catch (err) {
         // A 404 for the endpoint itself is not here: the client reports it as endpoint_missing, which fails the
@@ -176,7 +209,10 @@ export function createActivities(deps: ActivityDeps) {
         throw err;
       }
     } catch (err) {
-      log.warn({ alertId: input.alertId, correlationId: input.correlationId, err }, 'desktop delivery attempt failed');
+      log.warn(
+        { alertId: input.alertId, correlationId: input.correlationId, err },
+        'desktop delivery attempt failed',
+      );
       throw toActivityFailure(err, deps.retryAfterMaxSeconds);
     }
   }
@@ -195,11 +231,20 @@ export function createActivities(deps: ActivityDeps) {
         url,
         webhookId: `${input.alertId}:${input.action.notificationId}:${input.action.actionId}`,
         secret: deps.downstream?.signingSecret,
-        body: { type: 'alert.action', alertId: input.alertId, correlationId: input.correlationId, action: input.action, alert: input.alert },
+        body: {
+          type: 'alert.action',
+          alertId: input.alertId,
+          correlationId: input.correlationId,
+          action: input.action,
+          alert: input.alert,
+        },
         dispatcher: deps.dispatcher,
         correlationId: input.correlationId,
       });
-      log.info({ alertId: input.alertId, correlationId: input.correlationId, actionId: input.action.actionId }, 'action forwarded downstream');
+      log.info(
+        { alertId: input.alertId, correlationId: input.correlationId, actionId: input.action.actionId },
+        'action forwarded downstream',
+      );
       return { outcome: 'delivered', detail: redactUrl(url) };
     },
 
@@ -221,10 +266,17 @@ export function createActivities(deps: ActivityDeps) {
     async sendFallbackEmail(input: FallbackInput): Promise<ChannelResult> {
       const smtpUrl = deps.fallback?.smtpUrl;
       if (!smtpUrl) return { outcome: 'not_configured', detail: 'SMTP_URL is not set' };
-      const to = input.email ?? input.agent?.email ?? ('email' in input.target ? input.target.email : undefined);
-      if (!to) throw ApplicationFailure.nonRetryable('no email recipient: set fallback.email on the alert', 'NoRecipient');
+      const to =
+        input.email ?? input.agent?.email ?? ('email' in input.target ? input.target.email : undefined);
+      if (!to)
+        throw ApplicationFailure.nonRetryable(
+          'no email recipient: set fallback.email on the alert',
+          'NoRecipient',
+        );
       mailer ??= nodemailer.createTransport(smtpUrl);
-      const links = input.actions.filter((a) => a.actionType === 'openUrl').map((a) => `${a.label}: ${a.url}`);
+      const links = input.actions
+        .filter((a) => a.actionType === 'openUrl')
+        .map((a) => `${a.label}: ${a.url}`);
       try {
         await mailer.sendMail({
           from: deps.fallback?.smtpFrom ?? 'desktop-alerts@localhost',
@@ -235,7 +287,10 @@ export function createActivities(deps: ActivityDeps) {
           messageId: `<${input.alertId.replace(/[^A-Za-z0-9._-]/g, '_')}@desktop-alerts>`,
         });
       } catch (err) {
-        throw ApplicationFailure.retryable(`SMTP delivery to ${to.replace(/^[^@]*/, '***')} failed: ${(err as Error).message}`, 'SmtpError');
+        throw ApplicationFailure.retryable(
+          `SMTP delivery to ${to.replace(/^[^@]*/, '***')} failed: ${(err as Error).message}`,
+          'SmtpError',
+        );
       }
       log.info({ alertId: input.alertId, correlationId: input.correlationId }, 'fallback email sent');
       return { outcome: 'delivered', detail: 'email' };

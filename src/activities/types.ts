@@ -9,6 +9,7 @@ export interface DeliverToDesktopInput {
   title: string;
   message: string;
   type: AlertInput['type'];
+  /** The alert's actions as given: the send adds their ids and routing metadata (./notification-actions.ts). */
   actions: AlertInput['actions'];
   expiresAt: string;
   callbackUrl: string;
@@ -34,8 +35,21 @@ export type DesktopSkipReason =
   | 'session_changed'; // 409 from the send: the agent logged out or switched device
 
 export type DeliverToDesktopResult =
-  | { outcome: 'sent'; agent: ResolvedAgent; notificationId: string; presence?: string; routingStatus?: string }
-  | { outcome: 'skipped'; reason: DesktopSkipReason; detail: string; agent?: ResolvedAgent; presence?: string; routingStatus?: string };
+  | {
+      outcome: 'sent';
+      agent: ResolvedAgent;
+      notificationId: string;
+      presence?: string;
+      routingStatus?: string;
+    }
+  | {
+      outcome: 'skipped';
+      reason: DesktopSkipReason;
+      detail: string;
+      agent?: ResolvedAgent;
+      presence?: string;
+      routingStatus?: string;
+    };
 
 export interface ForwardActionInput {
   alertId: string;
@@ -69,4 +83,5 @@ export interface FallbackInput {
   actions: AlertInput['actions'];
 }
 
-export type ChannelResult = { outcome: 'delivered'; detail?: string } | { outcome: 'not_configured'; detail: string };
+export type ChannelResult =
+  { outcome: 'delivered'; detail?: string } | { outcome: 'not_configured'; detail: string };

@@ -29,6 +29,13 @@ export const ALERT_ID_METADATA_KEY = 'desktopAlertId';
 /** Key in action metadata carrying the alert's correlation id, so the callback comes back with it. */
 export const CORRELATION_ID_METADATA_KEY = 'desktopCorrelationId';
 
+/**
+ * An action's id on the notification, which the callback echoes as its actionId: the id the alert gave it, or its
+ * position in the alert's actions. The workflow checks callbacks against it; the send puts it on the notification.
+ */
+export const notificationActionId = (action: { id?: string }, index: number): string =>
+  action.id ?? String(index);
+
 export const CALLBACK_PATH = '/webhooks/desktop-callback';
 
 /**

@@ -6,10 +6,12 @@ import type { AlertInput } from './schemas';
  * '@temporalio/workflow' for its define* helpers is safe outside workflows.
  */
 
+/**
+ * Every status a run takes (AlertState.status and the AlertStatus search attribute). Resolving the agent and
+ * checking the session are part of `sending`: they run in the same activity as the send.
+ */
 export type AlertStatus =
   | 'accepted'
-  | 'resolving'
-  | 'checking_session'
   | 'sending'
   | 'awaiting_action'
   | 'waiting_for_agent'

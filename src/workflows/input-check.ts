@@ -1,5 +1,13 @@
 import type { AlertInput } from '../shared/schemas';
-import { ALERT_TYPES, FALLBACK_CHANNELS, MAX_ACTIONS, MAX_LABEL, MAX_TEXT, PRIORITIES, textLength } from '../shared/constants';
+import {
+  ALERT_TYPES,
+  FALLBACK_CHANNELS,
+  MAX_ACTIONS,
+  MAX_LABEL,
+  MAX_TEXT,
+  PRIORITIES,
+  textLength,
+} from '../shared/constants';
 
 /**
  * The workflow's own check of its input's shape. Every launcher in this project (the ingress, the CLI, the
@@ -27,7 +35,7 @@ export interface InputCheck {
    * its fallback; a part that is wrong only for Genesys (too long for a toast) is kept as given.
    */
   input: AlertInput;
-  /** Every part the fallback channels send is usable: the fallback can go out (see the workflow's refuseInput). */
+  /** Every part the fallback channels send is usable: the fallback can go out (see refuseInput in ./fallback.ts). */
   fallbackPossible: boolean;
 }
 
@@ -36,7 +44,20 @@ export interface InputCheck {
  * goes. The rest (idempotencyKey, callbackUrl, policy, acceptedAt, downstreamRetrySeconds) only steer the desktop
  * path or the run's bookkeeping.
  */
-const FALLBACK_PARTS = new Set(['alertId', 'correlationId', 'target', 'title', 'message', 'type', 'priority', 'expiresAt', 'source', 'metadata', 'actions', 'fallback']);
+const FALLBACK_PARTS = new Set([
+  'alertId',
+  'correlationId',
+  'target',
+  'title',
+  'message',
+  'type',
+  'priority',
+  'expiresAt',
+  'source',
+  'metadata',
+  'actions',
+  'fallback',
+]);
 
 /** Check the input, and say what of it a run that must refuse it can still use. */
 export function checkInput(raw: unknown, workflowId: string, now: string): InputCheck {
@@ -79,7 +100,8 @@ interface Problem {
 
 function check(raw: unknown): Problem[] {
   const problems: Problem[] = [];
-  const at = (path: string, message: string, genesysOnly = false) => problems.push({ path, message, genesysOnly });
+  const at = (path: string, message: string, genesysOnly = false) =>
+    problems.push({ path, message, genesysOnly });
   if (!isObject(raw)) return [{ path: 'input', message: 'expected an object' }];
   const i = raw;
   for (const k of ['alertId', 'idempotencyKey', 'callbackUrl'] as const) {
@@ -91,7 +113,8 @@ function check(raw: unknown): Problem[] {
     if (!nonEmptyString(i[k])) at(k, `expected 1-${MAX_TEXT} characters`);
     else if (textLength(i[k]) > MAX_TEXT) at(k, `expected 1-${MAX_TEXT} characters`, true);
   }
-  for (const k of ['source', 'correlationId'] as const) if (typeof i[k] !== 'string') at(k, 'expected a string');
+  for (const k of ['source', 'correlationId'] as const)
+    if (typeof i[k] !== 'string') at(k, 'expected a string');
   for (const k of ['expiresAt', 'acceptedAt'] as const) {
     if (typeof i[k] !== 'string' || Number.isNaN(Date.parse(i[k]))) at(k, 'expected an ISO date-time');
   }
@@ -99,7 +122,8 @@ function check(raw: unknown): Problem[] {
   if (!oneOf(i.priority, PRIORITIES)) at('priority', `expected one of ${PRIORITIES.join(', ')}`);
 
   const t = i.target;
-  if (!isObject(t) || !(nonEmptyString(t.userId) || nonEmptyString(t.email))) at('target', 'expected { userId } or { email }');
+  if (!isObject(t) || !(nonEmptyString(t.userId) || nonEmptyString(t.email)))
+    at('target', 'expected { userId } or { email }');
 
   if (!Array.isArray(i.actions) || i.actions.length > MAX_ACTIONS) {
     // More actions than a toast shows is Genesys's limit; not an array is nothing usable.
@@ -110,12 +134,14 @@ function check(raw: unknown): Problem[] {
       if (!isObject(a) || !nonEmptyString(a.label)) {
         return at(`actions.${n}`, `expected an action with a label of 1-${MAX_LABEL} characters`);
       }
-      if (textLength(a.label) > MAX_LABEL) at(`actions.${n}`, `expected an action with a label of 1-${MAX_LABEL} characters`, true);
+      if (textLength(a.label) > MAX_LABEL)
+        at(`actions.${n}`, `expected an action with a label of 1-${MAX_LABEL} characters`, true);
       if (a.id !== undefined && !nonEmptyString(a.id)) at(`actions.${n}.id`, 'expected a non-empty string');
       if (a.actionType === 'openUrl') {
         if (!nonEmptyString(a.url)) at(`actions.${n}.url`, 'expected a URL');
       } else if (a.actionType === 'callback') {
-        if (a.metadata !== undefined && !stringMap(a.metadata)) at(`actions.${n}.metadata`, 'expected a map of strings');
+        if (a.metadata !== undefined && !stringMap(a.metadata))
+          at(`actions.${n}.metadata`, 'expected a map of strings');
       } else at(`actions.${n}.actionType`, 'expected openUrl or callback');
     });
   }
@@ -123,7 +149,8 @@ function check(raw: unknown): Problem[] {
   const f = i.fallback;
   if (!isObject(f) || !Array.isArray(f.channels) || !f.channels.every((c) => oneOf(c, FALLBACK_CHANNELS))) {
     at('fallback.channels', `expected an array of ${FALLBACK_CHANNELS.join(', ')}`);
-  } else if (f.email !== undefined && !nonEmptyString(f.email)) at('fallback.email', 'expected an email address');
+  } else if (f.email !== undefined && !nonEmptyString(f.email))
+    at('fallback.email', 'expected an email address');
 
   const p = i.policy;
   if (!isObject(p)) {
@@ -141,11 +168,14 @@ function check(raw: unknown): Problem[] {
   }
   if (!stringMap(i.metadata)) at('metadata', 'expected a map of strings');
   const d = i.downstreamRetrySeconds;
-  if (d !== undefined && !(Number.isInteger(d) && (d as number) >= 1)) at('downstreamRetrySeconds', 'expected a whole number of seconds, at least 1');
+  if (d !== undefined && !(Number.isInteger(d) && (d as number) >= 1))
+    at('downstreamRetrySeconds', 'expected a whole number of seconds, at least 1');
   return problems;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 const nonEmptyString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const oneOf = <T extends string>(v: unknown, values: readonly T[]): v is T => values.includes(v as T);
-const stringMap = (v: unknown): boolean => isObject(v) && Object.values(v).every((x) => typeof x === 'string');
+const stringMap = (v: unknown): boolean =>
+  isObject(v) && Object.values(v).every((x) => typeof x === 'string');

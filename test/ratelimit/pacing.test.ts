@@ -4,7 +4,8 @@
  * of normal ones this worker holds). Pure clock-and-order unit test: the pause logic that talks to the
  * Temporal server is exercised against the real dev server in throttle.test.ts, and is not used here.
  */
-import { GenesysThrottle, type TaskQueueConfigService } from '../../src/activities/throttle';
+import type { TaskQueueConfigService } from '../../src/activities/queue-pause';
+import { GenesysThrottle } from '../../src/activities/throttle';
 
 const unused: TaskQueueConfigService = {
   describeTaskQueue: () => Promise.reject(new Error('not used by pacing')),
@@ -12,7 +13,12 @@ const unused: TaskQueueConfigService = {
 };
 
 test('calls leave one interval apart, most urgent first, in arrival order within a priority key', async () => {
-  const throttle = new GenesysThrottle({ service: unused, namespace: 'default', taskQueue: 'q', callsPerSecond: 20 });
+  const throttle = new GenesysThrottle({
+    service: unused,
+    namespace: 'default',
+    taskQueue: 'q',
+    callsPerSecond: 20,
+  });
   const left: { name: string; at: number }[] = [];
   const call = (name: string, key?: number) =>
     throttle.wait(key).then(() => left.push({ name, at: performance.now() }));

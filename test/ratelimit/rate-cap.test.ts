@@ -3,7 +3,7 @@
  * the limit over a burst, and a burst looks each agent up once.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { paceIntervalMs } from '../../src/activities/throttle';
+import { paceIntervalMs } from '../../src/activities/pacer';
 import type { GenesysClient } from '../../src/genesys/types';
 import { eventually, makeInput, startStack, type Stack } from '../helpers/stack';
 import { temporal } from '@temporalio/proto';
@@ -81,7 +81,9 @@ describe('rate cap', () => {
     // as the worst event-loop stall of this busy test process could bunch at the emulator (none on a quiet
     // machine; the bench measures the same with the emulator in a process of its own: 0.80 of the limit).
     const bunched = Math.floor(maxStallMs / paceIntervalMs(CAP));
-    process.stdout.write(`rate cap: worst event-loop stall ${maxStallMs.toFixed(0)} ms (${bunched} call(s) may bunch)\n`);
+    process.stdout.write(
+      `rate cap: worst event-loop stall ${maxStallMs.toFixed(0)} ms (${bunched} call(s) may bunch)\n`,
+    );
     expect(slidingMax(api.map((r) => r.at))).toBeLessThanOrEqual(Math.ceil(CAP) + 1 + bunched);
     // ... and the burst was really held back (at 12/s, 48 sends take ~4 s), so the check above means something.
     expect(elapsed).toBeGreaterThanOrEqual(((inputs.length - CAP) / CAP) * 1000);

@@ -7,7 +7,8 @@
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import pino from 'pino';
-import { GenesysThrottle, pausedUntil } from '../../src/activities/throttle';
+import { pausedUntil } from '../../src/activities/queue-pause';
+import { GenesysThrottle } from '../../src/activities/throttle';
 import { eventually } from '../helpers/eventually';
 import { testTemporalAddress, uniqueQueue } from '../helpers/temporal';
 
@@ -91,5 +92,7 @@ test('a pause of ours found on the server beyond the ceiling (30 days) is brough
   const t = throttle(queue).start();
   await eventually(() => t.remainingMs() > 0);
   expect(t.remainingMs()).toBe(300_000);
-  expect(await eventually(async () => ((await serverPause(queue)) === NOW + 300_000 ? true : undefined))).toBe(true);
+  expect(
+    await eventually(async () => ((await serverPause(queue)) === NOW + 300_000 ? true : undefined)),
+  ).toBe(true);
 });

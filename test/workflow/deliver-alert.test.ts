@@ -2,12 +2,23 @@
  * The deliverAlert workflow on a real Temporal dev server, against the Genesys emulator over HTTP.
  * One test per trap and edge case of the integration guide.
  */
-import { WorkflowUpdateFailedError, WorkflowUpdateStage, type WorkflowUpdateHandle } from '@temporalio/client';
+import {
+  WorkflowUpdateFailedError,
+  WorkflowUpdateStage,
+  type WorkflowUpdateHandle,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { deliverAlert } from '../../src/workflows';
-import { agentActionUpdate, cancelSignal, getStateQuery, type AgentActionResult, type AlertState } from '../../src/shared/messages';
+import {
+  agentActionUpdate,
+  cancelSignal,
+  getStateQuery,
+  type AgentActionResult,
+  type AlertState,
+} from '../../src/shared/messages';
 import type { AlertInput } from '../../src/shared/schemas';
 import { Worker } from '@temporalio/worker';
+import { alertSinks } from '../../src/observability/worker-telemetry';
 import { eventually, makeInput, startStack, workflowBundle, type Stack } from '../helpers/stack';
 import { startSink } from '../helpers/sink';
 import { SA } from '../../src/shared/search-attributes';
@@ -22,7 +33,10 @@ beforeAll(async () => {
   fallbackSink = await startSink();
   downstreamSink = await startSink();
   stack = await startStack({
-    config: { fallback: { webhookUrl: `${fallbackSink.url}/fallback` }, downstream: { webhookUrl: `${downstreamSink.url}/downstream` } },
+    config: {
+      fallback: { webhookUrl: `${fallbackSink.url}/fallback` },
+      downstream: { webhookUrl: `${downstreamSink.url}/downstream` },
+    },
   });
 });
 
@@ -38,14 +52,31 @@ beforeEach(() => {
   downstreamSink.requests.length = 0;
 });
 
-const agent = (name: string, presence = 'Available', state: 'active' | 'inactive' = 'active', email?: string) =>
-  stack.emulator.control.addUser({ name, email: email ?? `${name.toLowerCase().replace(/\s+/g, '.')}@example.com`, presence, state });
+const agent = (
+  name: string,
+  presence = 'Available',
+  state: 'active' | 'inactive' = 'active',
+  email?: string,
+) =>
+  stack.emulator.control.addUser({
+    name,
+    email: email ?? `${name.toLowerCase().replace(/\s+/g, '.')}@example.com`,
+    presence,
+    state,
+  });
 
 async function start(input: AlertInput) {
-  return stack.client.workflow.start(deliverAlert, { taskQueue: stack.taskQueue, workflowId: input.alertId, args: [input] });
+  return stack.client.workflow.start(deliverAlert, {
+    taskQueue: stack.taskQueue,
+    workflowId: input.alertId,
+    args: [input],
+  });
 }
 
-async function waitForStatus(handle: Awaited<ReturnType<typeof start>>, status: AlertState['status']): Promise<AlertState> {
+async function waitForStatus(
+  handle: Awaited<ReturnType<typeof start>>,
+  status: AlertState['status'],
+): Promise<AlertState> {
   return eventually(async () => {
     const s = await handle.query(getStateQuery);
     return s.status === status ? s : undefined;
@@ -71,9 +102,16 @@ describe('happy path', () => {
     expect(ack.callbackUrl).toBe(input.callbackUrl);
     expect(ack.metadata).toMatchObject({ transactionId: 'TXN-88921', desktopAlertId: input.alertId });
 
-    const action = { notificationId: n!.id, userId: u.id, actionId: 'ack', timestamp: new Date().toISOString() };
+    const action = {
+      notificationId: n!.id,
+      userId: u.id,
+      actionId: 'ack',
+      timestamp: new Date().toISOString(),
+    };
     // The desktop retries callbacks: the same click arrives three times, concurrently.
-    const results = await Promise.all([1, 2, 3].map(() => handle.executeUpdate(agentActionUpdate, { args: [action] })));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => handle.executeUpdate(agentActionUpdate, { args: [action] })),
+    );
     expect(results.map((r) => r.outcome).sort()).toEqual(['applied', 'duplicate', 'duplicate']);
 
     const final = await handle.result();
@@ -81,17 +119,25 @@ describe('happy path', () => {
     expect(final.actions).toHaveLength(1);
     expect(final.actions[0]).toMatchObject({ actionId: 'ack', userId: u.id, downstream: 'delivered' });
     expect(downstreamSink.requests).toHaveLength(1);
-    expect(downstreamSink.requests[0]!.json).toMatchObject({ alertId: input.alertId, action: { actionId: 'ack', userId: u.id } });
+    expect(downstreamSink.requests[0]!.json).toMatchObject({
+      alertId: input.alertId,
+      action: { actionId: 'ack', userId: u.id },
+    });
     expect(fallbackSink.requests).toHaveLength(0);
     expect(notificationsFor(input.idempotencyKey)).toHaveLength(1);
   });
 
-  test('an action that is not this alert\'s is rejected before it enters history', async () => {
+  test("an action that is not this alert's is rejected before it enters history", async () => {
     const u = agent('Rejecting Agent');
     const input = makeInput({ target: { userId: u.id } });
     const handle = await start(input);
     const s = await waitForStatus(handle, 'awaiting_action');
-    const base = { notificationId: s.notificationId!, userId: u.id, actionId: 'ack', timestamp: new Date().toISOString() };
+    const base = {
+      notificationId: s.notificationId!,
+      userId: u.id,
+      actionId: 'ack',
+      timestamp: new Date().toISOString(),
+    };
     const rejection = async (action: typeof base) => {
       const err = await handle.executeUpdate(agentActionUpdate, { args: [action] }).then(
         () => undefined,
@@ -114,7 +160,12 @@ describe('happy path', () => {
 describe('guide section 1 trap: token expiring mid-batch', () => {
   test('revoking every token in the middle of 20 alerts loses none and surfaces no error', async () => {
     const u = agent('Batch Agent');
-    const inputs = Array.from({ length: 20 }, () => makeInput({ target: { userId: u.id }, policy: { requireAck: false, waitForAgent: false, operationalPresences: ['available'] } }));
+    const inputs = Array.from({ length: 20 }, () =>
+      makeInput({
+        target: { userId: u.id },
+        policy: { requireAck: false, waitForAgent: false, operationalPresences: ['available'] },
+      }),
+    );
     const handles = [];
     for (const [i, input] of inputs.entries()) {
       if (i === 10) stack.emulator.control.revokeTokens();
@@ -139,7 +190,10 @@ describe('guide section 2 trap: resolving agents by email', () => {
     expect(final.desktopFailureReason).toMatch(/^agent_ambiguous/);
     expect(notificationPosts()).toHaveLength(0);
     expect(fallbackSink.requests).toHaveLength(1);
-    expect(fallbackSink.requests[0]!.json).toMatchObject({ alertId: input.alertId, reason: expect.stringMatching(/agent_ambiguous/) });
+    expect(fallbackSink.requests[0]!.json).toMatchObject({
+      alertId: input.alertId,
+      reason: expect.stringMatching(/agent_ambiguous/),
+    });
   });
 
   test('a deactivated account sharing the email is never chosen, even when listed first', async () => {
@@ -157,7 +211,9 @@ describe('guide section 2 trap: resolving agents by email', () => {
 
   test('only deactivated matches: no toast, fallback says so', async () => {
     agent('Gone', 'Available', 'inactive', 'gone@example.com');
-    const final = await (await start(makeInput({ target: { email: 'gone@example.com' }, fallback: { channels: ['webhook'] } }))).result();
+    const final = await (
+      await start(makeInput({ target: { email: 'gone@example.com' }, fallback: { channels: ['webhook'] } }))
+    ).result();
     expect(final.desktopFailureReason).toMatch(/^agent_inactive/);
     expect(notificationPosts()).toHaveLength(0);
   });
@@ -175,32 +231,49 @@ describe('edge case 1: session state', () => {
     // A second alert to the same agent right after does not look the agent up again (fresh reading,
     // then the 300 s breaker: see test/activities/lookups.test.ts for the breaker's clock).
     const before = stack.emulator.control.listRequests({}).length;
-    const second = await (await start(makeInput({ target: { userId: u.id }, fallback: { channels: ['webhook'] } }))).result();
+    const second = await (
+      await start(makeInput({ target: { userId: u.id }, fallback: { channels: ['webhook'] } }))
+    ).result();
     expect(second.desktopFailureReason).toMatch(/^(logged_out|breaker_open)/);
     expect(stack.emulator.control.listRequests({}).length).toBe(before);
   });
 
   test('agent offline, found by email: the presence from the search decides, no further call', async () => {
     const u = agent('Offline By Email', 'Offline');
-    const final = await (await start(makeInput({ target: { email: u.email }, fallback: { channels: ['webhook'] } }))).result();
+    const final = await (
+      await start(makeInput({ target: { email: u.email }, fallback: { channels: ['webhook'] } }))
+    ).result();
     expect(final.desktopFailureReason).toMatch(/^logged_out/);
     // (reset() between tests revokes the client's token: a 401 and its one retry are expected there)
-    const calls = stack.emulator.control.listRequests({ pathPrefix: '/api/' }).filter((r: { status: number }) => r.status !== 401);
+    const calls = stack.emulator.control
+      .listRequests({ pathPrefix: '/api/' })
+      .filter((r: { status: number }) => r.status !== 401);
     expect(calls.map((r: { route: string }) => r.route)).toEqual(['POST /api/v2/users/search']);
   });
 
   test('agent logs out between check and send (409): fallback', async () => {
     const u = agent('Leaving Agent');
     stack.emulator.control.flipPresenceOnNextSend(u.id);
-    const final = await (await start(makeInput({ target: { userId: u.id }, fallback: { channels: ['webhook'] } }))).result();
+    const final = await (
+      await start(makeInput({ target: { userId: u.id }, fallback: { channels: ['webhook'] } }))
+    ).result();
     expect(final.status).toBe('fallback_delivered');
     expect(final.desktopFailureReason).toMatch(/^session_changed/);
     expect(notificationPosts().map((r: { status: number }) => r.status)).toEqual([409]);
   });
 
-  test('presence outside the alert type\'s operational window: fallback without a send', async () => {
+  test("presence outside the alert type's operational window: fallback without a send", async () => {
     const u = agent('Lunch Agent', 'Meal');
-    const final = await (await start(makeInput({ type: 'info', target: { userId: u.id }, policy: { requireAck: false, waitForAgent: false, operationalPresences: ['available', 'on queue'] }, fallback: { channels: ['webhook'] } }))).result();
+    const final = await (
+      await start(
+        makeInput({
+          type: 'info',
+          target: { userId: u.id },
+          policy: { requireAck: false, waitForAgent: false, operationalPresences: ['available', 'on queue'] },
+          fallback: { channels: ['webhook'] },
+        }),
+      )
+    ).result();
     expect(final.desktopFailureReason).toMatch(/^outside_operational_window/);
     expect(notificationPosts()).toHaveLength(0);
   });
@@ -209,7 +282,12 @@ describe('edge case 1: session state', () => {
     const u = agent('Returning Agent', 'Offline');
     const input = makeInput({
       target: { userId: u.id },
-      policy: { requireAck: false, waitForAgent: true, operationalPresences: ['available'], recheckIntervalSeconds: 1 },
+      policy: {
+        requireAck: false,
+        waitForAgent: true,
+        operationalPresences: ['available'],
+        recheckIntervalSeconds: 1,
+      },
       fallback: { channels: ['webhook'] },
     });
     const handle = await start(input);
@@ -225,7 +303,9 @@ describe('edge case 1: session state', () => {
 
   test('no fallback channel configured: the alert ends failed with its reason', async () => {
     const u = agent('Unreachable Agent', 'Offline');
-    const final = await (await start(makeInput({ target: { userId: u.id }, fallback: { channels: [] } }))).result();
+    const final = await (
+      await start(makeInput({ target: { userId: u.id }, fallback: { channels: [] } }))
+    ).result();
     expect(final.status).toBe('failed');
     expect(final.failureReason).toMatch(/logged_out.*no fallback channel configured/);
   });
@@ -235,7 +315,11 @@ describe('guide section 3 trap: retries never duplicate a toast', () => {
   test('a send whose answer is lost is retried with the same idempotency key: one toast', async () => {
     const u = agent('Retry Agent');
     // Every answer to the send arrives after the client's 2 s timeout on the first try only.
-    stack.emulator.control.setFaults({ slowRate: 1, slowMs: 3_000, latencyPathPrefix: '/api/v2/desktop/notifications' });
+    stack.emulator.control.setFaults({
+      slowRate: 1,
+      slowMs: 3_000,
+      latencyPathPrefix: '/api/v2/desktop/notifications',
+    });
     const input = makeInput({ target: { userId: u.id } });
     const handle = await start(input);
     await eventually(() => notificationPosts().length >= 1);
@@ -250,7 +334,12 @@ describe('guide section 3 trap: retries never duplicate a toast', () => {
 
   test('5xx answers are retried to success', async () => {
     const u = agent('Flaky Agent');
-    stack.emulator.control.forceStatus({ status: 503, count: 3, method: 'POST', pathPrefix: '/api/v2/desktop/notifications' });
+    stack.emulator.control.forceStatus({
+      status: 503,
+      count: 3,
+      method: 'POST',
+      pathPrefix: '/api/v2/desktop/notifications',
+    });
     const input = makeInput({ target: { userId: u.id } });
     const handle = await start(input);
     await waitForStatus(handle, 'awaiting_action');
@@ -263,7 +352,13 @@ describe('guide section 3 trap: retries never duplicate a toast', () => {
 describe('edge case 2: 429 and Retry-After', () => {
   test('the next attempt comes no sooner than Retry-After', async () => {
     const u = agent('Throttled Agent');
-    stack.emulator.control.forceStatus({ status: 429, count: 1, method: 'POST', pathPrefix: '/api/v2/desktop/notifications', retryAfterSeconds: 3 });
+    stack.emulator.control.forceStatus({
+      status: 429,
+      count: 1,
+      method: 'POST',
+      pathPrefix: '/api/v2/desktop/notifications',
+      retryAfterSeconds: 3,
+    });
     const input = makeInput({ target: { userId: u.id } });
     const handle = await start(input);
     await waitForStatus(handle, 'awaiting_action');
@@ -277,7 +372,11 @@ describe('edge case 2: 429 and Retry-After', () => {
 describe('expiry', () => {
   test('an alert that needs acknowledgement and expires unacknowledged runs the fallback policy', async () => {
     const u = agent('Busy Agent');
-    const input = makeInput({ target: { userId: u.id }, expiresAt: new Date(Date.now() + 3_000).toISOString(), fallback: { channels: ['webhook'] } });
+    const input = makeInput({
+      target: { userId: u.id },
+      expiresAt: new Date(Date.now() + 3_000).toISOString(),
+      fallback: { channels: ['webhook'] },
+    });
     const final = await (await start(input)).result();
     expect(final.status).toBe('fallback_delivered');
     expect(final.desktopFailureReason).toBe('expired without acknowledgement');
@@ -287,7 +386,14 @@ describe('expiry', () => {
 
   test('an informational alert that expires just expires', async () => {
     const u = agent('Info Agent');
-    const input = makeInput({ type: 'info', target: { userId: u.id }, actions: [], expiresAt: new Date(Date.now() + 2_000).toISOString(), policy: { requireAck: false, waitForAgent: false, operationalPresences: ['available'] }, fallback: { channels: ['webhook'] } });
+    const input = makeInput({
+      type: 'info',
+      target: { userId: u.id },
+      actions: [],
+      expiresAt: new Date(Date.now() + 2_000).toISOString(),
+      policy: { requireAck: false, waitForAgent: false, operationalPresences: ['available'] },
+      fallback: { channels: ['webhook'] },
+    });
     const final = await (await start(input)).result();
     expect(final.status).toBe('expired');
     expect(fallbackSink.requests).toHaveLength(0);
@@ -312,16 +418,26 @@ describe('input checks', () => {
     expect(notificationPosts()).toHaveLength(0);
     // The fallback carries the alert as given: too long for a Genesys toast, not for a webhook or an email.
     expect(fallbackSink.requests).toHaveLength(1);
-    expect(fallbackSink.requests[0]!.json).toMatchObject({ alertId: input.alertId, title, reason: expect.stringMatching(/^invalid alert input: title/) });
+    expect(fallbackSink.requests[0]!.json).toMatchObject({
+      alertId: input.alertId,
+      title,
+      reason: expect.stringMatching(/^invalid alert input: title/),
+    });
     expect((await handle.describe()).typedSearchAttributes.get(SA.status)).toBe('failed');
   });
 
   test('a broken fallback part: no toast and no fallback, failed with every problem named', async () => {
-    const input = { ...makeInput({ target: { userId: 'x' } }), title: 'x'.repeat(251), fallback: { channels: ['sms'] } } as unknown as AlertInput;
+    const input = {
+      ...makeInput({ target: { userId: 'x' } }),
+      title: 'x'.repeat(251),
+      fallback: { channels: ['sms'] },
+    } as unknown as AlertInput;
     const handle = await start(input);
     const final = await handle.result();
     expect(final.status).toBe('failed');
-    expect(final.failureReason).toMatch(/^invalid alert input: title: expected 1-250 characters; fallback.channels: expected an array of email, webhook; /);
+    expect(final.failureReason).toMatch(
+      /^invalid alert input: title: expected 1-250 characters; fallback.channels: expected an array of email, webhook; /,
+    );
     expect(final.failureReason).toMatch(/no fallback/);
     expect(final.fallback).toEqual([]);
     expect(notificationPosts()).toHaveLength(0);
@@ -331,9 +447,17 @@ describe('input checks', () => {
 
   test('an input that is not an object at all: failed with the reason, described under its workflow id', async () => {
     const alertId = `alert-not-an-object-${Date.now()}`;
-    const handle = await stack.client.workflow.start(deliverAlert, { taskQueue: stack.taskQueue, workflowId: alertId, args: [null as unknown as AlertInput] });
+    const handle = await stack.client.workflow.start(deliverAlert, {
+      taskQueue: stack.taskQueue,
+      workflowId: alertId,
+      args: [null as unknown as AlertInput],
+    });
     const final = await handle.result();
-    expect(final).toMatchObject({ alertId, status: 'failed', failureReason: expect.stringMatching(/^invalid alert input: input: expected an object; /) });
+    expect(final).toMatchObject({
+      alertId,
+      status: 'failed',
+      failureReason: expect.stringMatching(/^invalid alert input: input: expected an object; /),
+    });
     expect(fallbackSink.requests).toHaveLength(0);
   });
 });
@@ -350,9 +474,17 @@ describe('a click while the alert is still sending', () => {
     stack.emulator.control.setFaults({ errorRate: 1, errorStatus: 503, errorPathPrefix: NOTIFICATIONS });
     const handle = await start(input);
     await eventually(() => notificationPosts().length >= 1);
-    const click = { notificationId: 'notif-from-the-desktop', userId, actionId: 'ack', timestamp: new Date().toISOString() };
+    const click = {
+      notificationId: 'notif-from-the-desktop',
+      userId,
+      actionId: 'ack',
+      timestamp: new Date().toISOString(),
+    };
     // Accepted by the validator: the run is still sending, so the notification id is not known yet.
-    const update = await handle.startUpdate(agentActionUpdate, { args: [click], waitForStage: WorkflowUpdateStage.ACCEPTED });
+    const update = await handle.startUpdate(agentActionUpdate, {
+      args: [click],
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+    });
     expect((await handle.query(getStateQuery)).status).toBe('sending');
     return { handle, update };
   }
@@ -392,8 +524,11 @@ describe('a click while the alert is still sending', () => {
     expect(final.failureReason).toMatch(/^desktop delivery failed: .*no fallback channel configured$/);
     // Its history (with the patch marker that lets runs of the earlier code replay as they ran) replays on this code.
     const history = await handle.fetchHistory();
-    expect(history.events?.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toBe(true);
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history);
+    expect(history.events?.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toBe(
+      true,
+    );
+    // With the sinks the real worker has: without them every alertMetrics call logs an ERROR (replay.test.ts).
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), sinks: alertSinks() }, history);
   });
 
   test('then the send is skipped (the agent logged out): the click is rejected, the fallback runs, the run closes', async () => {
