@@ -5,31 +5,12 @@
 import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
 import { SA } from '../shared/search-attributes';
 import { ALERT_TYPES, ALERT_WORKFLOW_TYPE, PRIORITIES } from '../shared/constants';
-import type { AlertStatus } from '../shared/messages';
+import { ALERT_STATUSES } from '../shared/messages';
 import { CliError, UsageError } from './errors';
-
-/**
- * The values of AlertStatus (a type only, in shared/messages.ts) to check --status against. A record, so
- * the compiler insists on every status and no other; the usage error lists them in this order.
- */
-const STATUSES: Record<AlertStatus, true> = {
-  accepted: true,
-  resolving: true,
-  checking_session: true,
-  sending: true,
-  awaiting_action: true,
-  waiting_for_agent: true,
-  falling_back: true,
-  actioned: true,
-  expired: true,
-  fallback_delivered: true,
-  failed: true,
-  cancelled: true,
-};
 
 /** A filter per search attribute: its flag, and the values it may take (for an enumeration). */
 const FILTERS: { [A in keyof typeof SA]: { flag: string; allowed?: readonly string[] } } = {
-  status: { flag: '--status', allowed: Object.keys(STATUSES) },
+  status: { flag: '--status', allowed: ALERT_STATUSES },
   type: { flag: '--type', allowed: ALERT_TYPES },
   priority: { flag: '--priority', allowed: PRIORITIES },
   agent: { flag: '--agent' },

@@ -10,17 +10,19 @@ import type { AlertInput } from './schemas';
  * Every status a run takes (AlertState.status and the AlertStatus search attribute). Resolving the agent and
  * checking the session are part of `sending`: they run in the same activity as the send.
  */
-export type AlertStatus =
-  | 'accepted'
-  | 'sending'
-  | 'awaiting_action'
-  | 'waiting_for_agent'
-  | 'falling_back'
-  | 'actioned'
-  | 'expired'
-  | 'fallback_delivered'
-  | 'failed'
-  | 'cancelled';
+export const ALERT_STATUSES = [
+  'accepted',
+  'sending',
+  'awaiting_action',
+  'waiting_for_agent',
+  'falling_back',
+  'actioned',
+  'expired',
+  'fallback_delivered',
+  'failed',
+  'cancelled',
+] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
 export const TERMINAL_STATUSES: readonly AlertStatus[] = [
   'actioned',
