@@ -5,7 +5,17 @@
 import request from 'supertest';
 import { ALERT_ID_METADATA_KEY } from '../../src/shared/constants';
 import type { AlertState } from '../../src/shared/messages';
-import { alertBody, auth, callbackFor, eventually, postCallback, signed, startHarness, uniqueKey, type Harness } from './helpers';
+import {
+  alertBody,
+  auth,
+  callbackFor,
+  eventually,
+  postCallback,
+  signed,
+  startHarness,
+  uniqueKey,
+  type Harness,
+} from './helpers';
 
 let h: Harness;
 let api: ReturnType<typeof request>;
@@ -18,14 +28,19 @@ afterAll(async () => {
 });
 
 async function startAlert(key: string, metadata: Record<string, string> = {}): Promise<string> {
-  const res = await api.post('/v1/alerts').set(auth()).send(alertBody({ idempotencyKey: key, metadata: { transactionId: 'TXN-88921', ...metadata } }));
+  const res = await api
+    .post('/v1/alerts')
+    .set(auth())
+    .send(alertBody({ idempotencyKey: key, metadata: { transactionId: 'TXN-88921', ...metadata } }));
   expect(res.status).toBe(202);
   return res.body.alertId as string;
 }
 
-const stateOf = async (alertId: string): Promise<AlertState> => (await api.get(`/v1/alerts/${alertId}`).set(auth())).body as AlertState;
+const stateOf = async (alertId: string): Promise<AlertState> =>
+  (await api.get(`/v1/alerts/${alertId}`).set(auth())).body as AlertState;
 /** An inbox row once the relay has finished with it (the workflow may hold the action a moment before the mark lands). */
-const settled = <T extends { state: string }>(row: T | undefined): T | undefined => (row && row.state !== 'received' ? row : undefined);
+const settled = <T extends { state: string }>(row: T | undefined): T | undefined =>
+  row && row.state !== 'received' ? row : undefined;
 
 describe('signature: 401 and nothing stored or applied', () => {
   test('bad signature, stale or future timestamp, tampered body, missing headers, wrong secret', async () => {
@@ -34,22 +49,40 @@ describe('signature: 401 and nothing stored or applied', () => {
     const before = h.ingress.inbox.counts();
     const body = JSON.stringify(callbackFor(key));
     const good = signed(body);
-    const wrongSecret = signed(body, { secret: 'whsec_' + Buffer.from('not-the-right-secret-123').toString('base64') });
+    const wrongSecret = signed(body, {
+      secret: 'whsec_' + Buffer.from('not-the-right-secret-123').toString('base64'),
+    });
     const cases: Array<[string, string, Record<string, string>]> = [
-      ['bad signature', body, { ...good, 'webhook-signature': 'v1,' + Buffer.alloc(32, 7).toString('base64') }],
+      [
+        'bad signature',
+        body,
+        { ...good, 'webhook-signature': 'v1,' + Buffer.alloc(32, 7).toString('base64') },
+      ],
       ['wrong secret', body, wrongSecret],
       ['stale timestamp', body, signed(body, { now: new Date(Date.now() - 6 * 60_000) })],
       ['future timestamp', body, signed(body, { now: new Date(Date.now() + 6 * 60_000) })],
       ['tampered body', body.replace('"ack"', '"ACK"'), good],
       ['tampered id', body, { ...good, 'webhook-id': 'msg_other' }],
       ['missing webhook-id', body, { ...good, 'webhook-id': '' }],
-      ['missing signature', body, { 'content-type': 'application/json', 'webhook-id': 'x', 'webhook-timestamp': good['webhook-timestamp']! }],
+      [
+        'missing signature',
+        body,
+        {
+          'content-type': 'application/json',
+          'webhook-id': 'x',
+          'webhook-timestamp': good['webhook-timestamp']!,
+        },
+      ],
       ['no headers at all', body, { 'content-type': 'application/json' }],
       ['malformed JSON with a bad signature', '{"oops', good],
     ];
     for (const [name, payload, headers] of cases) {
       const res = await postCallback(h.ingress.url, payload, headers);
-      expect({ name, status: res.status, type: res.body.type }).toEqual({ name, status: 401, type: '/problems/invalid-signature' });
+      expect({ name, status: res.status, type: res.body.type }).toEqual({
+        name,
+        status: 401,
+        type: '/problems/invalid-signature',
+      });
     }
     await new Promise((r) => setTimeout(r, 300));
     expect(h.ingress.inbox.counts()).toEqual(before);
@@ -70,7 +103,9 @@ describe('accepted callbacks', () => {
       const s = await stateOf(alertId);
       return s.status === 'actioned' ? s : undefined;
     });
-    expect(state.actions).toEqual([expect.objectContaining({ actionId: 'ack', userId: 'agent-1', notificationId: `notif-${key}` })]);
+    expect(state.actions).toEqual([
+      expect.objectContaining({ actionId: 'ack', userId: 'agent-1', notificationId: `notif-${key}` }),
+    ]);
     // The workflow holds the action before the relay hears back and marks its row: the mark follows shortly.
     const row = await eventually(() => settled(h.ingress.inbox.getByKey(`notif-${key}:ack`)));
     expect(row).toMatchObject({ state: 'applied', outcome: 'applied', deliveryId: 'msg_first' });
@@ -82,7 +117,9 @@ describe('accepted callbacks', () => {
     const body = JSON.stringify(callbackFor(key));
     expect((await postCallback(h.ingress.url, body, signed(body, { id: 'msg_once' }))).status).toBe(202);
     await eventually(() => h.ingress.inbox.getByKey(`notif-${key}:ack`)?.state === 'applied');
-    await eventually(async () => (await h.client.workflow.getHandle(alertId).describe()).status.name === 'COMPLETED');
+    await eventually(
+      async () => (await h.client.workflow.getHandle(alertId).describe()).status.name === 'COMPLETED',
+    );
     // The row goes (retention); the platform delivers the same click again.
     h.ingress.inbox.pruneApplied(new Date(Date.now() + 1000), 1_000_000);
     expect(h.ingress.inbox.getByKey(`notif-${key}:ack`)).toBeUndefined();
@@ -99,7 +136,10 @@ describe('accepted callbacks', () => {
     const key = uniqueKey('ct');
     await startAlert(key);
     const body = JSON.stringify(callbackFor(key));
-    const res = await postCallback(h.ingress.url, body, { ...signed(body), 'content-type': 'text/plain; charset=utf-8' });
+    const res = await postCallback(h.ingress.url, body, {
+      ...signed(body),
+      'content-type': 'text/plain; charset=utf-8',
+    });
     expect(res.status).toBe(202);
   });
 
@@ -107,8 +147,12 @@ describe('accepted callbacks', () => {
     const alerts = 10;
     const actionsPerAlert = 5;
     const keys = Array.from({ length: alerts }, () => uniqueKey('burst'));
-    const ids = await Promise.all(keys.map((k) => startAlert(k, { completeAfterActions: String(actionsPerAlert) })));
-    const bodies = keys.flatMap((k) => Array.from({ length: actionsPerAlert }, (_, i) => JSON.stringify(callbackFor(k, `act-${i}`))));
+    const ids = await Promise.all(
+      keys.map((k) => startAlert(k, { completeAfterActions: String(actionsPerAlert) })),
+    );
+    const bodies = keys.flatMap((k) =>
+      Array.from({ length: actionsPerAlert }, (_, i) => JSON.stringify(callbackFor(k, `act-${i}`))),
+    );
     const sends = [...bodies, ...bodies].sort(() => Math.random() - 0.5); // every callback twice, shuffled
     expect(sends).toHaveLength(100);
     const results = await Promise.all(sends.map((b) => postCallback(h.ingress.url, b, signed(b))));
@@ -118,7 +162,9 @@ describe('accepted callbacks', () => {
     const ms = results.map((r) => r.ms).sort((a, b) => a - b);
     const p50 = ms[49]!;
     const max = ms[99]!;
-    process.stdout.write(`callback ack latency under a 100-request burst: p50 ${p50.toFixed(1)} ms, max ${max.toFixed(1)} ms\n`);
+    process.stdout.write(
+      `callback ack latency under a 100-request burst: p50 ${p50.toFixed(1)} ms, max ${max.toFixed(1)} ms\n`,
+    );
     expect(max).toBeLessThan(5_000);
 
     const finals = await Promise.all(
@@ -140,9 +186,15 @@ describe('accepted callbacks', () => {
       }
     }
     const metrics = (await api.get('/metrics')).text;
-    const handlerSum = Number(/desktop_callback_ack_seconds_sum\{outcome="accepted"\} ([\d.e-]+)/.exec(metrics)?.[1]);
-    const handlerCount = Number(/desktop_callback_ack_seconds_count\{outcome="accepted"\} (\d+)/.exec(metrics)?.[1]);
-    process.stdout.write(`callback handler time (server side, accepted): mean ${((handlerSum / handlerCount) * 1000).toFixed(2)} ms over ${handlerCount}\n`);
+    const handlerSum = Number(
+      /desktop_callback_ack_seconds_sum\{outcome="accepted"\} ([\d.e-]+)/.exec(metrics)?.[1],
+    );
+    const handlerCount = Number(
+      /desktop_callback_ack_seconds_count\{outcome="accepted"\} (\d+)/.exec(metrics)?.[1],
+    );
+    process.stdout.write(
+      `callback handler time (server side, accepted): mean ${((handlerSum / handlerCount) * 1000).toFixed(2)} ms over ${handlerCount}\n`,
+    );
     expect(metrics).toMatch(/desktop_callback_acks_total\{outcome="accepted"\} \d+/);
     expect(metrics).toMatch(/desktop_callback_ack_seconds_bucket\{le="0.005",outcome="accepted"\} \d+/);
     expect(metrics).toMatch(/desktop_callback_relay_total\{outcome="applied",reason=""\} \d+/);
@@ -156,7 +208,11 @@ describe('dead letters', () => {
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ type: '/problems/malformed-json', deadLetterId: expect.any(Number) });
     const list = await api.get('/v1/dead-letters').set(auth());
-    expect(list.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ id: res.body.deadLetterId, reason: 'malformed_json', rawBody: raw })]));
+    expect(list.body.items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: res.body.deadLetterId, reason: 'malformed_json', rawBody: raw }),
+      ]),
+    );
   });
 
   test('invalid body (signed): 400 naming the fields, and a dead letter', async () => {
@@ -164,8 +220,15 @@ describe('dead letters', () => {
     const body = JSON.stringify(payload);
     const res = await postCallback(h.ingress.url, body, signed(body));
     expect(res.status).toBe(400);
-    expect((res.body.errors as Array<{ field: string }>).map((e) => e.field).sort()).toEqual(['notificationId', 'timestamp', 'userId']);
-    expect(h.ingress.inbox.get(res.body.deadLetterId as number)).toMatchObject({ state: 'dead_lettered', reason: 'invalid_schema' });
+    expect((res.body.errors as Array<{ field: string }>).map((e) => e.field).sort()).toEqual([
+      'notificationId',
+      'timestamp',
+      'userId',
+    ]);
+    expect(h.ingress.inbox.get(res.body.deadLetterId as number)).toMatchObject({
+      state: 'dead_lettered',
+      reason: 'invalid_schema',
+    });
   });
 
   test('unroutable, unknown alert, rejected by the workflow, alert closed; listed, then replayed', async () => {
@@ -189,13 +252,19 @@ describe('dead letters', () => {
     }
     const reasons = await eventually(async () => {
       const r = await api.get('/v1/dead-letters?limit=1000').set(auth());
-      const mine = (r.body.items as Array<{ id: number; key: string; reason: string; alertId: string | null }>).filter((d) =>
-        [late, closedKey].some((k) => d.key?.includes(k)) || d.alertId === null && d.reason === 'unroutable',
+      const mine = (
+        r.body.items as Array<{ id: number; key: string; reason: string; alertId: string | null }>
+      ).filter(
+        (d) =>
+          [late, closedKey].some((k) => d.key?.includes(k)) ||
+          (d.alertId === null && d.reason === 'unroutable'),
       );
       return mine.length >= 4 ? mine : undefined;
     });
     const byReason = Object.fromEntries(reasons.map((d) => [d.reason, d]));
-    expect(Object.keys(byReason)).toEqual(expect.arrayContaining(['unroutable', 'unknown_alert', 'rejected:WrongAgent', 'alert_closed']));
+    expect(Object.keys(byReason)).toEqual(
+      expect.arrayContaining(['unroutable', 'unknown_alert', 'rejected:WrongAgent', 'alert_closed']),
+    );
     expect(byReason.alert_closed!.key).toBe(`notif-${closedKey}:open-later`);
     expect((await stateOf(closedId)).actions.map((a) => a.actionId)).toEqual(['ack']);
 
@@ -210,7 +279,9 @@ describe('dead letters', () => {
       return st.status === 'actioned' ? st : undefined;
     });
     expect(s.actions.map((a) => a.actionId)).toEqual(['ack']);
-    expect(await eventually(() => settled(h.ingress.inbox.get(unknown.id)))).toMatchObject({ state: 'applied' });
+    expect(await eventually(() => settled(h.ingress.inbox.get(unknown.id)))).toMatchObject({
+      state: 'applied',
+    });
 
     expect((await api.post(`/v1/dead-letters/${unknown.id}/replay`).set(auth())).status).toBe(409);
     expect((await api.post('/v1/dead-letters/999999/replay').set(auth())).status).toBe(404);
@@ -221,18 +292,36 @@ describe('dead letters', () => {
     expect(all.status).toBe(202);
     expect(all.body.replayed).toBeGreaterThanOrEqual(3);
     await eventually(() => h.ingress.inbox.counts().received === 0);
-    expect(h.ingress.inbox.getByKey(`notif-${closedKey}:open-later`)).toMatchObject({ state: 'dead_lettered', reason: 'alert_closed' });
+    expect(h.ingress.inbox.getByKey(`notif-${closedKey}:open-later`)).toMatchObject({
+      state: 'dead_lettered',
+      reason: 'alert_closed',
+    });
     const metrics = (await api.get('/metrics')).text;
     expect(metrics).toMatch(/desktop_callback_dead_letters [1-9]\d*/);
-    expect(metrics).toMatch(/desktop_callback_relay_total\{outcome="dead_lettered",reason="alert_closed"\} \d+/);
+    expect(metrics).toMatch(
+      /desktop_callback_relay_total\{outcome="dead_lettered",reason="alert_closed"\} \d+/,
+    );
   });
 
   test('the reserved routing key cannot be smuggled in by a caller', async () => {
     const res = await api
       .post('/v1/alerts')
       .set(auth())
-      .send(alertBody({ actions: [{ id: 'ack', label: 'Ack', actionType: 'callback', metadata: { [ALERT_ID_METADATA_KEY]: 'alert-victim' } }] }));
+      .send(
+        alertBody({
+          actions: [
+            {
+              id: 'ack',
+              label: 'Ack',
+              actionType: 'callback',
+              metadata: { [ALERT_ID_METADATA_KEY]: 'alert-victim' },
+            },
+          ],
+        }),
+      );
     expect(res.status).toBe(400);
-    expect(res.body.errors).toEqual([{ field: `actions.0.metadata.${ALERT_ID_METADATA_KEY}`, message: 'reserved key, set by the service' }]);
+    expect(res.body.errors).toEqual([
+      { field: `actions.0.metadata.${ALERT_ID_METADATA_KEY}`, message: 'reserved key, set by the service' },
+    ]);
   });
 });

@@ -15,13 +15,21 @@ import { createTemporalConnection } from '../../src/service/ingress';
 import { MAX_ACTIONS } from '../../src/shared/schemas';
 import { DEFAULT_DOWNSTREAM_RETRY_SECONDS, FALLBACK_RETRY_SECONDS } from '../../src/shared/constants';
 import { SA } from '../../src/shared/search-attributes';
-import { alertBody, callbackFor, startFixtureWorker, testConfig, uniqueKey, type TestWorker } from './helpers';
+import {
+  alertBody,
+  callbackFor,
+  startFixtureWorker,
+  testConfig,
+  uniqueKey,
+  type TestWorker,
+} from './helpers';
 
 const now = new Date('2026-11-29T12:00:00Z');
 const config = testConfig();
 const build = (body: unknown, extra: Partial<Parameters<typeof buildAlertInput>[1]> = {}) =>
   buildAlertInput(body, { config, correlationId: 'corr-1', now, ...extra });
-const fields = (r: ReturnType<typeof buildAlertInput>): string[] => (r.ok ? [] : r.issues.map((i: FieldIssue) => i.path).sort());
+const fields = (r: ReturnType<typeof buildAlertInput>): string[] =>
+  r.ok ? [] : r.issues.map((i: FieldIssue) => i.path).sort();
 
 describe('buildAlertInput', () => {
   test('resolves every default', () => {
@@ -33,7 +41,11 @@ describe('buildAlertInput', () => {
     expect(i.expiresAt).toBe('2026-11-29T13:00:00.000Z');
     expect(i.priority).toBe('normal');
     expect(i.fallback.channels).toEqual(['webhook']);
-    expect(i.policy).toEqual({ requireAck: true, waitForAgent: false, operationalPresences: expect.arrayContaining(['available', 'away']) });
+    expect(i.policy).toEqual({
+      requireAck: true,
+      waitForAgent: false,
+      operationalPresences: expect.arrayContaining(['available', 'away']),
+    });
     expect(i.source).toBe('api');
     expect(i.callbackUrl).toBe('https://alerts.example.com/webhooks/desktop-callback');
     expect(i.acceptedAt).toBe(now.toISOString());
@@ -55,10 +67,18 @@ describe('buildAlertInput', () => {
   });
 
   test('idempotency key from the body or the header; both and different is an error', () => {
-    expect(build(alertBody({ idempotencyKey: 'k-1' }))).toMatchObject({ ok: true, input: { idempotencyKey: 'k-1', alertId: 'alert-k-1' } });
-    expect(build(alertBody(), { idempotencyKeyHeader: 'k-2' })).toMatchObject({ ok: true, input: { idempotencyKey: 'k-2' } });
+    expect(build(alertBody({ idempotencyKey: 'k-1' }))).toMatchObject({
+      ok: true,
+      input: { idempotencyKey: 'k-1', alertId: 'alert-k-1' },
+    });
+    expect(build(alertBody(), { idempotencyKeyHeader: 'k-2' })).toMatchObject({
+      ok: true,
+      input: { idempotencyKey: 'k-2' },
+    });
     expect(build(alertBody({ idempotencyKey: 'k-3' }), { idempotencyKeyHeader: 'k-3' }).ok).toBe(true);
-    expect(fields(build(alertBody({ idempotencyKey: 'k-4' }), { idempotencyKeyHeader: 'k-5' }))).toEqual(['idempotencyKey']);
+    expect(fields(build(alertBody({ idempotencyKey: 'k-4' }), { idempotencyKeyHeader: 'k-5' }))).toEqual([
+      'idempotencyKey',
+    ]);
     expect(fields(build(alertBody(), { idempotencyKeyHeader: 'has space' }))).toEqual(['Idempotency-Key']);
   });
 
@@ -79,7 +99,15 @@ describe('buildAlertInput', () => {
       callbackUrl: 'https://evil.example.com/',
       surprise: true,
     });
-    expect(fields(r)).toEqual(['actions.0.url', 'actions.1.callbackUrl', 'callbackUrl', 'expiresAt', 'surprise', 'title', 'type']);
+    expect(fields(r)).toEqual([
+      'actions.0.url',
+      'actions.1.callbackUrl',
+      'callbackUrl',
+      'expiresAt',
+      'surprise',
+      'title',
+      'type',
+    ]);
     const byPath = Object.fromEntries((r.ok ? [] : r.issues).map((i) => [i.path, i.message]));
     expect(byPath.callbackUrl).toMatch(/chosen by the service/);
   });
@@ -91,19 +119,32 @@ describe('buildAlertInput', () => {
 
   test('action URLs on the allow-list, reserved routing key, duplicate ids, unconfigured channels', () => {
     const strict = testConfig({ ingress: { actionUrlAllowedHosts: ['crm.example.com', '*.corp.example'] } });
-    const ok = build(alertBody({ actions: [{ label: 'x', actionType: 'openUrl', url: 'https://a.corp.example/x' }] }), { config: strict });
+    const ok = build(
+      alertBody({ actions: [{ label: 'x', actionType: 'openUrl', url: 'https://a.corp.example/x' }] }),
+      { config: strict },
+    );
     expect(ok.ok).toBe(true);
     const r = build(
       alertBody({
         actions: [
           { id: 'x', label: 'Open', actionType: 'openUrl', url: 'https://phish.example.net/' },
-          { id: 'x', label: 'Ack', actionType: 'callback', metadata: { desktopAlertId: 'alert-someone-else' } },
+          {
+            id: 'x',
+            label: 'Ack',
+            actionType: 'callback',
+            metadata: { desktopAlertId: 'alert-someone-else' },
+          },
         ],
         fallback: { channels: ['email'] },
       }),
       { config: strict },
     );
-    expect(fields(r)).toEqual(['actions.0.url', 'actions.1.id', 'actions.1.metadata.desktopAlertId', 'fallback.channels.0']);
+    expect(fields(r)).toEqual([
+      'actions.0.url',
+      'actions.1.id',
+      'actions.1.metadata.desktopAlertId',
+      'fallback.channels.0',
+    ]);
   });
 
   test('more actions than MAX_ACTIONS: refused on the count alone, before any action is read', () => {
@@ -121,10 +162,22 @@ describe('buildAlertInput', () => {
     );
     const r = build(alertBody({ actions }));
     expect(reads).toBe(0);
-    expect(r).toEqual({ ok: false, issues: [{ path: 'actions', message: `too many actions: at most ${MAX_ACTIONS}` }] });
+    expect(r).toEqual({
+      ok: false,
+      issues: [{ path: 'actions', message: `too many actions: at most ${MAX_ACTIONS}` }],
+    });
     // At the limit the per-action checks still run and name each bad action.
-    const five = Array.from({ length: MAX_ACTIONS }, () => ({ id: 'same', label: 'A', actionType: 'callback' }));
-    expect(fields(build(alertBody({ actions: five })))).toEqual(['actions.1.id', 'actions.2.id', 'actions.3.id', 'actions.4.id']);
+    const five = Array.from({ length: MAX_ACTIONS }, () => ({
+      id: 'same',
+      label: 'A',
+      actionType: 'callback',
+    }));
+    expect(fields(build(alertBody({ actions: five })))).toEqual([
+      'actions.1.id',
+      'actions.2.id',
+      'actions.3.id',
+      'actions.4.id',
+    ]);
   });
 });
 
@@ -133,9 +186,13 @@ test('the execution time-out follows the downstream cap the run carries (the def
   const expiresAt = '2026-11-29T13:00:00Z';
   const day = executionTimeoutMs({ expiresAt, downstreamRetrySeconds: 86_400 }, now);
   expect(day - executionTimeoutMs({ expiresAt, downstreamRetrySeconds: 60 }, now)).toBe((86_400 - 60) * 1000);
-  expect(executionTimeoutMs({ expiresAt }, now)).toBe(executionTimeoutMs({ expiresAt, downstreamRetrySeconds: DEFAULT_DOWNSTREAM_RETRY_SECONDS }, now));
+  expect(executionTimeoutMs({ expiresAt }, now)).toBe(
+    executionTimeoutMs({ expiresAt, downstreamRetrySeconds: DEFAULT_DOWNSTREAM_RETRY_SECONDS }, now),
+  );
   // Always longer than the retries a run may still do after its expiry.
-  expect(executionTimeoutMs({ expiresAt: '2026-11-29T11:00:00Z', downstreamRetrySeconds: 60 }, now)).toBeGreaterThan((FALLBACK_RETRY_SECONDS + 60) * 1000);
+  expect(
+    executionTimeoutMs({ expiresAt: '2026-11-29T11:00:00Z', downstreamRetrySeconds: 60 }, now),
+  ).toBeGreaterThan((FALLBACK_RETRY_SECONDS + 60) * 1000);
 });
 
 describe('AlertsClient on a real Temporal server', () => {
@@ -160,7 +217,9 @@ describe('AlertsClient on a real Temporal server', () => {
     expect(first).toEqual({ alertId: `alert-${key}`, status: 'accepted' });
     const handle = client.workflow.getHandle(first.alertId);
     const before = await handle.describe();
-    const again = await alerts.startAlert(alertBody({ idempotencyKey: key, title: 'different' }), { correlationId: 'c2' });
+    const again = await alerts.startAlert(alertBody({ idempotencyKey: key, title: 'different' }), {
+      correlationId: 'c2',
+    });
     expect(again).toEqual({ alertId: first.alertId, status: 'duplicate' });
     const after = await handle.describe();
     expect(after.runId).toBe(before.runId);
@@ -177,10 +236,17 @@ describe('AlertsClient on a real Temporal server', () => {
   });
 
   test('a high alert starts with priority key 1; the FIFO option starts without one', async () => {
-    const high = await alerts.startAlert(alertBody({ idempotencyKey: uniqueKey('high'), priority: 'high' }), { correlationId: 'c' });
-    expect((await client.workflow.getHandle(high.alertId).describe()).priority).toMatchObject({ priorityKey: 1, fairnessKey: 'high' });
+    const high = await alerts.startAlert(alertBody({ idempotencyKey: uniqueKey('high'), priority: 'high' }), {
+      correlationId: 'c',
+    });
+    expect((await client.workflow.getHandle(high.alertId).describe()).priority).toMatchObject({
+      priorityKey: 1,
+      fairnessKey: 'high',
+    });
     const fifo = new AlertsClient(client, testConfig(), { taskQueue: worker.taskQueue, taskPriority: false });
-    const plain = await fifo.startAlert(alertBody({ idempotencyKey: uniqueKey('fifo'), priority: 'high' }), { correlationId: 'c' });
+    const plain = await fifo.startAlert(alertBody({ idempotencyKey: uniqueKey('fifo'), priority: 'high' }), {
+      correlationId: 'c',
+    });
     expect((await client.workflow.getHandle(plain.alertId).describe()).priority?.priorityKey).toBeUndefined();
     await alerts.cancelAlert(high.alertId);
     await alerts.cancelAlert(plain.alertId);
@@ -191,7 +257,10 @@ describe('AlertsClient on a real Temporal server', () => {
   test('a run starts with an execution time-out: until expiresAt, plus the fallback and downstream retry caps, plus slack', async () => {
     const expiresAt = Date.now() + 30 * 60_000;
     const before = Date.now();
-    const { alertId } = await alerts.startAlert(alertBody({ idempotencyKey: uniqueKey('backstop'), expiresAt: new Date(expiresAt).toISOString() }), { correlationId: 'c' });
+    const { alertId } = await alerts.startAlert(
+      alertBody({ idempotencyKey: uniqueKey('backstop'), expiresAt: new Date(expiresAt).toISOString() }),
+      { correlationId: 'c' },
+    );
     const after = Date.now();
     const desc = await client.workflow.getHandle(alertId).describe();
     const timeoutMs = optionalTsToMs(desc.raw.executionConfig?.workflowExecutionTimeout);
@@ -204,12 +273,17 @@ describe('AlertsClient on a real Temporal server', () => {
   });
 
   test('invalid requests throw AlertValidationError without touching Temporal', async () => {
-    await expect(alerts.startAlert({ title: 'x' }, { correlationId: 'c' })).rejects.toBeInstanceOf(AlertValidationError);
+    await expect(alerts.startAlert({ title: 'x' }, { correlationId: 'c' })).rejects.toBeInstanceOf(
+      AlertValidationError,
+    );
   });
 
   test('applyAction: applied, deduplicated by update id, rejected by the validator, closed, unknown', async () => {
     const key = uniqueKey('act');
-    const { alertId } = await alerts.startAlert(alertBody({ idempotencyKey: key, metadata: { completeAfterActions: '2' } }), { correlationId: 'c' });
+    const { alertId } = await alerts.startAlert(
+      alertBody({ idempotencyKey: key, metadata: { completeAfterActions: '2' } }),
+      { correlationId: 'c' },
+    );
     const cb = callbackFor(key);
     const action = { ...cb };
     expect(await alerts.applyAction(alertId, action)).toEqual({ outcome: 'applied' });
@@ -218,10 +292,16 @@ describe('AlertsClient on a real Temporal server', () => {
     const wrongAgent = alerts.applyAction(alertId, { ...callbackFor(key, 'x'), userId: 'intruder' });
     await expect(wrongAgent).rejects.toBeInstanceOf(ActionRejectedError);
     await expect(wrongAgent).rejects.toMatchObject({ failureType: 'WrongAgent' });
-    await expect(alerts.applyAction(alertId, { ...callbackFor(key), notificationId: 'notif-other' })).rejects.toMatchObject({ failureType: 'UnknownNotification' });
+    await expect(
+      alerts.applyAction(alertId, { ...callbackFor(key), notificationId: 'notif-other' }),
+    ).rejects.toMatchObject({ failureType: 'UnknownNotification' });
     expect(await alerts.applyAction(alertId, callbackFor(key, 'second'))).toEqual({ outcome: 'applied' });
-    await expect(alerts.applyAction(alertId, callbackFor(key, 'third'))).rejects.toBeInstanceOf(AlertClosedError);
-    await expect(alerts.applyAction('alert-never-started-' + key, callbackFor(key))).rejects.toBeInstanceOf(AlertNotFoundError);
+    await expect(alerts.applyAction(alertId, callbackFor(key, 'third'))).rejects.toBeInstanceOf(
+      AlertClosedError,
+    );
+    await expect(alerts.applyAction('alert-never-started-' + key, callbackFor(key))).rejects.toBeInstanceOf(
+      AlertNotFoundError,
+    );
     const final = await alerts.getAlert(alertId);
     expect(final?.status).toBe('actioned');
     expect(final?.actions.map((a) => a.actionId)).toEqual(['ack', 'second']);
@@ -229,8 +309,14 @@ describe('AlertsClient on a real Temporal server', () => {
 
   test('getAlert: live state, final state, null; cancelAlert: closed and unknown', async () => {
     const key = uniqueKey('get');
-    const { alertId } = await alerts.startAlert(alertBody({ idempotencyKey: key }), { correlationId: 'corr-get' });
-    expect(await alerts.getAlert(alertId)).toMatchObject({ alertId, status: 'awaiting_action', correlationId: 'corr-get' });
+    const { alertId } = await alerts.startAlert(alertBody({ idempotencyKey: key }), {
+      correlationId: 'corr-get',
+    });
+    expect(await alerts.getAlert(alertId)).toMatchObject({
+      alertId,
+      status: 'awaiting_action',
+      correlationId: 'corr-get',
+    });
     await alerts.cancelAlert(alertId, 'test');
     await client.workflow.getHandle(alertId).result();
     expect(await alerts.getAlert(alertId)).toMatchObject({ alertId, status: 'cancelled' });
@@ -241,16 +327,30 @@ describe('AlertsClient on a real Temporal server', () => {
 
   test('a terminated alert is still described (from its memo)', async () => {
     const key = uniqueKey('term');
-    const { alertId } = await alerts.startAlert(alertBody({ idempotencyKey: key }), { correlationId: 'c-term' });
+    const { alertId } = await alerts.startAlert(alertBody({ idempotencyKey: key }), {
+      correlationId: 'c-term',
+    });
     await client.workflow.getHandle(alertId).terminate('operator');
-    expect(await alerts.getAlert(alertId)).toMatchObject({ alertId, status: 'failed', failureReason: 'workflow terminated: operator', correlationId: 'c-term', type: 'warning' });
+    expect(await alerts.getAlert(alertId)).toMatchObject({
+      alertId,
+      status: 'failed',
+      failureReason: 'workflow terminated: operator',
+      correlationId: 'c-term',
+      type: 'warning',
+    });
   });
 
   // Issue 11: a closed run that did not complete is described with a reason a person can read, never a bare
   // "workflow failed".
   test('a failed run is described with its failure message', async () => {
     const key = uniqueKey('failed');
-    const { alertId } = await alerts.startAlert(alertBody({ idempotencyKey: key, metadata: { failWith: 'invalid alert input: title: expected 1-250 characters' } }), { correlationId: 'c-fail' });
+    const { alertId } = await alerts.startAlert(
+      alertBody({
+        idempotencyKey: key,
+        metadata: { failWith: 'invalid alert input: title: expected 1-250 characters' },
+      }),
+      { correlationId: 'c-fail' },
+    );
     await expect(client.workflow.getHandle(alertId).result()).rejects.toThrow();
     expect(await alerts.getAlert(alertId)).toMatchObject({
       alertId,
@@ -261,7 +361,10 @@ describe('AlertsClient on a real Temporal server', () => {
   });
 
   test('a timed-out run says it passed its execution time-out', async () => {
-    const built = buildAlertInput(alertBody({ idempotencyKey: uniqueKey('timeout') }), { config: testConfig(), correlationId: 'c-to' });
+    const built = buildAlertInput(alertBody({ idempotencyKey: uniqueKey('timeout') }), {
+      config: testConfig(),
+      correlationId: 'c-to',
+    });
     if (!built.ok) throw new Error(JSON.stringify(built.issues));
     const handle = await client.workflow.start('deliverAlert', {
       args: [built.input],
@@ -272,6 +375,8 @@ describe('AlertsClient on a real Temporal server', () => {
     await expect(handle.result()).rejects.toThrow();
     const state = await alerts.getAlert(built.input.alertId);
     expect(state?.status).toBe('failed');
-    expect(state?.failureReason).toBe('workflow timed out: the run passed its execution time-out of 1 s (expiresAt plus the margin for fallback and downstream retries) and was closed unfinished');
+    expect(state?.failureReason).toBe(
+      'workflow timed out: the run passed its execution time-out of 1 s (expiresAt plus the margin for fallback and downstream retries) and was closed unfinished',
+    );
   });
 });

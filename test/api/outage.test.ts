@@ -33,7 +33,11 @@ const dbFile = path.join(dir, 'temporal.sqlite');
 
 beforeAll(async () => {
   server = await startDevServer({ dbFile, ui: false, logFile: path.join(dir, 'temporal.log') });
-  h = await startHarness({ address: server.address, worker: false, config: testConfig({ temporal: { address: server.address } }) });
+  h = await startHarness({
+    address: server.address,
+    worker: false,
+    config: testConfig({ temporal: { address: server.address } }),
+  });
   worker = await startFixtureWorker(server.address, h.worker.taskQueue);
 });
 
@@ -48,11 +52,17 @@ test('callbacks are answered within 5 s and kept while Temporal is down, then ap
   const keys = [uniqueKey('out'), uniqueKey('out'), uniqueKey('out')];
   const alertIds: string[] = [];
   for (const k of keys) {
-    const res = await api.post('/v1/alerts').set(auth()).send(alertBody({ idempotencyKey: k, metadata: { completeAfterActions: '2' } }));
+    const res = await api
+      .post('/v1/alerts')
+      .set(auth())
+      .send(alertBody({ idempotencyKey: k, metadata: { completeAfterActions: '2' } }));
     expect(res.status).toBe(202);
     alertIds.push(res.body.alertId);
   }
-  for (const id of alertIds) await eventually(async () => (await api.get(`/v1/alerts/${id}`).set(auth())).body.status === 'awaiting_action');
+  for (const id of alertIds)
+    await eventually(
+      async () => (await api.get(`/v1/alerts/${id}`).set(auth())).body.status === 'awaiting_action',
+    );
   expect((await api.get('/readyz')).status).toBe(200);
 
   // Temporal (and its workers) go away.
@@ -67,11 +77,19 @@ test('callbacks are answered within 5 s and kept while Temporal is down, then ap
 
   const t0 = Date.now();
   const downKey = uniqueKey('down');
-  const start = await api.post('/v1/alerts').set(auth()).send(alertBody({ idempotencyKey: downKey }));
+  const start = await api
+    .post('/v1/alerts')
+    .set(auth())
+    .send(alertBody({ idempotencyKey: downKey }));
   expect(start.status).toBe(503);
   expect(start.headers['retry-after']).toBe('5');
   // The start is in doubt: the answer names the alert and the key to retry with.
-  expect(start.body).toMatchObject({ type: '/problems/temporal-unavailable', status: 503, alertId: `alert-${downKey}`, idempotencyKey: downKey });
+  expect(start.body).toMatchObject({
+    type: '/problems/temporal-unavailable',
+    status: 503,
+    alertId: `alert-${downKey}`,
+    idempotencyKey: downKey,
+  });
   expect(Date.now() - t0).toBeLessThan(4_500); // the 3 s call limit, not the SDK's ~20 s of gRPC retries
   expect((await api.get(`/v1/alerts/${alertIds[0]}`).set(auth())).status).toBe(503);
 
@@ -85,7 +103,10 @@ test('callbacks are answered within 5 s and kept while Temporal is down, then ap
   }
   expect(results.filter((r) => r.status === 202)).toHaveLength(bodies.length);
   const sequential: number[] = [];
-  for (const b of [JSON.stringify(callbackFor(keys[0]!, 'late-1')), JSON.stringify(callbackFor(keys[1]!, 'late-1'))]) {
+  for (const b of [
+    JSON.stringify(callbackFor(keys[0]!, 'late-1')),
+    JSON.stringify(callbackFor(keys[1]!, 'late-1')),
+  ]) {
     const r = await postCallback(h!.ingress.url, b, signed(b));
     expect(r.status).toBe(202);
     sequential.push(r.ms);
@@ -94,7 +115,11 @@ test('callbacks are answered within 5 s and kept while Temporal is down, then ap
     `callback ack latency with Temporal down: burst max ${Math.max(...results.map((r) => r.ms)).toFixed(1)} ms, sequential ${sequential.map((m) => m.toFixed(1)).join(', ')} ms\n`,
   );
   await new Promise((r) => setTimeout(r, 1_000));
-  expect(h!.ingress.inbox.counts()).toMatchObject({ received: bodies.length + 2, applied: 0, dead_lettered: 0 });
+  expect(h!.ingress.inbox.counts()).toMatchObject({
+    received: bodies.length + 2,
+    applied: 0,
+    dead_lettered: 0,
+  });
 
   // Temporal comes back on the same port and database; a worker too.
   server = await startDevServer({ dbFile, port, ui: false, logFile: path.join(dir, 'temporal.log') });
@@ -102,10 +127,14 @@ test('callbacks are answered within 5 s and kept while Temporal is down, then ap
 
   const finals: AlertState[] = await Promise.all(
     alertIds.map((id) =>
-      eventually(async () => {
-        const r = await api.get(`/v1/alerts/${id}`).set(auth());
-        return r.status === 200 && r.body.status === 'actioned' ? (r.body as AlertState) : undefined;
-      }, 60_000, 200),
+      eventually(
+        async () => {
+          const r = await api.get(`/v1/alerts/${id}`).set(auth());
+          return r.status === 200 && r.body.status === 'actioned' ? (r.body as AlertState) : undefined;
+        },
+        60_000,
+        200,
+      ),
     ),
   );
   for (const s of finals) {

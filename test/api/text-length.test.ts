@@ -55,7 +55,9 @@ test.each([
   const body = alertBody({ actions: [{ id: 'ack', label, actionType: 'callback' }] });
   const built = buildAlertInput(body, { config: testConfig(), correlationId: 'c' });
   expect(built.ok).toBe(within);
-  const problems = inputProblems(makeInput({ target: { userId: 'agent-1' }, actions: [{ id: 'ack', label, actionType: 'callback' }] }));
+  const problems = inputProblems(
+    makeInput({ target: { userId: 'agent-1' }, actions: [{ id: 'ack', label, actionType: 'callback' }] }),
+  );
   expect(problems.length === 0).toBe(within);
 });
 
@@ -72,20 +74,26 @@ describe('over HTTP', () => {
     await emu?.emu.close();
   });
 
-  test.each(TEXTS)('the ingress answers 202 exactly when the emulator would take the title: %s', async (_name, text, within) => {
-    const res = await request(h.ingress.url)
-      .post('/v1/alerts')
-      .set(auth())
-      .send(alertBody({ title: text, idempotencyKey: uniqueKey('len') }));
-    expect(res.status).toBe(within ? 202 : 400);
-    if (!within) expect(res.body.errors).toEqual([{ field: 'title', message: expect.stringMatching(/UTF-16/) }]);
-    const sent = await emu.api('POST', NOTIFICATIONS, notificationBody({ title: text }));
-    expect(sent.status).toBe(within ? 201 : 400);
-  });
+  test.each(TEXTS)(
+    'the ingress answers 202 exactly when the emulator would take the title: %s',
+    async (_name, text, within) => {
+      const res = await request(h.ingress.url)
+        .post('/v1/alerts')
+        .set(auth())
+        .send(alertBody({ title: text, idempotencyKey: uniqueKey('len') }));
+      expect(res.status).toBe(within ? 202 : 400);
+      if (!within)
+        expect(res.body.errors).toEqual([{ field: 'title', message: expect.stringMatching(/UTF-16/) }]);
+      const sent = await emu.api('POST', NOTIFICATIONS, notificationBody({ title: text }));
+      expect(sent.status).toBe(within ? 201 : 400);
+    },
+  );
 });
 
 test('the OpenAPI document states the same rule', () => {
-  const doc = buildOpenApi() as { components: { schemas: { AlertRequest: { properties: Record<string, Record<string, unknown>> } } } };
+  const doc = buildOpenApi() as {
+    components: { schemas: { AlertRequest: { properties: Record<string, Record<string, unknown>> } } };
+  };
   for (const field of ['title', 'message']) {
     const s = doc.components.schemas.AlertRequest.properties[field]!;
     // JSON Schema's maxLength counts code points: a necessary bound, with the exact rule in the description.
