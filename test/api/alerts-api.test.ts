@@ -1,10 +1,14 @@
-/** The public HTTP API over real HTTP (port 0), against the real Temporal dev server. */
+/**
+ * The public HTTP API over real HTTP, against the real service (startService: ingress and workers running the
+ * real deliverAlert workflow on the Temporal dev server, toasts sent to the Genesys emulator).
+ */
 import request from 'supertest';
 import { Registry } from 'prom-client';
 import { createApp, IngressConfigError } from '../../src/api/app';
 import { CallbackInbox } from '../../src/callbacks/inbox';
 import type { AlertsClient } from '../../src/alerts';
 import {
+  AGENT,
   API_KEY,
   OTHER_API_KEY,
   alertBody,
@@ -14,6 +18,7 @@ import {
   startHarness,
   testConfig,
   uniqueKey,
+  waitForAlert,
   type Harness,
 } from './helpers';
 
@@ -123,9 +128,10 @@ describe('POST /v1/alerts', () => {
     expect(res.status).toBe(202);
     expect(res.headers['x-request-id']).toBe('req-abc-123');
     expect(res.body.alertId).toMatch(/^alert-[0-9a-f-]{36}$/);
-    const state = await api.get(`/v1/alerts/${res.body.alertId}`).set(auth());
-    expect(state.status).toBe(200);
-    expect(state.body).toMatchObject({
+    const state = await waitForAlert(h.ingress.url, res.body.alertId, (s) => s.status === 'awaiting_action', {
+      what: 'awaiting_action',
+    });
+    expect(state).toMatchObject({
       alertId: res.body.alertId,
       correlationId: 'req-abc-123',
       status: 'awaiting_action',
@@ -317,9 +323,14 @@ describe('GET /v1/alerts/:alertId and cancel', () => {
       alertId,
       idempotencyKey: key,
       type: 'warning',
-      target: { userId: 'agent-1' },
-      notificationId: `notif-${key}`,
+      target: { userId: AGENT.id },
     });
+    // Once the toast is out, the alert names the notification Genesys (the emulator) created for it.
+    const sent = await waitForAlert(h.ingress.url, alertId, (st) => st.status === 'awaiting_action', {
+      what: 'awaiting_action',
+    });
+    const toast = h.emulator.control.listNotifications({ idempotencyKey: key });
+    expect(toast.map((n) => [n.id, n.userId])).toEqual([[sent.notificationId, AGENT.id]]);
 
     expect((await api.get(`/v1/alerts/alert-${uniqueKey('none')}`).set(auth())).status).toBe(404);
     expect((await api.get('/v1/alerts/not%20an%20id').set(auth())).status).toBe(404);
