@@ -22,6 +22,9 @@ import {
   type Harness,
 } from './helpers';
 
+// Generous: every wait on the service polls, and a busy machine only makes it take longer.
+jest.setTimeout(120_000);
+
 let h: Harness;
 let api: ReturnType<typeof request>;
 beforeAll(async () => {
@@ -341,9 +344,12 @@ describe('GET /v1/alerts/:alertId and cancel', () => {
     const closed = await eventually(async () => {
       const r = await api.get(`/v1/alerts/${alertId}`).set(auth());
       return r.body.status === 'cancelled' ? r : undefined;
-    });
+    }, 60_000);
     expect(closed.status).toBe(200);
-    await eventually(async () => (await api.post(`/v1/alerts/${alertId}/cancel`).set(auth())).status === 409);
+    await eventually(
+      async () => (await api.post(`/v1/alerts/${alertId}/cancel`).set(auth())).status === 409,
+      60_000,
+    );
     const again = await api.post(`/v1/alerts/${alertId}/cancel`).set(auth());
     expect(again.body).toMatchObject({ type: '/problems/conflict', status: 409 });
     expect((await api.post(`/v1/alerts/alert-${uniqueKey('none')}/cancel`).set(auth())).status).toBe(404);

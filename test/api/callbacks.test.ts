@@ -10,6 +10,7 @@ import type { InboxRecord } from '../../src/callbacks/inbox';
 import type { AlertState } from '../../src/shared/messages';
 import {
   AGENT,
+  actionedAndHandedOff,
   alertBody,
   auth,
   callbackActions,
@@ -18,6 +19,7 @@ import {
   delivered,
   eventually,
   postCallback,
+  runStatus,
   signed,
   startHarness,
   uniqueKey,
@@ -25,6 +27,9 @@ import {
   type Delivered,
   type Harness,
 } from './helpers';
+
+// Generous: every wait polls, and a busy machine only makes it take longer.
+jest.setTimeout(180_000);
 
 let h: Harness;
 let api: ReturnType<typeof request>;
@@ -67,16 +72,16 @@ const rowsOf = (keys: string[]) =>
         }
       : { key };
   });
-/** Every row of `keys` settled and the alert closed (actioned); a time-out names the rows and the last answer. */
+/** Every row of `keys` settled and the alert done (actioned, handed downstream); a time-out names the rows and the last answer. */
 async function settledAlert(alertId: string, keys: string[], timeoutMs = 60_000): Promise<AlertState> {
   await eventually(() => keys.every((k) => settled(h.ingress.inbox.getByKey(k))), timeoutMs, 100).catch(
     (err: Error) => {
       throw new Error(`${err.message}\n${JSON.stringify(rowsOf(keys), null, 2)}`);
     },
   );
-  return waitForAlert(h.ingress.url, alertId, (s) => s.status === 'actioned', {
+  return waitForAlert(h.ingress.url, alertId, actionedAndHandedOff, {
     timeoutMs,
-    what: 'actioned',
+    what: 'actioned, its actions handed downstream',
     diagnose: () => rowsOf(keys),
   });
 }
@@ -160,15 +165,13 @@ describe('accepted callbacks', () => {
     const key = `${alert.notificationId}:ack`;
     const body = JSON.stringify(clickOn(alert));
     expect((await postCallback(h.ingress.url, body, signed(body, { id: 'msg_once' }))).status).toBe(202);
-    await eventually(() => h.ingress.inbox.getByKey(key)?.state === 'applied');
-    await eventually(
-      async () => (await h.client.workflow.getHandle(alert.alertId).describe()).status.name === 'COMPLETED',
-    );
+    await eventually(() => h.ingress.inbox.getByKey(key)?.state === 'applied', 60_000);
+    await eventually(async () => (await runStatus(h.client, alert.alertId)) === 'COMPLETED', 60_000);
     // The row goes (retention); the platform delivers the same click again.
     h.ingress.inbox.pruneApplied(new Date(Date.now() + 1000), 1_000_000);
     expect(h.ingress.inbox.getByKey(key)).toBeUndefined();
     expect((await postCallback(h.ingress.url, body, signed(body, { id: 'msg_again' }))).status).toBe(202);
-    const row = await eventually(() => settled(h.ingress.inbox.getByKey(key)));
+    const row = await eventually(() => settled(h.ingress.inbox.getByKey(key)), 60_000);
     // Not dead-lettered as "alert closed": Temporal answers a repeated update id with the first outcome
     // ('applied'), and failing that the relay finds the action in the closed alert ('duplicate').
     expect(row).toMatchObject({ state: 'applied', deliveryId: 'msg_again' });
@@ -206,9 +209,10 @@ describe('accepted callbacks', () => {
       `callback ack latency under a 100-request burst (information only): p50 ${ms[49]!.toFixed(1)} ms, max ${ms[99]!.toFixed(1)} ms\n`,
     );
 
+    const deadline = Date.now() + 120_000;
     for (const a of alerts) {
       const keys = actionIds.map((id) => `${a.notificationId}:${id}`);
-      const state = await settledAlert(a.alertId, keys);
+      const state = await settledAlert(a.alertId, keys, deadline - Date.now());
       const rows = keys.map((k) => h.ingress.inbox.getByKey(k)!).sort((x, y) => x.id - y.id);
       // The first click to arrive ends the alert (the real workflow completes on its first action).
       expect(rows[0]).toMatchObject({ state: 'applied', outcome: 'applied' });
@@ -310,9 +314,7 @@ describe('dead letters', () => {
     // The alert completes on its first action; a second, different click arrives once it has closed.
     const ack = JSON.stringify(clickOn(closed, 'ack'));
     expect((await postCallback(h.ingress.url, ack, signed(ack))).status).toBe(202);
-    await eventually(
-      async () => (await h.client.workflow.getHandle(closed.alertId).describe()).status.name === 'COMPLETED',
-    );
+    await eventually(async () => (await runStatus(h.client, closed.alertId)) === 'COMPLETED', 60_000);
     const late = JSON.stringify(clickOn(closed, 'open-later'));
     expect((await postCallback(h.ingress.url, late, signed(late))).status).toBe(202);
     const expected = [
@@ -328,7 +330,7 @@ describe('dead letters', () => {
         const mine = expected.map((e) => items.find((d) => d.key === e.key));
         return mine.every(Boolean) ? (mine as InboxRecord[]) : undefined;
       },
-      30_000,
+      60_000,
       200,
     ).catch((err: Error) => {
       throw new Error(`${err.message}\n${JSON.stringify(rowsOf(expected.map((e) => e.key)), null, 2)}`);
@@ -355,7 +357,7 @@ describe('dead letters', () => {
     const all = await api.post('/v1/dead-letters/replay').set(auth());
     expect(all.status).toBe(202);
     expect(all.body.replayed).toBeGreaterThanOrEqual(6);
-    await eventually(() => h.ingress.inbox.counts().received === 0);
+    await eventually(() => h.ingress.inbox.counts().received === 0, 60_000);
     for (const e of expected.filter((x) => x.reason !== 'relay_error')) {
       const row = h.ingress.inbox.getByKey(e.key)!;
       expect({ key: e.key, state: row.state, reason: row.reason }).toEqual({

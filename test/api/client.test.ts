@@ -25,12 +25,16 @@ import {
   callbackActions,
   clickOn,
   eventually,
+  runStatus,
   startHarness,
   testConfig,
   uniqueKey,
   type Delivered,
   type Harness,
 } from './helpers';
+
+// Generous: every wait on the service polls, and a busy machine only makes it take longer.
+jest.setTimeout(120_000);
 
 const now = new Date('2026-11-29T12:00:00Z');
 const config = testConfig();
@@ -238,9 +242,9 @@ describe('AlertsClient on a real Temporal server', () => {
   /** The alert once its toast is out: its notification id is what the agent's clicks carry. */
   const deliveredAlert = async (alertId: string): Promise<Delivered> => {
     const s = await eventually(async () => {
-      const st = await alerts.getAlert(alertId);
+      const st = await alerts.getAlert(alertId).catch(() => null); // a slow query: ask again
       return st?.status === 'awaiting_action' ? st : undefined;
-    });
+    }, 60_000);
     return { alertId, notificationId: s.notificationId! };
   };
 
@@ -353,9 +357,7 @@ describe('AlertsClient on a real Temporal server', () => {
     // Still open (actioned, its hand-off pending): a second action is taken.
     expect(await alerts.applyAction(alertId, clickOn(alert, 'second'))).toEqual({ outcome: 'applied' });
     h.downstream.release(alertId);
-    await eventually(
-      async () => (await client.workflow.getHandle(alertId).describe()).status.name === 'COMPLETED',
-    );
+    await eventually(async () => (await runStatus(client, alertId)) === 'COMPLETED', 60_000);
     await expect(alerts.applyAction(alertId, clickOn(alert, 'third'))).rejects.toBeInstanceOf(
       AlertClosedError,
     );

@@ -327,7 +327,7 @@ export async function waitForAlert(
   pred: (s: AlertState) => boolean,
   opts: { timeoutMs?: number; what?: string; diagnose?: () => unknown } = {},
 ): Promise<AlertState> {
-  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const timeoutMs = opts.timeoutMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
   let last: { status: number; body: unknown } | { error: string } = { error: 'not asked yet' };
   for (;;) {
@@ -348,8 +348,21 @@ export async function waitForAlert(
   }
 }
 
+/** The alert's run status as Temporal describes it (COMPLETED, RUNNING, ...); undefined when the call fails, to poll again. */
+export async function runStatus(client: Client, alertId: string): Promise<string | undefined> {
+  try {
+    return (await client.workflow.getHandle(alertId).describe()).status.name;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The alert is done with its actions: actioned, and every action handed downstream (the run closes then). */
+export const actionedAndHandedOff = (s: AlertState): boolean =>
+  s.status === 'actioned' && s.actions.every((a) => a.downstream !== 'pending');
+
 /** Wait until the alert's toast is out (awaiting_action); its notification id comes from the alert's state. */
-export async function delivered(baseUrl: string, alertId: string, timeoutMs = 30_000): Promise<Delivered> {
+export async function delivered(baseUrl: string, alertId: string, timeoutMs = 60_000): Promise<Delivered> {
   const s = await waitForAlert(
     baseUrl,
     alertId,

@@ -11,6 +11,7 @@ import request from 'supertest';
 import { startDevServer, type DevServer } from '../../src/dev/temporal';
 import type { AlertState } from '../../src/shared/messages';
 import {
+  actionedAndHandedOff,
   alertBody,
   auth,
   callbackActions,
@@ -85,7 +86,7 @@ async function settled(alert: Delivered, keys: string[], timeoutMs: number): Pro
       try {
         const r = await getAlert(h!.ingress.url, alert.alertId);
         lastGet = r;
-        if (r.status === 200 && r.body.status === 'actioned') return r.body;
+        if (r.status === 200 && actionedAndHandedOff(r.body)) return r.body;
       } catch (err) {
         lastGet = String(err);
       }
@@ -97,7 +98,7 @@ async function settled(alert: Delivered, keys: string[], timeoutMs: number): Pro
         lastGet = String(err);
       }
       throw new Error(
-        `alert ${alert.alertId}: callbacks not settled or alert not actioned in the ${timeoutMs} ms left after Temporal returned\n` +
+        `alert ${alert.alertId}: callbacks not settled, or alert not actioned and handed downstream, in the ${timeoutMs} ms left after Temporal returned\n` +
           `inbox rows: ${JSON.stringify(inboxRows(keys), null, 2)}\nlast GET: ${JSON.stringify(lastGet)}\n` +
           `inbox counts: ${JSON.stringify(h!.ingress.inbox.counts())}; ` +
           `workers: ${JSON.stringify(h!.service.workers?.workers.map((w) => w.getState()))}; dev server log: ${logFile}`,

@@ -21,6 +21,9 @@ import {
   type Harness,
 } from './helpers';
 
+// Generous: an accepted title waits for its toast over HTTP, and a busy machine only makes that take longer.
+jest.setTimeout(120_000);
+
 const ALARM = '\u{1F6A8}'; // 🚨: outside the BMP, two UTF-16 units
 const E_ACUTE = 'e\u0301'; // e + combining acute accent: one glyph, two code points, two units
 const CJK = '\u4E2D'; // 中: one unit
