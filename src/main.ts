@@ -46,6 +46,7 @@ async function main(): Promise<void> {
   });
   const temporalMetricsUrl = temporalMetricsBind ? `http://${temporalMetricsBind.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}/metrics` : 'off';
   const stops: Array<() => Promise<void>> = [];
+  let workersStopped: Promise<void> | undefined;
   const stopAll = async () => {
     for (const stop of stops.reverse()) {
       try {
@@ -108,6 +109,7 @@ async function main(): Promise<void> {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     const service = await startService(config, { logger, registry });
+    workersStopped = service.workers?.run();
     stops.push(() => service.close());
     const ingress = service.ingress!;
 
@@ -146,17 +148,20 @@ async function main(): Promise<void> {
   }
 
   let stopping = false;
-  const onSignal = (signal: string) => {
+  const shutDown = (why: Record<string, unknown>, exitCode: number) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info(why, 'shutting down');
     stopAll().then(
-      () => process.exit(0),
+      () => process.exit(exitCode),
       () => process.exit(1),
     );
   };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => shutDown({ signal: 'SIGINT' }, 0));
+  process.on('SIGTERM', () => shutDown({ signal: 'SIGTERM' }, 0));
+  // A worker that stops on its own has failed (startService logs why): stop the rest and exit non-zero, so
+  // whatever supervises the process restarts it, rather than serving an ingress whose alerts never run.
+  void workersStopped?.catch(() => shutDown({ reason: 'a worker failed' }, 1));
 }
 
 void main();

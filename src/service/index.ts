@@ -88,6 +88,9 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         metrics,
       });
       const running = created.run();
+      // A worker that stops on its own (a fatal error) is said at once, not first at close(); the entry points
+      // decide what the process does about it (workers.run() gives them the same promise).
+      running.catch((err: unknown) => logger.fatal({ err }, 'a worker stopped with an error'));
       opened.push(async () => {
         await created.shutdown();
         await running;

@@ -4,11 +4,8 @@
  * of their own, a Genesys emulator holding the target agents, and a downstream receiver for the agents'
  * actions. Callbacks are signed with the emulator's signing secret, as the platform signs them.
  */
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { Client, type Connection } from '@temporalio/client';
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -19,12 +16,12 @@ import { createTemporalConnection, startService, type Ingress, type Service } fr
 import { ALERT_ID_METADATA_KEY } from '../../src/shared/constants';
 import type { AlertState } from '../../src/shared/messages';
 import { webhookHeaders } from '../../src/shared/standard-webhooks';
+import { API_KEY, SIGNING_SECRET, testConfig } from '../helpers/config';
 import { emulatorCredentials, quietRuntime, workflowBundle } from '../helpers/stack';
+
+export { API_KEY, OTHER_API_KEY, SIGNING_SECRET, tempDir, testConfig, type TestConfigOverrides } from '../helpers/config';
 import { uniqueQueue } from '../helpers/temporal';
 
-export const SIGNING_SECRET = 'whsec_' + Buffer.from('api-test-signing-secret-0123456789').toString('base64');
-export const API_KEY = 'test-key-0123456789abcdef';
-export const OTHER_API_KEY = 'ops-key-abcdef0123456789';
 export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 /** The agent alertBody() targets: seeded in every harness's emulator, Available, so alerts reach its desktop. */
@@ -34,48 +31,6 @@ export const AGENT: EmulatorUserSeed & { id: string } = {
   email: 'jordan.smith@example.com',
   presence: 'Available',
 };
-
-export type TestConfigOverrides = {
-  ingress?: Partial<Config['ingress']>;
-  fallback?: Partial<Config['fallback']>;
-  temporal?: Partial<Config['temporal']>;
-  dataDir?: string;
-};
-
-export function testConfig(over: TestConfigOverrides = {}): Config {
-  return {
-    logLevel: 'silent',
-    temporal: {
-      address: process.env.TEMPORAL_TEST_ADDRESS,
-      namespace: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default',
-      ...over.temporal,
-    },
-    genesys: {
-      rateLimitPerMinute: 300,
-      rateLimitShare: 0.8,
-      notificationsPath: '/api/v2/desktop/notifications',
-      timeoutMs: 2000,
-    },
-    ingress: {
-      port: 0,
-      host: '127.0.0.1',
-      publicBaseUrl: 'https://alerts.example.com',
-      apiKeys: [API_KEY, OTHER_API_KEY],
-      callbackSigningSecret: SIGNING_SECRET,
-      actionUrlAllowedHosts: [],
-      ...over.ingress,
-    },
-    fallback: { smtpFrom: 'alerts@test', webhookUrl: 'https://queue.example.com/fallback', ...over.fallback },
-    downstream: {},
-    defaultAlertTtlSeconds: 3600,
-    dataDir: over.dataDir ?? tempDir(),
-    callbackRetentionDays: 7,
-  };
-}
-
-export function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'desktop-alerts-api-'));
-}
 
 /** The downstream receiver of the agents' actions. `hold(alertId)` keeps that alert's hand-off unanswered (its run stays open) until `release`. */
 export interface Downstream {

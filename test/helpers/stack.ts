@@ -7,7 +7,7 @@ import { createGenesysClient } from '../../src/genesys';
 import type { GenesysClient } from '../../src/genesys/types';
 import { genesysConnection, type Config } from '../../src/config';
 import { startService, type AlertWorkers, type CreateWorkersOptions } from '../../src/service';
-import { testConfig } from '../api/helpers';
+import { testConfig } from './config';
 import type { AlertInput } from '../../src/shared/schemas';
 import { alertWorkflowId, CALLBACK_PATH } from '../../src/shared/constants';
 import { DEFAULT_OPERATIONAL_PRESENCES } from '../../src/shared/schemas';

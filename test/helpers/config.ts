@@ -1,0 +1,50 @@
+/** The service's configuration as the tests use it: keys, signing secret, the shared dev server, a temp data folder. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Config } from '../../src/config';
+
+export const SIGNING_SECRET = 'whsec_' + Buffer.from('api-test-signing-secret-0123456789').toString('base64');
+export const API_KEY = 'test-key-0123456789abcdef';
+export const OTHER_API_KEY = 'ops-key-abcdef0123456789';
+export type TestConfigOverrides = {
+  ingress?: Partial<Config['ingress']>;
+  fallback?: Partial<Config['fallback']>;
+  temporal?: Partial<Config['temporal']>;
+  dataDir?: string;
+};
+
+export function testConfig(over: TestConfigOverrides = {}): Config {
+  return {
+    logLevel: 'silent',
+    temporal: {
+      address: process.env.TEMPORAL_TEST_ADDRESS,
+      namespace: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default',
+      ...over.temporal,
+    },
+    genesys: {
+      rateLimitPerMinute: 300,
+      rateLimitShare: 0.8,
+      notificationsPath: '/api/v2/desktop/notifications',
+      timeoutMs: 2000,
+    },
+    ingress: {
+      port: 0,
+      host: '127.0.0.1',
+      publicBaseUrl: 'https://alerts.example.com',
+      apiKeys: [API_KEY, OTHER_API_KEY],
+      callbackSigningSecret: SIGNING_SECRET,
+      actionUrlAllowedHosts: [],
+      ...over.ingress,
+    },
+    fallback: { smtpFrom: 'alerts@test', webhookUrl: 'https://queue.example.com/fallback', ...over.fallback },
+    downstream: {},
+    defaultAlertTtlSeconds: 3600,
+    dataDir: over.dataDir ?? tempDir(),
+    callbackRetentionDays: 7,
+  };
+}
+
+export function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'desktop-alerts-api-'));
+}
