@@ -3,7 +3,18 @@ import tseslint from 'typescript-eslint';
 import layers from './eslint/layers.cjs';
 
 export default tseslint.config(
-  { ignores: ['bin/**', 'dist/**', 'node_modules/**', '.tools/**', '.data/**', 'coverage/**', '*.js', '*.mjs'] },
+  {
+    ignores: [
+      'bin/**',
+      'dist/**',
+      'node_modules/**',
+      '.tools/**',
+      '.data/**',
+      'coverage/**',
+      '*.js',
+      '*.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,6 +24,17 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    // The project's own ESLint rule: plain CommonJS run by Node, outside the TypeScript project.
+    files: ['eslint/**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      sourceType: 'commonjs',
+      parserOptions: { projectService: false },
+      globals: { require: 'readonly', module: 'writable' },
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     // The one-way imports between src/ areas (ARCHITECTURE.md, Layout).
@@ -29,7 +51,9 @@ export default tseslint.config(
       parserOptions: { projectService: false },
       // The browser globals the page uses.
       globals: Object.fromEntries(
-        ['window', 'document', 'location', 'fetch', 'EventSource', 'URLSearchParams', 'setInterval'].map((g) => [g, 'readonly']),
+        ['window', 'document', 'location', 'fetch', 'EventSource', 'URLSearchParams', 'setInterval'].map(
+          (g) => [g, 'readonly'],
+        ),
       ),
     },
   },
@@ -41,13 +65,46 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*'], message: 'Workflow code cannot use Node APIs (it is replayed in a sandbox).' },
             {
-              group: ['fs', 'path', 'os', 'crypto', 'http', 'https', 'net', 'child_process', 'events', 'stream', 'util', 'worker_threads', 'timers'],
+              group: ['node:*'],
               message: 'Workflow code cannot use Node APIs (it is replayed in a sandbox).',
             },
-            { group: ['**/activities/*', '!**/activities/types'], message: 'Workflows import activity types only.', allowTypeImports: true },
-            { group: ['undici', 'express', 'pino', 'nodemailer', 'better-sqlite3', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'Not allowed in workflow code.' },
+            {
+              group: [
+                'fs',
+                'path',
+                'os',
+                'crypto',
+                'http',
+                'https',
+                'net',
+                'child_process',
+                'events',
+                'stream',
+                'util',
+                'worker_threads',
+                'timers',
+              ],
+              message: 'Workflow code cannot use Node APIs (it is replayed in a sandbox).',
+            },
+            {
+              group: ['**/activities/*', '!**/activities/types'],
+              message: 'Workflows import activity types only.',
+              allowTypeImports: true,
+            },
+            {
+              group: [
+                'undici',
+                'express',
+                'pino',
+                'nodemailer',
+                'better-sqlite3',
+                '@temporalio/client',
+                '@temporalio/worker',
+                '@temporalio/activity',
+              ],
+              message: 'Not allowed in workflow code.',
+            },
           ],
         },
       ],

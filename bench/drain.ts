@@ -44,7 +44,8 @@ const APPLY_MS = arg('apply-ms', 0);
 const MAX_S = arg('max-s', 300);
 const SEED_PREFIX = 'seed-';
 
-const log = (msg: string) => process.stderr.write(`[drain ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+const log = (msg: string) =>
+  process.stderr.write(`[drain ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const round = (n: number, d = 1) => (Number.isFinite(n) ? Math.round(n * 10 ** d) / 10 ** d : n);
 
 const callback = (id: string) => ({
@@ -78,7 +79,9 @@ async function child(secret: string, file: string): Promise<void> {
   const inbox = new CallbackInbox(file);
   const t0 = performance.now();
   // One group commit for the whole backlog (insertDurably of one turn share a transaction).
-  await Promise.all(Array.from({ length: ROWS }, (_, i) => inbox.insertDurably(callback(`${SEED_PREFIX}${i}`))));
+  await Promise.all(
+    Array.from({ length: ROWS }, (_, i) => inbox.insertDurably(callback(`${SEED_PREFIX}${i}`))),
+  );
   const seedMs = performance.now() - t0;
 
   let seededApplied = 0;
@@ -95,7 +98,11 @@ async function child(secret: string, file: string): Promise<void> {
       if (seen.has(updateId)) return { outcome: 'duplicate' as const };
       seen.add(updateId);
       applied++;
-      if (action.notificationId.startsWith(`notif-${SEED_PREFIX}`) && ++seededApplied === ROWS && !drainedReported) {
+      if (
+        action.notificationId.startsWith(`notif-${SEED_PREFIX}`) &&
+        ++seededApplied === ROWS &&
+        !drainedReported
+      ) {
         drainedReported = true;
         send({ type: 'drained', ms: performance.now() - started });
       }
@@ -106,7 +113,14 @@ async function child(secret: string, file: string): Promise<void> {
     },
   };
   const relay = new CallbackRelay({ inbox, alerts, logger });
-  const app = createApp({ config, alerts: {} as AlertsClient, inbox, logger, registry: new Registry(), isReady: async () => true });
+  const app = createApp({
+    config,
+    alerts: {} as AlertsClient,
+    inbox,
+    logger,
+    registry: new Registry(),
+    isReady: async () => true,
+  });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -148,17 +162,24 @@ async function child(secret: string, file: string): Promise<void> {
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'desktop-alerts-drain-'));
   const secret = `whsec_${randomBytes(24).toString('base64')}`;
-  const proc = fork(__filename, ['--child', secret, path.join(dir, 'callbacks.sqlite'), ...process.argv.slice(2)], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const proc = fork(
+    __filename,
+    ['--child', secret, path.join(dir, 'callbacks.sqlite'), ...process.argv.slice(2)],
+    {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   const messages: FromChild[] = [];
   const waiters: Array<() => void> = [];
   proc.on('message', (m: FromChild) => {
     messages.push(m);
     for (const w of waiters.splice(0)) w();
   });
-  const next = async <T extends FromChild['type']>(type: T, timeoutMs: number): Promise<Extract<FromChild, { type: T }>> => {
+  const next = async <T extends FromChild['type']>(
+    type: T,
+    timeoutMs: number,
+  ): Promise<Extract<FromChild, { type: T }>> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = messages.findIndex((m) => m.type === type);
@@ -173,7 +194,9 @@ async function main(): Promise<void> {
   try {
     log(`seeding ${ROWS} received callbacks (distinct alerts) in ${dir}`);
     const ready = await next('ready', 600_000);
-    log(`seeded in ${round(ready.seedMs / 1000, 2)} s; relay starts, callbacks arrive at ${RATE}/s (updates answered ${APPLY_MS ? `after ${APPLY_MS} ms` : 'on the next turn'})`);
+    log(
+      `seeded in ${round(ready.seedMs / 1000, 2)} s; relay starts, callbacks arrive at ${RATE}/s (updates answered ${APPLY_MS ? `after ${APPLY_MS} ms` : 'on the next turn'})`,
+    );
 
     const pool = new Pool(ready.url, { connections: 64, pipelining: 1 });
     const acks: number[] = [];
@@ -186,9 +209,13 @@ async function main(): Promise<void> {
     for (let i = 0; ; i++) {
       const d = messages.find((m) => m.type === 'drained');
       if (d && d.type === 'drained') drainedMs = d.ms;
-      for (const m of messages.splice(0).filter((x) => x.type === 'progress')) lastProgress = m as typeof lastProgress;
+      for (const m of messages.splice(0).filter((x) => x.type === 'progress'))
+        lastProgress = m as typeof lastProgress;
       if (drainedMs !== undefined || performance.now() - t0 > MAX_S * 1000) break;
-      if (lastProgress && i % RATE === 0) log(`  ${lastProgress.seededApplied} of ${ROWS} applied after ${round((performance.now() - t0) / 1000)} s`);
+      if (lastProgress && i % RATE === 0)
+        log(
+          `  ${lastProgress.seededApplied} of ${ROWS} applied after ${round((performance.now() - t0) / 1000)} s`,
+        );
       const wait = t0 + (i * 1000) / RATE - performance.now();
       if (wait > 0) await sleep(wait);
       const body = JSON.stringify(callback(`live-${i}`));
@@ -236,13 +263,26 @@ async function main(): Promise<void> {
       ingress_loop_delay_p99_ms: round(stats.loopP99, 2),
       ingress_loop_delay_max_ms: round(stats.loopMax, 2),
       // Every update called once (no retries here) and every accepted callback applied.
-      applied_exactly_once: drainedMs !== undefined && stats.received === 0 && stats.calls === stats.applied && stats.applied === ROWS + accepted ? 1 : 0,
+      applied_exactly_once:
+        drainedMs !== undefined &&
+        stats.received === 0 &&
+        stats.calls === stats.applied &&
+        stats.applied === ROWS + accepted
+          ? 1
+          : 0,
     };
     const machine = { cpus: os.cpus().length, node: process.version, loadavg_1m: round(os.loadavg()[0]!, 2) };
     const resultsDir = path.join(__dirname, 'results');
     fs.mkdirSync(resultsDir, { recursive: true });
-    fs.writeFileSync(path.join(resultsDir, 'drain.json'), `${JSON.stringify({ drain: out, machine, at: new Date().toISOString() }, null, 2)}\n`);
-    process.stdout.write(`${Object.entries(out).map(([k, v]) => `${k.padEnd(28)} ${v}`).join('\n')}\nmachine: ${JSON.stringify(machine)}\nWrote bench/results/drain.json\n`);
+    fs.writeFileSync(
+      path.join(resultsDir, 'drain.json'),
+      `${JSON.stringify({ drain: out, machine, at: new Date().toISOString() }, null, 2)}\n`,
+    );
+    process.stdout.write(
+      `${Object.entries(out)
+        .map(([k, v]) => `${k.padEnd(28)} ${v}`)
+        .join('\n')}\nmachine: ${JSON.stringify(machine)}\nWrote bench/results/drain.json\n`,
+    );
     if (!out.drained) process.exitCode = 1;
   } finally {
     proc.send({ type: 'close' } satisfies ToChild);

@@ -45,7 +45,15 @@ const ONLY = process.argv
 const AGENTS = 100;
 const SIZE = QUICK
   ? { throughput: 200, paced: 60, budget: 200, backlog: 300, high: 10, callbackAlerts: 100, callbacks: 150 }
-  : { throughput: 1000, paced: 600, budget: 1000, backlog: 2000, high: 20, callbackAlerts: 700, callbacks: 1000 };
+  : {
+      throughput: 1000,
+      paced: 600,
+      budget: 1000,
+      backlog: 2000,
+      high: 20,
+      callbackAlerts: 700,
+      callbacks: 1000,
+    };
 // Time is scaled 10x for the budget: 3000/min instead of Genesys's default 300/min (same shape, 10x faster).
 const BUDGET_LIMIT_PER_MIN = 3000;
 const PRIORITY_LIMIT_PER_MIN = 6000;
@@ -84,7 +92,12 @@ async function withService<T>(
     ui: false,
     logFile: path.join(benchDir, `temporal-${n}.log`),
   });
-  const service = startService({ ...o, temporalAddress: `127.0.0.1:${port}`, temporalReady: server, bundle: bundles[o.kind] });
+  const service = startService({
+    ...o,
+    temporalAddress: `127.0.0.1:${port}`,
+    temporalReady: server,
+    bundle: bundles[o.kind],
+  });
   const [started, s] = await Promise.allSettled([server, service]);
   const devServer = started.status === 'fulfilled' ? started.value : undefined;
   try {
@@ -108,7 +121,9 @@ async function withService<T>(
 function cpuMeter(s: Service) {
   const t0 = Date.now();
   const pids = { devserver: devPid, worker: s.pids.worker, ingress: s.pids.ingress };
-  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, pid ? cpuSeconds(pid) : undefined]));
+  const before = Object.fromEntries(
+    Object.entries(pids).map(([k, pid]) => [k, pid ? cpuSeconds(pid) : undefined]),
+  );
   const p0 = process.cpuUsage();
   return () => {
     const wall = (Date.now() - t0) / 1000;
@@ -335,7 +350,10 @@ async function priorityRun(kind: Kind): Promise<Metrics> {
         600_000,
       );
       const lat = sent.map((r) => at.get(r.key)! - r.end);
-      const out: Metrics = { high_p99_ms: round(percentile(lat, 99)), high_p50_ms: round(percentile(lat, 50)) };
+      const out: Metrics = {
+        high_p99_ms: round(percentile(lat, 99)),
+        high_p50_ms: round(percentile(lat, 50)),
+      };
       if (kind === 'design') Object.assign(out, await highStages(s, sent, at));
       return out;
     },
@@ -373,8 +391,13 @@ async function highStages(s: Service, sent: Sent[], toastAt: Map<string, number>
     }),
   );
   const out: Metrics = {};
-  for (const [name, v] of Object.entries(stages)) out[`high_${name.replace('_ms', '_p50_ms')}`] = round(percentile(v, 50));
-  log(`  design: high alerts, p50 per stage: ${Object.entries(out).map(([k, v]) => `${k.replace(/^high_stage_|_p50_ms$/g, '')} ${v} ms`).join(', ')}`);
+  for (const [name, v] of Object.entries(stages))
+    out[`high_${name.replace('_ms', '_p50_ms')}`] = round(percentile(v, 50));
+  log(
+    `  design: high alerts, p50 per stage: ${Object.entries(out)
+      .map(([k, v]) => `${k.replace(/^high_stage_|_p50_ms$/g, '')} ${v} ms`)
+      .join(', ')}`,
+  );
   return out;
 }
 
@@ -489,7 +512,9 @@ async function inlineReceiver(s: Service): Promise<{ url: string; close(): Promi
 async function callbacksRun(): Promise<Metrics> {
   return withService({ kind: 'design', limitPerMinute: 0, capPerSecond: 0, agents: AGENTS }, async (s) => {
     const WARM = 20;
-    const alerts = Array.from({ length: SIZE.callbackAlerts * 2 + WARM }, (_, i) => alertBody(s, i, { ack: true }));
+    const alerts = Array.from({ length: SIZE.callbackAlerts * 2 + WARM }, (_, i) =>
+      alertBody(s, i, { ack: true }),
+    );
     checkAccepted(await postAll(s.url, '/v1/alerts', alerts, 32), 'callback alerts');
     await toasts(
       s,
@@ -502,12 +527,7 @@ async function callbacksRun(): Promise<Metrics> {
       s,
       alerts.slice(2 * half).map((a) => a.key),
     );
-    await postAll(
-      s.url,
-      CALLBACK_PATH,
-      signed(s, warm),
-      4,
-    );
+    await postAll(s.url, CALLBACK_PATH, signed(s, warm), 4);
     await waitFor(async () => (await s.inboxPending()) === 0, 60_000, 'the warm-up callbacks applied', 200);
     // Clicks arrive open-loop at CALLBACK_RATE/s (signed when sent), not as fast as the answers allow.
     const send = async (url: string, msgs: CallbackMsg[]) => {
@@ -657,12 +677,7 @@ async function costRun(kind: Kind): Promise<Metrics> {
       s,
       alerts.map((a) => a.key),
     );
-    const sent = await postAll(
-      s.url,
-      CALLBACK_PATH,
-      signed(s, msgs),
-      n,
-    );
+    const sent = await postAll(s.url, CALLBACK_PATH, signed(s, msgs), n);
     if (sent.some((r) => r.status !== 202))
       throw new Error(`cost: callback not accepted: ${sent[0]!.status}`);
     let events = 0;

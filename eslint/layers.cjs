@@ -21,7 +21,18 @@ const LAYERS = {
   callbacks: ['shared', 'alerts'],
   api: ['shared', 'config', 'alerts', 'callbacks', 'agent-app', 'observability'],
   cli: ['shared', 'alerts'],
-  service: ['shared', 'config', 'genesys', 'observability', 'activities', 'alerts', 'api', 'callbacks', 'agent-app', 'workflows'],
+  service: [
+    'shared',
+    'config',
+    'genesys',
+    'observability',
+    'activities',
+    'alerts',
+    'api',
+    'callbacks',
+    'agent-app',
+    'workflows',
+  ],
   // Entry points wire everything.
   main: ['*'],
   server: ['*'],
@@ -59,7 +70,13 @@ const rule = {
       });
     };
     return {
-      ImportDeclaration: (n) => check(n, n.source.value, n.importKind === 'type' || n.specifiers.length > 0 && n.specifiers.every((s) => s.importKind === 'type')),
+      ImportDeclaration: (n) =>
+        check(
+          n,
+          n.source.value,
+          n.importKind === 'type' ||
+            (n.specifiers.length > 0 && n.specifiers.every((s) => s.importKind === 'type')),
+        ),
       ExportNamedDeclaration: (n) => n.source && check(n, n.source.value, n.exportKind === 'type'),
       ExportAllDeclaration: (n) => check(n, n.source.value, n.exportKind === 'type'),
       ImportExpression: (n) => n.source.type === 'Literal' && check(n, n.source.value, false),

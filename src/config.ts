@@ -3,10 +3,24 @@ import { DEFAULT_DOWNSTREAM_RETRY_SECONDS } from './shared/constants';
 
 /** Genesys Cloud regions (GENESYS.md): API at https://api.{host}, login at https://login.{host}. */
 const GENESYS_REGIONS = [
-  'mypurecloud.com', 'mypurecloud.ie', 'mypurecloud.de', 'mypurecloud.com.au', 'mypurecloud.jp',
-  'usw2.pure.cloud', 'cac1.pure.cloud', 'euw2.pure.cloud', 'apne2.pure.cloud', 'apne3.pure.cloud',
-  'aps1.pure.cloud', 'sae1.pure.cloud', 'mec1.pure.cloud', 'euc2.pure.cloud', 'mxc1.pure.cloud',
-  'apse1.pure.cloud', 'use2.us-gov-pure.cloud', 'edee1.eusc-pure.cloud',
+  'mypurecloud.com',
+  'mypurecloud.ie',
+  'mypurecloud.de',
+  'mypurecloud.com.au',
+  'mypurecloud.jp',
+  'usw2.pure.cloud',
+  'cac1.pure.cloud',
+  'euw2.pure.cloud',
+  'apne2.pure.cloud',
+  'apne3.pure.cloud',
+  'aps1.pure.cloud',
+  'sae1.pure.cloud',
+  'mec1.pure.cloud',
+  'euc2.pure.cloud',
+  'mxc1.pure.cloud',
+  'apse1.pure.cloud',
+  'use2.us-gov-pure.cloud',
+  'edee1.eusc-pure.cloud',
 ] as const;
 
 /** How an alert reaches the agent's screen (ARCHITECTURE.md), in the order DESKTOP_CHANNELS lists them. */
@@ -21,47 +35,56 @@ const opt = <T extends z.ZodTypeAny>(s: T) => z.preprocess(emptyToUndefined, s.o
 const url = z.url({ protocol: /^https?$/ });
 const num = (def: number, lo: number, hi: number) => z.coerce.number().min(lo).max(hi).default(def);
 
-const EnvSchema = z
-  .object({
-    NODE_ENV: opt(z.string()),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    TEMPORAL_ADDRESS: opt(z.string().regex(/^[^\s:]+:\d+$/, 'host:port')),
-    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-    GENESYS_REGION: opt(z.enum(GENESYS_REGIONS)),
-    GENESYS_API_BASE: opt(url),
-    GENESYS_LOGIN_BASE: opt(url),
-    GENESYS_CLIENT_ID: opt(z.string().min(1)),
-    GENESYS_CLIENT_SECRET: opt(z.string().min(1)),
-    GENESYS_RATE_LIMIT_PER_MINUTE: num(300, 1, 1_000_000),
-    GENESYS_RATE_LIMIT_SHARE: num(0.8, 0.01, 1),
-    GENESYS_NOTIFICATIONS_PATH: z.string().startsWith('/').default(GUIDE_NOTIFICATIONS_PATH),
-    DESKTOP_CHANNELS: opt(
-      z
-        .string()
-        .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
-        .pipe(z.array(z.enum(DESKTOP_CHANNELS)).min(1)),
-    ),
-    GENESYS_TIMEOUT_MS: num(10_000, 100, 120_000),
-    // The longest Retry-After honoured (a 429 pauses every worker that long); at most a day.
-    GENESYS_RETRY_AFTER_MAX_SECONDS: num(300, 1, 86_400),
-    PUBLIC_BASE_URL: opt(url),
-    CALLBACK_SIGNING_SECRET: opt(z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'whsec_<base64>')),
-    INGRESS_API_KEYS: opt(z.string().min(1)),
-    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-    HOST: z.string().default('0.0.0.0'),
-    SMTP_URL: opt(z.url({ protocol: /^smtps?$/ })),
-    SMTP_FROM: z.string().default('desktop-alerts@localhost'),
-    FALLBACK_WEBHOOK_URL: opt(url),
-    DOWNSTREAM_WEBHOOK_URL: opt(url),
-    DOWNSTREAM_SIGNING_SECRET: opt(z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'whsec_<base64>')),
-    DOWNSTREAM_RETRY_MAX_SECONDS: z.coerce.number().int().min(1).max(604_800).default(DEFAULT_DOWNSTREAM_RETRY_SECONDS),
-    ACTION_URL_ALLOWED_HOSTS: opt(z.string()),
-    DEFAULT_ALERT_TTL_SECONDS: num(3600, 10, 86_400),
-    DATA_DIR: z.string().default('.data'),
-    CALLBACK_RETENTION_DAYS: num(7, 0, 3650),
-    TEMPORAL_METRICS_BIND: opt(z.string().regex(/^[^\s]+:\d+$/, 'host:port')),
-    WORKER_METRICS_PORT: opt(z.coerce.number().int().min(0).max(65535)),
-  });
+const EnvSchema = z.object({
+  NODE_ENV: opt(z.string()),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TEMPORAL_ADDRESS: opt(z.string().regex(/^[^\s:]+:\d+$/, 'host:port')),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  GENESYS_REGION: opt(z.enum(GENESYS_REGIONS)),
+  GENESYS_API_BASE: opt(url),
+  GENESYS_LOGIN_BASE: opt(url),
+  GENESYS_CLIENT_ID: opt(z.string().min(1)),
+  GENESYS_CLIENT_SECRET: opt(z.string().min(1)),
+  GENESYS_RATE_LIMIT_PER_MINUTE: num(300, 1, 1_000_000),
+  GENESYS_RATE_LIMIT_SHARE: num(0.8, 0.01, 1),
+  GENESYS_NOTIFICATIONS_PATH: z.string().startsWith('/').default(GUIDE_NOTIFICATIONS_PATH),
+  DESKTOP_CHANNELS: opt(
+    z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.enum(DESKTOP_CHANNELS)).min(1)),
+  ),
+  GENESYS_TIMEOUT_MS: num(10_000, 100, 120_000),
+  // The longest Retry-After honoured (a 429 pauses every worker that long); at most a day.
+  GENESYS_RETRY_AFTER_MAX_SECONDS: num(300, 1, 86_400),
+  PUBLIC_BASE_URL: opt(url),
+  CALLBACK_SIGNING_SECRET: opt(z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'whsec_<base64>')),
+  INGRESS_API_KEYS: opt(z.string().min(1)),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  SMTP_URL: opt(z.url({ protocol: /^smtps?$/ })),
+  SMTP_FROM: z.string().default('desktop-alerts@localhost'),
+  FALLBACK_WEBHOOK_URL: opt(url),
+  DOWNSTREAM_WEBHOOK_URL: opt(url),
+  DOWNSTREAM_SIGNING_SECRET: opt(z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'whsec_<base64>')),
+  DOWNSTREAM_RETRY_MAX_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(604_800)
+    .default(DEFAULT_DOWNSTREAM_RETRY_SECONDS),
+  ACTION_URL_ALLOWED_HOSTS: opt(z.string()),
+  DEFAULT_ALERT_TTL_SECONDS: num(3600, 10, 86_400),
+  DATA_DIR: z.string().default('.data'),
+  CALLBACK_RETENTION_DAYS: num(7, 0, 3650),
+  TEMPORAL_METRICS_BIND: opt(z.string().regex(/^[^\s]+:\d+$/, 'host:port')),
+  WORKER_METRICS_PORT: opt(z.coerce.number().int().min(0).max(65535)),
+});
 
 /**
  * Rules across variables. They read the raw strings so they are reported together with the
@@ -91,11 +114,15 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
     isGenesysCloudHost(env.GENESYS_API_BASE);
   const path = env.GENESYS_NOTIFICATIONS_PATH?.trim() || GUIDE_NOTIFICATIONS_PATH;
   const channels = (env.DESKTOP_CHANNELS ?? '').split(',').map((x) => x.trim());
-  if (realOrg && path.replace(/\/+$/, '') === GUIDE_NOTIFICATIONS_PATH && !channels.includes('notifications-endpoint')) {
+  if (
+    realOrg &&
+    path.replace(/\/+$/, '') === GUIDE_NOTIFICATIONS_PATH &&
+    !channels.includes('notifications-endpoint')
+  ) {
     out.push(
       `DESKTOP_CHANNELS: ${set('GENESYS_REGION') ? 'GENESYS_REGION' : 'GENESYS_API_BASE'} is a real Genesys Cloud org, ` +
         `whose API has no desktop notifications endpoint at ${GUIDE_NOTIFICATIONS_PATH} (it is not part of the public ` +
-        'Genesys Cloud API: every send would answer 404). If your org\'s middleware provides it, switch that channel on ' +
+        "Genesys Cloud API: every send would answer 404). If your org's middleware provides it, switch that channel on " +
         'deliberately: DESKTOP_CHANNELS=notifications-endpoint (served at the default path), or ' +
         'GENESYS_NOTIFICATIONS_PATH=<the path it serves>',
     );
@@ -171,7 +198,11 @@ export class ConfigError extends Error {
   }
 }
 
-const list = (s?: string) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s?: string) =>
+  (s ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 /** Parse the environment once. Throws ConfigError with one line per problem; never echoes values. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -183,7 +214,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!r.success || problems.length > 0) throw new ConfigError(problems);
   const e = r.data;
   const apiBase = e.GENESYS_API_BASE ?? (e.GENESYS_REGION ? `https://api.${e.GENESYS_REGION}` : undefined);
-  const loginBase = e.GENESYS_LOGIN_BASE ?? (e.GENESYS_REGION ? `https://login.${e.GENESYS_REGION}` : undefined);
+  const loginBase =
+    e.GENESYS_LOGIN_BASE ?? (e.GENESYS_REGION ? `https://login.${e.GENESYS_REGION}` : undefined);
   return {
     logLevel: e.LOG_LEVEL,
     desktopChannels: e.DESKTOP_CHANNELS,
@@ -240,9 +272,18 @@ export function genesysConnection(g: Config['genesys']): {
   retryAfterMaxSeconds?: number;
 } {
   if (!g.credentials || !g.apiBase || !g.loginBase) {
-    throw new ConfigError(['GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET and a region or base URLs are required for a standalone worker (npm start embeds an emulator instead)']);
+    throw new ConfigError([
+      'GENESYS_CLIENT_ID/GENESYS_CLIENT_SECRET and a region or base URLs are required for a standalone worker (npm start embeds an emulator instead)',
+    ]);
   }
-  return { apiBase: g.apiBase, loginBase: g.loginBase, ...g.credentials, notificationsPath: g.notificationsPath, timeoutMs: g.timeoutMs, retryAfterMaxSeconds: g.retryAfterMaxSeconds };
+  return {
+    apiBase: g.apiBase,
+    loginBase: g.loginBase,
+    ...g.credentials,
+    notificationsPath: g.notificationsPath,
+    timeoutMs: g.timeoutMs,
+    retryAfterMaxSeconds: g.retryAfterMaxSeconds,
+  };
 }
 
 /** For entry points: the parsed configuration, or one line per problem on stderr and exit code 1. */

@@ -44,7 +44,9 @@ async function main(): Promise<void> {
   const { metricsBindAddress: temporalMetricsBind } = installTemporalRuntime(logger, {
     metricsBindAddress: config.metrics?.temporalBind ?? `127.0.0.1:${await portOr(9464)}`,
   });
-  const temporalMetricsUrl = temporalMetricsBind ? `http://${temporalMetricsBind.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}/metrics` : 'off';
+  const temporalMetricsUrl = temporalMetricsBind
+    ? `http://${temporalMetricsBind.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}/metrics`
+    : 'off';
   const stops: Array<() => Promise<void>> = [];
   let workersStopped: Promise<void> | undefined;
   const stopAll = async () => {
@@ -69,7 +71,10 @@ async function main(): Promise<void> {
         log: (m) => logger.info(m),
       });
       stops.push(() => temporal!.stop());
-      config = { ...config, temporal: { ...config.temporal, address: temporal.address, namespace: temporal.namespace } };
+      config = {
+        ...config,
+        temporal: { ...config.temporal, address: temporal.address, namespace: temporal.namespace },
+      };
     }
 
     let emulator: Emulator | undefined;
@@ -94,7 +99,8 @@ async function main(): Promise<void> {
 
     const port = config.ingress.port || (await freePort());
     const embedded = !!emulator;
-    const apiKeys = config.ingress.apiKeys.length > 0 ? config.ingress.apiKeys : embedded ? [DEV_API_KEY] : [];
+    const apiKeys =
+      config.ingress.apiKeys.length > 0 ? config.ingress.apiKeys : embedded ? [DEV_API_KEY] : [];
     config = {
       ...config,
       ingress: {
@@ -133,8 +139,12 @@ async function main(): Promise<void> {
         '',
         `  API          ${ingress.url}   (try: curl ${ingress.url}/healthz)`,
         temporal ? `  Temporal UI  ${temporal.uiUrl}` : `  Temporal     ${config.temporal.address}`,
-        emulator ? `  Emulator     ${emulator.url}   (agents: ${DEMO_USERS.map((u) => u.email).join(', ')})` : '',
-        emulator ? `  Desktop      ${emulator.url}/desktop?agent=${DEMO_USERS[0]!.id}   (${DEMO_USERS[0]!.name}'s live toasts)` : '',
+        emulator
+          ? `  Emulator     ${emulator.url}   (agents: ${DEMO_USERS.map((u) => u.email).join(', ')})`
+          : '',
+        emulator
+          ? `  Desktop      ${emulator.url}/desktop?agent=${DEMO_USERS[0]!.id}   (${DEMO_USERS[0]!.name}'s live toasts)`
+          : '',
         `  Metrics      ${ingress.url}/metrics   (Temporal SDK: ${temporalMetricsUrl})`,
         '',
       ]

@@ -14,12 +14,16 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel, name: 'ingress' });
   const insecureDevMode = process.env.NODE_ENV === 'development';
-  if (insecureDevMode) logger.warn('NODE_ENV=development: missing API keys / signing secret are tolerated. Never run like this in production.');
+  if (insecureDevMode)
+    logger.warn(
+      'NODE_ENV=development: missing API keys / signing secret are tolerated. Never run like this in production.',
+    );
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   let ingress: Ingress;
   try {
-    ingress = (await startService(config, { logger, registry, workers: false, ingress: { insecureDevMode } })).ingress!;
+    ingress = (await startService(config, { logger, registry, workers: false, ingress: { insecureDevMode } }))
+      .ingress!;
   } catch (err) {
     if (err instanceof IngressConfigError) {
       process.stderr.write(`${err.message}\n`);

@@ -17,7 +17,10 @@ async function main(): Promise<void> {
   installTemporalRuntime(logger, { metricsBindAddress: config.metrics?.temporalBind });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const metricsServer = config.metrics?.workerPort !== undefined ? await serveMetrics(registry, config.metrics.workerPort, logger) : undefined;
+  const metricsServer =
+    config.metrics?.workerPort !== undefined
+      ? await serveMetrics(registry, config.metrics.workerPort, logger)
+      : undefined;
   const service = await startService(config, { logger, registry, ingress: false });
   const stop = () => void service.close();
   process.once('SIGINT', stop);

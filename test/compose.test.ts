@@ -32,17 +32,22 @@ const raw = fs.readFileSync(COMPOSE_FILE, 'utf8');
 const compose = parse(raw, { merge: true }) as { services: Record<string, Service>; [k: string]: unknown };
 const services = compose.services;
 /** Services that run this project's image. */
-const ours = Object.entries(services).filter(([, s]) => s.build !== undefined || s.image?.startsWith('desktop-alerts'));
+const ours = Object.entries(services).filter(
+  ([, s]) => s.build !== undefined || s.image?.startsWith('desktop-alerts'),
+);
 
 /** Compose interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?err}. */
 function interpolate(value: string, env: Record<string, string | undefined>): string {
-  return value.replace(/\$\{([A-Z0-9_]+)(?:(:?)([-?])([^}]*))?\}/g, (_m, name: string, colon: string, op: string, arg: string) => {
-    const v = env[name];
-    const missing = v === undefined || (colon === ':' && v === '');
-    if (!missing) return v;
-    if (op === '?') throw new Error(`${name}: ${arg}`);
-    return op === '-' ? arg : '';
-  });
+  return value.replace(
+    /\$\{([A-Z0-9_]+)(?:(:?)([-?])([^}]*))?\}/g,
+    (_m, name: string, colon: string, op: string, arg: string) => {
+      const v = env[name];
+      const missing = v === undefined || (colon === ':' && v === '');
+      if (!missing) return v;
+      if (op === '?') throw new Error(`${name}: ${arg}`);
+      return op === '-' ? arg : '';
+    },
+  );
 }
 
 function readEnvFile(file: string): Record<string, string> {
@@ -55,7 +60,9 @@ function readEnvFile(file: string): Record<string, string> {
 }
 
 const envOf = (s: Service, env: Record<string, string | undefined>): Record<string, string> =>
-  Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, interpolate(String(v ?? ''), env)]));
+  Object.fromEntries(
+    Object.entries(s.environment ?? {}).map(([k, v]) => [k, interpolate(String(v ?? ''), env)]),
+  );
 
 describe('docker-compose.yml', () => {
   test('is valid against the Compose Specification JSON schema', () => {
@@ -80,17 +87,22 @@ describe('docker-compose.yml', () => {
     ajv.addFormat('subnet_ip_address', true);
     const validate = ajv.compile(strip(schema) as object);
     const ok = validate(compose);
-    expect(ok ? [] : validate.errors?.map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`)).toEqual([]);
+    expect(
+      ok ? [] : validate.errors?.map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`),
+    ).toEqual([]);
     // ... and the validator does catch mistakes.
     const broken = structuredClone(compose) as { services: Record<string, Record<string, unknown>> };
     broken.services.worker!.replica = 3;
     broken.services.ingress!.ports = '8080:8080';
     expect(validate(broken)).toBe(false);
-    expect(validate.errors?.map((e) => e.instancePath).sort()).toEqual(expect.arrayContaining(['/services/ingress/ports', '/services/worker']));
+    expect(validate.errors?.map((e) => e.instancePath).sort()).toEqual(
+      expect.arrayContaining(['/services/ingress/ports', '/services/worker']),
+    );
   });
 
   test('the worker scales: no container_name, no published ports; one image for both roles', () => {
-    for (const [name, s] of Object.entries(services)) expect([name, s.container_name]).toEqual([name, undefined]);
+    for (const [name, s] of Object.entries(services))
+      expect([name, s.container_name]).toEqual([name, undefined]);
     expect(services.worker?.ports).toBeUndefined();
     expect(services.worker?.command).toEqual(['node', 'dist/worker.js']);
     expect(services.ingress?.command).toEqual(['node', 'dist/server.js']);
@@ -99,7 +111,9 @@ describe('docker-compose.yml', () => {
     // Each command's entry point is a real source file that the build compiles to dist/.
     for (const [, s] of ours) {
       const entry = s.command?.[1];
-      expect(entry && fs.existsSync(path.join(ROOT, entry.replace(/^dist\//, 'src/').replace(/\.js$/, '.ts')))).toBe(true);
+      expect(
+        entry && fs.existsSync(path.join(ROOT, entry.replace(/^dist\//, 'src/').replace(/\.js$/, '.ts'))),
+      ).toBe(true);
     }
   });
 
@@ -113,13 +127,20 @@ describe('docker-compose.yml', () => {
   test('the search attributes registered are exactly src/shared/search-attributes.ts', () => {
     const admin = services['temporal-admin-tools']!;
     expect(admin.image).toMatch(/^temporalio\/admin-tools:/);
-    const pairs = String(admin.environment?.SEARCH_ATTRIBUTES ?? '').trim().split(/\s+/).map((p) => p.split('='));
+    const pairs = String(admin.environment?.SEARCH_ATTRIBUTES ?? '')
+      .trim()
+      .split(/\s+/)
+      .map((p) => p.split('='));
     expect(Object.fromEntries(pairs)).toEqual(SEARCH_ATTRIBUTE_DEFINITIONS);
     // The script it runs is the one in deploy/, and the app waits for it.
     const script = admin.volumes?.find((v) => v.includes('register-search-attributes.sh'))?.split(':')[0];
     expect(script && fs.existsSync(path.join(ROOT, script))).toBe(true);
     for (const name of ['worker', 'ingress']) {
-      expect((services[name] as { depends_on?: Record<string, { condition: string }> }).depends_on?.['temporal-admin-tools']).toEqual({
+      expect(
+        (services[name] as { depends_on?: Record<string, { condition: string }> }).depends_on?.[
+          'temporal-admin-tools'
+        ],
+      ).toEqual({
         condition: 'service_completed_successfully',
       });
     }
@@ -128,19 +149,36 @@ describe('docker-compose.yml', () => {
   test("our services' variables are ARCHITECTURE.md's or read by the code (no typos)", () => {
     const known = new Set<string>();
     if (fs.existsSync(ARCHITECTURE)) {
-      for (const m of fs.readFileSync(ARCHITECTURE, 'utf8').matchAll(/`([A-Z][A-Z0-9_]{2,})`/g)) known.add(m[1]!);
+      for (const m of fs.readFileSync(ARCHITECTURE, 'utf8').matchAll(/`([A-Z][A-Z0-9_]{2,})`/g))
+        known.add(m[1]!);
     }
     const walk = (dir: string): string[] =>
-      fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(path.join(dir, d.name)) : d.name.endsWith('.ts') ? [path.join(dir, d.name)] : []));
+      fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((d) =>
+          d.isDirectory()
+            ? walk(path.join(dir, d.name))
+            : d.name.endsWith('.ts')
+              ? [path.join(dir, d.name)]
+              : [],
+        );
     for (const file of walk(path.join(ROOT, 'src'))) {
       const text = fs.readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/process\.env\.([A-Z][A-Z0-9_]*)|envNumber\('([A-Z][A-Z0-9_]*)'/g)) known.add((m[1] ?? m[2])!);
-      if (file.endsWith(`${path.sep}config.ts`)) for (const m of text.matchAll(/^\s+([A-Z][A-Z0-9_]+): /gm)) known.add(m[1]!);
+      for (const m of text.matchAll(/process\.env\.([A-Z][A-Z0-9_]*)|envNumber\('([A-Z][A-Z0-9_]*)'/g))
+        known.add((m[1] ?? m[2])!);
+      if (file.endsWith(`${path.sep}config.ts`))
+        for (const m of text.matchAll(/^\s+([A-Z][A-Z0-9_]+): /gm)) known.add(m[1]!);
     }
     expect(known.has('TEMPORAL_ADDRESS')).toBe(true);
-    const unknown = ours.flatMap(([name, s]) => Object.keys(s.environment ?? {}).filter((k) => !known.has(k)).map((k) => `${name}: ${k}`));
+    const unknown = ours.flatMap(([name, s]) =>
+      Object.keys(s.environment ?? {})
+        .filter((k) => !known.has(k))
+        .map((k) => `${name}: ${k}`),
+    );
     expect(unknown).toEqual([]);
-    const envFileUnknown = Object.keys(readEnvFile(EMULATOR_ENV)).filter((k) => k !== 'COMPOSE_PROFILES' && !known.has(k));
+    const envFileUnknown = Object.keys(readEnvFile(EMULATOR_ENV)).filter(
+      (k) => k !== 'COMPOSE_PROFILES' && !known.has(k),
+    );
     expect(envFileUnknown).toEqual([]);
   });
 
@@ -153,8 +191,15 @@ describe('docker-compose.yml', () => {
     expect(emulatorEnv.EMULATOR_HOST).toBe('0.0.0.0');
     for (const name of ['worker', 'ingress']) {
       const config = loadConfig(envOf(services[name]!, env));
-      expect([name, config.genesys.apiBase, config.genesys.loginBase]).toEqual([name, emulatorUrl, emulatorUrl]);
-      expect(config.genesys.credentials).toEqual({ clientId: emulatorEnv.EMULATOR_CLIENT_ID, clientSecret: emulatorEnv.EMULATOR_CLIENT_SECRET });
+      expect([name, config.genesys.apiBase, config.genesys.loginBase]).toEqual([
+        name,
+        emulatorUrl,
+        emulatorUrl,
+      ]);
+      expect(config.genesys.credentials).toEqual({
+        clientId: emulatorEnv.EMULATOR_CLIENT_ID,
+        clientSecret: emulatorEnv.EMULATOR_CLIENT_SECRET,
+      });
       expect(config.temporal.address).toBe('temporal:7233');
     }
     const ingress = loadConfig(envOf(services.ingress!, env));
@@ -172,15 +217,29 @@ describe('docker-compose.yml', () => {
     }
     return undefined;
   })();
-  (composeCli ? test : test.skip)(`${composeCli?.join(' ') ?? 'docker compose'} config accepts it, with and without the emulator profile`, () => {
-    for (const extra of [[], ['--env-file', EMULATOR_ENV]]) {
-      const r = spawnSync(composeCli![0]!, [...composeCli!.slice(1), '-f', COMPOSE_FILE, ...extra, 'config', '--services'], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH } });
-      expect(r.stderr.replace(/^.*(Found orphan|WARN).*$/gm, '').trim()).toBe('');
-      expect(r.status).toBe(0);
-      const listed = r.stdout.trim().split('\n').sort();
-      // docker-compose v1 lists profiled services whatever the active profiles; v2 lists the active ones.
-      expect(listed.filter((n) => n !== 'emulator')).toEqual(['ingress', 'postgresql', 'temporal', 'temporal-admin-tools', 'temporal-ui', 'worker']);
-      if (extra.length > 0) expect(listed).toContain('emulator');
-    }
-  });
+  (composeCli ? test : test.skip)(
+    `${composeCli?.join(' ') ?? 'docker compose'} config accepts it, with and without the emulator profile`,
+    () => {
+      for (const extra of [[], ['--env-file', EMULATOR_ENV]]) {
+        const r = spawnSync(
+          composeCli![0]!,
+          [...composeCli!.slice(1), '-f', COMPOSE_FILE, ...extra, 'config', '--services'],
+          { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH } },
+        );
+        expect(r.stderr.replace(/^.*(Found orphan|WARN).*$/gm, '').trim()).toBe('');
+        expect(r.status).toBe(0);
+        const listed = r.stdout.trim().split('\n').sort();
+        // docker-compose v1 lists profiled services whatever the active profiles; v2 lists the active ones.
+        expect(listed.filter((n) => n !== 'emulator')).toEqual([
+          'ingress',
+          'postgresql',
+          'temporal',
+          'temporal-admin-tools',
+          'temporal-ui',
+          'worker',
+        ]);
+        if (extra.length > 0) expect(listed).toContain('emulator');
+      }
+    },
+  );
 });

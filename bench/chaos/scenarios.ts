@@ -74,7 +74,11 @@ function checkDelivered(
 ): void {
   check(failures, m.toastsShown === sent, `${sent - m.toastsShown} alerts never shown${shownSuffix}`);
   check(failures, m.duplicates === 0, `${m.duplicates} duplicate toasts`);
-  check(failures, m.lost === 0, lostKeys.length ? `${m.lost} lost: ${lostKeys.slice(0, 3).join(', ')}` : `${m.lost} lost`);
+  check(
+    failures,
+    m.lost === 0,
+    lostKeys.length ? `${m.lost} lost: ${lostKeys.slice(0, 3).join(', ')}` : `${m.lost} lost`,
+  );
 }
 
 /** Post the alerts (bounded concurrency); `onEach` sees the running count of answered requests. */

@@ -11,7 +11,13 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  makeTelemetryFilterString,
+} from '@temporalio/worker';
 import pino from 'pino';
 import { genesysConnection, loadConfig } from '../../src/config';
 import { createGenesysClient } from '../../src/genesys';
@@ -115,7 +121,9 @@ process.on('message', (m: ToChild) => {
       if (m.type === 'start') {
         Runtime.install({
           logger: new DefaultLogger('ERROR'),
-          telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }) } },
+          telemetryOptions: {
+            logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }) },
+          },
         });
         if (m.role === 'worker') {
           close = await startWorker(m);
@@ -132,7 +140,11 @@ process.on('message', (m: ToChild) => {
         send({
           type: 'loop',
           id: m.id,
-          stats: { p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
+          stats: {
+            p50: loopDelay.percentile(50) / 1e6,
+            p99: loopDelay.percentile(99) / 1e6,
+            max: loopDelay.max / 1e6,
+          },
         });
         loopDelay.reset();
       } else if (m.type === 'close') {

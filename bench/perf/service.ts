@@ -78,11 +78,14 @@ class Child {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.exited = new Promise((r) => this.proc.once('exit', (code) => r(code)));
-    this.proc.on('message', (m: { type: string; id?: number; n?: number; stats?: LoopDelay; message?: string }) => {
-      if (m.type === 'pending') this.waiting.get(m.id!)?.(m.n!);
-      if (m.type === 'loop') this.waiting.get(m.id!)?.(m.stats!);
-      if (m.type === 'error') this.failed = m.message;
-    });
+    this.proc.on(
+      'message',
+      (m: { type: string; id?: number; n?: number; stats?: LoopDelay; message?: string }) => {
+        if (m.type === 'pending') this.waiting.get(m.id!)?.(m.n!);
+        if (m.type === 'loop') this.waiting.get(m.id!)?.(m.stats!);
+        if (m.type === 'error') this.failed = m.message;
+      },
+    );
   }
 
   get pid(): number {
@@ -98,7 +101,9 @@ class Child {
         } else if (m.type === 'error') reject(new Error(`${this.name}: ${m.message}`));
       };
       this.proc.on('message', onMessage);
-      this.proc.once('exit', (code) => reject(new Error(`${this.name} exited (${code}) before it was ready: ${this.failed ?? ''}`)));
+      this.proc.once('exit', (code) =>
+        reject(new Error(`${this.name} exited (${code}) before it was ready: ${this.failed ?? ''}`)),
+      );
       this.proc.send({ type: 'start', ...o });
     });
   }

@@ -57,10 +57,18 @@ export class AgentDirectory {
       return { ok: true, agent: { userId: u.id, email: u.email, name: u.name }, user: u };
     }
     if (active.length > 1) {
-      return { ok: false, reason: 'agent_ambiguous', detail: `${active.length} active users have the email ${email}` };
+      return {
+        ok: false,
+        reason: 'agent_ambiguous',
+        detail: `${active.length} active users have the email ${email}`,
+      };
     }
     if (users.length > 0) {
-      return { ok: false, reason: 'agent_inactive', detail: `the only users with the email ${email} are not active` };
+      return {
+        ok: false,
+        reason: 'agent_inactive',
+        detail: `the only users with the email ${email} are not active`,
+      };
     }
     return { ok: false, reason: 'agent_not_found', detail: `no user has the email ${email}` };
   }

@@ -21,7 +21,9 @@ export async function postSignedJson(opts: {
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'x-request-id': opts.correlationId ?? randomUUID(),
-    ...(opts.secret ? webhookHeaders(opts.secret, opts.webhookId, payload) : { 'webhook-id': opts.webhookId }),
+    ...(opts.secret
+      ? webhookHeaders(opts.secret, opts.webhookId, payload)
+      : { 'webhook-id': opts.webhookId }),
   };
   let res: Dispatcher.ResponseData<unknown>;
   try {
@@ -34,13 +36,17 @@ export async function postSignedJson(opts: {
       bodyTimeout: opts.timeoutMs ?? 10_000,
     });
   } catch (err) {
-    throw ApplicationFailure.retryable(`POST ${redactUrl(opts.url)} failed: ${(err as Error).message}`, 'WebhookNetworkError');
+    throw ApplicationFailure.retryable(
+      `POST ${redactUrl(opts.url)} failed: ${(err as Error).message}`,
+      'WebhookNetworkError',
+    );
   }
   await res.body.dump();
   const s = res.statusCode;
   if (s >= 200 && s < 300) return { status: s };
   const msg = `POST ${redactUrl(opts.url)} answered ${s}`;
-  if (s === 408 || s === 425 || s === 429 || s >= 500) throw ApplicationFailure.retryable(msg, 'WebhookRetryableStatus');
+  if (s === 408 || s === 425 || s === 429 || s >= 500)
+    throw ApplicationFailure.retryable(msg, 'WebhookRetryableStatus');
   throw ApplicationFailure.nonRetryable(msg, 'WebhookRejected');
 }
 

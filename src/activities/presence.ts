@@ -81,7 +81,12 @@ export class PresenceTracker {
   }
 
   /** Record a reading obtained elsewhere (a user search with expand=presence). */
-  observe(userId: string, presence: string | undefined, routingStatus: string | undefined, at = this.now()): void {
+  observe(
+    userId: string,
+    presence: string | undefined,
+    routingStatus: string | undefined,
+    at = this.now(),
+  ): void {
     this.readings.set(userId, { presence, routingStatus, at });
     if (presence === 'offline') this.offlineAt.set(userId, at);
     else this.offlineAt.delete(userId);

@@ -4,7 +4,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
-import { ALERT_ID_METADATA_KEY, CALLBACK_PATH, DEFAULT_DOWNSTREAM_RETRY_SECONDS, MAX_ACTIONS, alertWorkflowId } from '../shared/constants';
+import {
+  ALERT_ID_METADATA_KEY,
+  CALLBACK_PATH,
+  DEFAULT_DOWNSTREAM_RETRY_SECONDS,
+  MAX_ACTIONS,
+  alertWorkflowId,
+} from '../shared/constants';
 import { zodIssuesToFieldIssues, type FieldIssue } from '../shared/field-issues';
 import {
   AlertInputSchema,
@@ -29,7 +35,6 @@ export interface BuildAlertInputOptions {
 
 export type BuildAlertInputResult = { ok: true; input: AlertInput } | { ok: false; issues: FieldIssue[] };
 
-
 /** Channels the service can use, in a stable order. */
 function configuredFallbackChannels(config: Config): Array<'email' | 'webhook'> {
   const c: Array<'email' | 'webhook'> = [];
@@ -49,19 +54,26 @@ function callbackUrlFor(config: Config): string {
   return `${base}${CALLBACK_PATH}`;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const RESERVED_MAP_KEYS = ['__proto__', 'constructor', 'prototype'];
 
 function reservedMapKeys(map: unknown, path: string, issues: FieldIssue[]): void {
   if (!isObj(map)) return;
   for (const k of RESERVED_MAP_KEYS) {
-    if (Object.prototype.hasOwnProperty.call(map, k)) issues.push({ path: `${path}.${k}`, message: 'reserved key' });
+    if (Object.prototype.hasOwnProperty.call(map, k))
+      issues.push({ path: `${path}.${k}`, message: 'reserved key' });
   }
 }
 
 /** Time, allow-list, routing-key, duplicate-id and channel rules, read defensively from the raw body. */
-function semanticIssues(raw: unknown, headerKey: string | undefined, config: Config, now: Date): FieldIssue[] {
+function semanticIssues(
+  raw: unknown,
+  headerKey: string | undefined,
+  config: Config,
+  now: Date,
+): FieldIssue[] {
   const issues: FieldIssue[] = [];
   if (!isObj(raw)) return issues;
   // Idempotency key: body or header, never two different ones.
@@ -73,7 +85,8 @@ function semanticIssues(raw: unknown, headerKey: string | undefined, config: Con
     const t = Date.parse(raw.expiresAt);
     if (!Number.isNaN(t)) {
       if (t <= now.getTime()) issues.push({ path: 'expiresAt', message: 'must be in the future' });
-      else if (t - now.getTime() > MAX_EXPIRY_MS) issues.push({ path: 'expiresAt', message: 'must be within 24 hours from now' });
+      else if (t - now.getTime() > MAX_EXPIRY_MS)
+        issues.push({ path: 'expiresAt', message: 'must be within 24 hours from now' });
     }
   }
   // `__proto__` in a string map: zod's record drops that key silently instead of refusing it, so the
@@ -93,12 +106,18 @@ function semanticIssues(raw: unknown, headerKey: string | undefined, config: Con
           host = undefined; // the schema reports the URL itself
         }
         if (host !== undefined && !hostAllowed(host, allowed)) {
-          issues.push({ path: `actions.${idx}.url`, message: 'host is not on the allow-list (ACTION_URL_ALLOWED_HOSTS)' });
+          issues.push({
+            path: `actions.${idx}.url`,
+            message: 'host is not on the allow-list (ACTION_URL_ALLOWED_HOSTS)',
+          });
         }
       }
       reservedMapKeys(a.metadata, `actions.${idx}.metadata`, issues);
       if (isObj(a.metadata) && Object.prototype.hasOwnProperty.call(a.metadata, ALERT_ID_METADATA_KEY)) {
-        issues.push({ path: `actions.${idx}.metadata.${ALERT_ID_METADATA_KEY}`, message: 'reserved key, set by the service' });
+        issues.push({
+          path: `actions.${idx}.metadata.${ALERT_ID_METADATA_KEY}`,
+          message: 'reserved key, set by the service',
+        });
       }
       const id = typeof a.id === 'string' ? a.id : String(idx);
       if (ids.has(id)) issues.push({ path: `actions.${idx}.id`, message: 'duplicate action id' });
@@ -110,7 +129,10 @@ function semanticIssues(raw: unknown, headerKey: string | undefined, config: Con
     const configured = configuredFallbackChannels(config);
     raw.fallback.channels.forEach((ch: unknown, i) => {
       if (typeof ch === 'string' && (ch === 'email' || ch === 'webhook') && !configured.includes(ch)) {
-        issues.push({ path: `fallback.channels.${i}`, message: `channel '${ch}' is not configured on this service` });
+        issues.push({
+          path: `fallback.channels.${i}`,
+          message: `channel '${ch}' is not configured on this service`,
+        });
       }
     });
   }
@@ -168,7 +190,10 @@ export function buildAlertInput(request: unknown, opts: BuildAlertInputOptions):
     priority: req.priority,
     actions: req.actions,
     expiresAt,
-    fallback: { channels: [...new Set(channels)], ...(req.fallback?.email ? { email: req.fallback.email } : {}) },
+    fallback: {
+      channels: [...new Set(channels)],
+      ...(req.fallback?.email ? { email: req.fallback.email } : {}),
+    },
     policy: {
       ...policyRest, // newer policy fields pass through as given
       requireAck: requireAck ?? hasCallback,

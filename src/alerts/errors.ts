@@ -16,12 +16,14 @@ export class TemporalUnavailableError extends Error {
    * anyway). A retry with this key is recognised as a duplicate instead of making a second toast.
    */
   readonly alert?: { alertId: string; idempotencyKey: string };
-  constructor(message = 'Temporal is unreachable', options?: { cause?: unknown; alert?: { alertId: string; idempotencyKey: string } }) {
+  constructor(
+    message = 'Temporal is unreachable',
+    options?: { cause?: unknown; alert?: { alertId: string; idempotencyKey: string } },
+  ) {
     super(message, options);
     if (options?.alert) this.alert = options.alert;
   }
 }
-
 
 /** The request does not describe a valid alert; `issues` names every bad field. */
 export class AlertValidationError extends Error {
@@ -64,13 +66,25 @@ export class ActionRejectedError extends Error {
 }
 
 // RESOURCE_EXHAUSTED: the server is rate limiting or overloaded; like an outage, it passes, so the caller retries later.
-const UNAVAILABLE_GRPC_CODES = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 14 /* UNAVAILABLE */]);
-const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNAVAILABLE_GRPC_CODES = new Set([
+  1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 14 /* UNAVAILABLE */,
+]);
+const NETWORK_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /** True when an error (or one of its causes) means "the server could not be reached in time". */
 export function isTemporalUnavailable(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof TemporalUnavailableError || e instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+    if (e instanceof TemporalUnavailableError || e instanceof WorkflowUpdateRPCTimeoutOrCancelledError)
+      return true;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'number' && UNAVAILABLE_GRPC_CODES.has(code)) return true;
     if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) return true;

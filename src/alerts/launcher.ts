@@ -16,7 +16,14 @@ import {
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import type { Config } from '../config';
 import { ALERTS_TASK_QUEUE } from '../shared/constants';
-import { agentActionUpdate, cancelSignal, getStateQuery, type AgentAction, type AgentActionResult, type AlertState } from '../shared/messages';
+import {
+  agentActionUpdate,
+  cancelSignal,
+  getStateQuery,
+  type AgentAction,
+  type AgentActionResult,
+  type AlertState,
+} from '../shared/messages';
 import type { AlertInput } from '../shared/schemas';
 import { deliverAlert } from '../workflows';
 import { buildAlertInput, type BuildAlertInputOptions } from './build-input';
@@ -90,7 +97,9 @@ export class AlertsClient {
       return await Promise.race([call, timedOut]);
     } catch (err) {
       if (isTemporalUnavailable(err) && !(err instanceof TemporalUnavailableError)) {
-        throw new TemporalUnavailableError(`Temporal is unreachable: ${(err as Error).message}`, { cause: err });
+        throw new TemporalUnavailableError(`Temporal is unreachable: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
       throw err;
     } finally {
@@ -112,9 +121,13 @@ export class AlertsClient {
       await this.rpc(() => this.client.workflow.start(deliverAlert, { ...options, args: [input] }));
       return { alertId: input.alertId, status: 'accepted' };
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return { alertId: input.alertId, status: 'duplicate' };
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        return { alertId: input.alertId, status: 'duplicate' };
       if (err instanceof TemporalUnavailableError) {
-        throw new TemporalUnavailableError(err.message, { cause: err, alert: { alertId: input.alertId, idempotencyKey: input.idempotencyKey } });
+        throw new TemporalUnavailableError(err.message, {
+          cause: err,
+          alert: { alertId: input.alertId, idempotencyKey: input.idempotencyKey },
+        });
       }
       throw err;
     }
@@ -138,7 +151,11 @@ export class AlertsClient {
   }
 
   /** Why the run closed unfinished: reads the close event's failure (one history event) when there is one. */
-  private async closeReasonOf(handle: WorkflowHandle, status: string, desc: WorkflowExecutionDescription): Promise<string> {
+  private async closeReasonOf(
+    handle: WorkflowHandle,
+    status: string,
+    desc: WorkflowExecutionDescription,
+  ): Promise<string> {
     let cause: Error | undefined;
     if (status === 'FAILED' || status === 'TERMINATED') {
       try {
@@ -169,10 +186,17 @@ export class AlertsClient {
    * deduplicate too, so a relay that re-sends after a crash never counts an action twice.
    * Throws AlertNotFoundError, AlertClosedError, ActionRejectedError or TemporalUnavailableError.
    */
-  async applyAction(alertId: string, action: AgentAction, updateId = `${action.notificationId}:${action.actionId}`): Promise<AgentActionResult> {
+  async applyAction(
+    alertId: string,
+    action: AgentAction,
+    updateId = `${action.notificationId}:${action.actionId}`,
+  ): Promise<AgentActionResult> {
     const handle = this.client.workflow.getHandle(alertId);
     try {
-      return await this.rpc(() => handle.executeUpdate(agentActionUpdate, { args: [action], updateId }), this.actionTimeoutMs);
+      return await this.rpc(
+        () => handle.executeUpdate(agentActionUpdate, { args: [action], updateId }),
+        this.actionTimeoutMs,
+      );
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
         const cause = err.cause;

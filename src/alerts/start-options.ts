@@ -20,7 +20,10 @@ const BACKSTOP_SLACK_SECONDS = 3_600;
  * does one or the other, plus BACKSTOP_SLACK_SECONDS. A run still open past that is stuck: Temporal closes it as
  * timed out, and getAlert says so.
  */
-export function executionTimeoutMs(input: Pick<AlertInput, 'expiresAt' | 'downstreamRetrySeconds'>, nowMs = Date.now()): number {
+export function executionTimeoutMs(
+  input: Pick<AlertInput, 'expiresAt' | 'downstreamRetrySeconds'>,
+  nowMs = Date.now(),
+): number {
   const untilExpiry = Math.max(0, Date.parse(input.expiresAt) - nowMs);
   const downstream = input.downstreamRetrySeconds ?? DEFAULT_DOWNSTREAM_RETRY_SECONDS;
   return untilExpiry + (FALLBACK_RETRY_SECONDS + downstream + BACKSTOP_SLACK_SECONDS) * 1000;
@@ -55,7 +58,8 @@ export function alertStartOptions(
     { key: SA.source, value: input.source },
     { key: SA.agent, value: agent },
   ];
-  if (input.metadata.transactionId) searchAttributes.push({ key: SA.transactionId, value: input.metadata.transactionId });
+  if (input.metadata.transactionId)
+    searchAttributes.push({ key: SA.transactionId, value: input.metadata.transactionId });
   const memo: AlertMemo = {
     alertId: input.alertId,
     idempotencyKey: input.idempotencyKey,

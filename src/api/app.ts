@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express';
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { CallbackInbox } from '../callbacks/inbox';
@@ -43,9 +49,14 @@ export class IngressConfigError extends Error {
 export function checkIngressConfig(config: Config, insecureDevMode = false): string[] {
   if (insecureDevMode) return [];
   const problems: string[] = [];
-  if (config.ingress.apiKeys.length === 0) problems.push('INGRESS_API_KEYS: set at least one API key (or run with NODE_ENV=development for an open dev ingress)');
-  if (!config.ingress.callbackSigningSecret) problems.push('CALLBACK_SIGNING_SECRET: required to verify desktop callbacks');
-  if (!config.ingress.publicBaseUrl) problems.push('PUBLIC_BASE_URL: required so desktop callbacks can find this service');
+  if (config.ingress.apiKeys.length === 0)
+    problems.push(
+      'INGRESS_API_KEYS: set at least one API key (or run with NODE_ENV=development for an open dev ingress)',
+    );
+  if (!config.ingress.callbackSigningSecret)
+    problems.push('CALLBACK_SIGNING_SECRET: required to verify desktop callbacks');
+  if (!config.ingress.publicBaseUrl)
+    problems.push('PUBLIC_BASE_URL: required so desktop callbacks can find this service');
   return problems;
 }
 
@@ -90,7 +101,13 @@ export function createApp(deps: AppDeps): Express {
       metrics.httpDuration.observe({ method: req.method, route }, seconds);
       const quiet = route === '/healthz' || route === '/readyz' || route === '/metrics';
       logger[quiet ? 'debug' : 'info'](
-        { requestId: requestIdOf(res), method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 },
+        {
+          requestId: requestIdOf(res),
+          method: req.method,
+          route,
+          status: res.statusCode,
+          ms: Math.round(seconds * 1e4) / 10,
+        },
         'http request',
       );
     });
@@ -112,7 +129,9 @@ export function createApp(deps: AppDeps): Express {
   });
 
   // Desktop callbacks: signed raw bytes, stored durably, answered at once (no Temporal call inline).
-  app.use(callbackRoute({ inbox: deps.inbox, logger, metrics, secret: deps.config.ingress.callbackSigningSecret }));
+  app.use(
+    callbackRoute({ inbox: deps.inbox, logger, metrics, secret: deps.config.ingress.callbackSigningSecret }),
+  );
 
   // Everything under /v1 needs an API key.
   const v1 = express.Router();
@@ -130,9 +149,12 @@ export function createApp(deps: AppDeps): Express {
 function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
     const type = (err as { type?: string }).type;
-    if (type === 'entity.parse.failed') return sendProblem(res, 'malformedJson', { detail: 'the body could not be parsed as JSON' });
-    if (type === 'entity.too.large') return sendProblem(res, 'tooLarge', { detail: `bodies are limited to ${BODY_LIMIT}` });
-    if (type === 'encoding.unsupported' || type === 'charset.unsupported') return sendProblem(res, 'unsupportedMedia', { detail: String((err as Error).message) });
+    if (type === 'entity.parse.failed')
+      return sendProblem(res, 'malformedJson', { detail: 'the body could not be parsed as JSON' });
+    if (type === 'entity.too.large')
+      return sendProblem(res, 'tooLarge', { detail: `bodies are limited to ${BODY_LIMIT}` });
+    if (type === 'encoding.unsupported' || type === 'charset.unsupported')
+      return sendProblem(res, 'unsupportedMedia', { detail: String((err as Error).message) });
     logger.error({ err, requestId: requestIdOf(res) }, 'unhandled error');
     if (res.headersSent) return;
     sendProblem(res, 'internal');

@@ -4,13 +4,22 @@ import { CALLBACK_PATH } from '../shared/constants';
 import { PROBLEM_TYPES } from './problem';
 
 const schema = (s: z.ZodType) => {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   return rest;
 };
 
 const problem = { $ref: '#/components/schemas/Problem' };
-const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: problem } } });
-const json = (ref: string, description: string) => ({ description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: problem } },
+});
+const json = (ref: string, description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
+});
 const bearer = [{ bearerAuth: [] }];
 const alertIdParam = { name: 'alertId', in: 'path', required: true, schema: { type: 'string' } };
 
@@ -18,9 +27,15 @@ const alertIdParam = { name: 'alertId', in: 'path', required: true, schema: { ty
 export function buildOpenApi(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
-    info: { title: 'desktop-alerts ingress', version: '1', description: 'Durable alerts to Genesys Cloud agent desktops.' },
+    info: {
+      title: 'desktop-alerts ingress',
+      version: '1',
+      description: 'Durable alerts to Genesys Cloud agent desktops.',
+    },
     components: {
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'One of INGRESS_API_KEYS' } },
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', description: 'One of INGRESS_API_KEYS' },
+      },
       schemas: {
         AlertRequest: schema(AlertRequestSchema),
         DesktopCallback: schema(DesktopCallbackSchema),
@@ -29,10 +44,15 @@ export function buildOpenApi(): Record<string, unknown> {
           required: ['alertId', 'status'],
           properties: { alertId: { type: 'string' }, status: { enum: ['accepted', 'duplicate'] } },
         },
-        AlertState: { type: 'object', description: 'The alert state (stage, agent, notification id, actions, fallback, failure reason)' },
+        AlertState: {
+          type: 'object',
+          description: 'The alert state (stage, agent, notification id, actions, fallback, failure reason)',
+        },
         Problem: {
           type: 'object',
-          description: `RFC 9457 problem details. Types: ${Object.values(PROBLEM_TYPES).map((p) => p.type).join(', ')}`,
+          description: `RFC 9457 problem details. Types: ${Object.values(PROBLEM_TYPES)
+            .map((p) => p.type)
+            .join(', ')}`,
           required: ['type', 'title', 'status'],
           properties: {
             type: { type: 'string' },
@@ -43,7 +63,11 @@ export function buildOpenApi(): Record<string, unknown> {
             requestId: { type: 'string' },
             errors: {
               type: 'array',
-              items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+              items: {
+                type: 'object',
+                required: ['field', 'message'],
+                properties: { field: { type: 'string' }, message: { type: 'string' } },
+              },
             },
           },
         },
@@ -55,11 +79,19 @@ export function buildOpenApi(): Record<string, unknown> {
         post: {
           summary: 'Start an alert',
           security: bearer,
-          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } }],
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/AlertRequest' } } } },
+          parameters: [
+            { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } },
+          ],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/AlertRequest' } } },
+          },
           responses: {
             '202': json('StartAlertResponse', 'Accepted'),
-            '200': json('StartAlertResponse', 'The same idempotency key was already used: the existing alert'),
+            '200': json(
+              'StartAlertResponse',
+              'The same idempotency key was already used: the existing alert',
+            ),
             '400': problemResponse('Invalid request; `errors` names each bad field'),
             '401': problemResponse('Missing or unknown API key'),
             '503': {
@@ -73,7 +105,10 @@ export function buildOpenApi(): Record<string, unknown> {
                     allOf: [problem],
                     properties: {
                       alertId: { type: 'string', description: 'The alert whose start is in doubt' },
-                      idempotencyKey: { type: 'string', description: 'Send it again (body or Idempotency-Key header) when retrying' },
+                      idempotencyKey: {
+                        type: 'string',
+                        description: 'Send it again (body or Idempotency-Key header) when retrying',
+                      },
                     },
                   },
                 },
@@ -87,7 +122,11 @@ export function buildOpenApi(): Record<string, unknown> {
           summary: "An alert's state",
           security: bearer,
           parameters: [alertIdParam],
-          responses: { '200': json('AlertState', 'State'), '401': problemResponse('Unauthorized'), '404': problemResponse('Unknown alert') },
+          responses: {
+            '200': json('AlertState', 'State'),
+            '401': problemResponse('Unauthorized'),
+            '404': problemResponse('Unknown alert'),
+          },
         },
       },
       '/v1/alerts/{alertId}/cancel': {
@@ -102,16 +141,44 @@ export function buildOpenApi(): Record<string, unknown> {
           },
         },
       },
-      '/v1/dead-letters': { get: { summary: 'List dead-lettered callbacks', security: bearer, responses: { '200': { description: 'Dead letters' } } } },
-      '/v1/dead-letters/{id}/replay': {
-        post: { summary: 'Replay one dead letter', security: bearer, responses: { '202': { description: 'Queued again' }, '404': problemResponse('Unknown'), '409': problemResponse('Not replayable') } },
+      '/v1/dead-letters': {
+        get: {
+          summary: 'List dead-lettered callbacks',
+          security: bearer,
+          responses: { '200': { description: 'Dead letters' } },
+        },
       },
-      '/v1/dead-letters/replay': { post: { summary: 'Replay every dead letter', security: bearer, responses: { '202': { description: 'Counts' } } } },
+      '/v1/dead-letters/{id}/replay': {
+        post: {
+          summary: 'Replay one dead letter',
+          security: bearer,
+          responses: {
+            '202': { description: 'Queued again' },
+            '404': problemResponse('Unknown'),
+            '409': problemResponse('Not replayable'),
+          },
+        },
+      },
+      '/v1/dead-letters/replay': {
+        post: {
+          summary: 'Replay every dead letter',
+          security: bearer,
+          responses: { '202': { description: 'Counts' } },
+        },
+      },
       [CALLBACK_PATH]: {
         post: {
           summary: 'Desktop callback (Standard Webhooks signed)',
-          parameters: ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({ name, in: 'header', required: true, schema: { type: 'string' } })),
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/DesktopCallback' } } } },
+          parameters: ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({
+            name,
+            in: 'header',
+            required: true,
+            schema: { type: 'string' },
+          })),
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/DesktopCallback' } } },
+          },
           responses: {
             '202': { description: 'Stored; will be applied' },
             '200': { description: 'Already received (duplicate)' },
@@ -121,8 +188,15 @@ export function buildOpenApi(): Record<string, unknown> {
         },
       },
       '/healthz': { get: { summary: 'Process is up', responses: { '200': { description: 'OK' } } } },
-      '/readyz': { get: { summary: 'Temporal reachable', responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } } } },
-      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Metrics' } } } },
+      '/readyz': {
+        get: {
+          summary: 'Temporal reachable',
+          responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } },
+        },
+      },
+      '/metrics': {
+        get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Metrics' } } },
+      },
     },
   };
 }

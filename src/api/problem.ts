@@ -15,12 +15,24 @@ export const PROBLEM_TYPES = {
   validation: { type: '/problems/validation-error', title: 'The request is invalid', status: 400 },
   malformedJson: { type: '/problems/malformed-json', title: 'The body is not valid JSON', status: 400 },
   unauthorized: { type: '/problems/unauthorized', title: 'Unauthorized', status: 401 },
-  invalidSignature: { type: '/problems/invalid-signature', title: 'Signature verification failed', status: 401 },
+  invalidSignature: {
+    type: '/problems/invalid-signature',
+    title: 'Signature verification failed',
+    status: 401,
+  },
   notFound: { type: '/problems/not-found', title: 'Not found', status: 404 },
   conflict: { type: '/problems/conflict', title: 'Conflict', status: 409 },
   tooLarge: { type: '/problems/payload-too-large', title: 'The body is too large', status: 413 },
-  unsupportedMedia: { type: '/problems/unsupported-media-type', title: 'Content-Type must be application/json', status: 415 },
-  unavailable: { type: '/problems/temporal-unavailable', title: 'The workflow service is unreachable', status: 503 },
+  unsupportedMedia: {
+    type: '/problems/unsupported-media-type',
+    title: 'Content-Type must be application/json',
+    status: 415,
+  },
+  unavailable: {
+    type: '/problems/temporal-unavailable',
+    title: 'The workflow service is unreachable',
+    status: 503,
+  },
   internal: { type: '/problems/internal', title: 'Internal error', status: 500 },
 } as const;
 
@@ -33,6 +45,11 @@ export function sendProblem(
 ): void {
   const base = PROBLEM_TYPES[kind];
   const requestId = (res.locals as { requestId?: string }).requestId;
-  const body: Problem = { ...base, instance: extra.instance ?? res.req.originalUrl, ...(requestId ? { requestId } : {}), ...extra };
+  const body: Problem = {
+    ...base,
+    instance: extra.instance ?? res.req.originalUrl,
+    ...(requestId ? { requestId } : {}),
+    ...extra,
+  };
   res.status(base.status).type('application/problem+json').send(JSON.stringify(body));
 }

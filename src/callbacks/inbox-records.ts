@@ -78,7 +78,8 @@ export const toRecord = (r: Row): InboxRecord => ({
   updatedAt: r.updated_at,
 });
 
-export const callbackKey = (c: Pick<DesktopCallback, 'notificationId' | 'actionId'>): string => `${c.notificationId}:${c.actionId}`;
+export const callbackKey = (c: Pick<DesktopCallback, 'notificationId' | 'actionId'>): string =>
+  `${c.notificationId}:${c.actionId}`;
 
 /** The alert id the workflow wrote into the action's metadata (trusted only after the signature held). */
 export function routeOf(c: DesktopCallback): string | null {

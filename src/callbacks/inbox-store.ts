@@ -90,8 +90,12 @@ export function openInboxStore(file: string): InboxStore {
     routes: db.prepare(
       `SELECT alert_id AS alertId FROM callbacks INDEXED BY callbacks_state WHERE state = 'received' ORDER BY id LIMIT ?`,
     ),
-    unroutable: db.prepare(`SELECT * FROM callbacks WHERE state = 'received' AND alert_id IS NULL ORDER BY id LIMIT ?`),
-    nextFor: db.prepare(`SELECT * FROM callbacks WHERE state = 'received' AND alert_id = ? ORDER BY id LIMIT 1`),
+    unroutable: db.prepare(
+      `SELECT * FROM callbacks WHERE state = 'received' AND alert_id IS NULL ORDER BY id LIMIT ?`,
+    ),
+    nextFor: db.prepare(
+      `SELECT * FROM callbacks WHERE state = 'received' AND alert_id = ? ORDER BY id LIMIT 1`,
+    ),
     get: db.prepare(`SELECT * FROM callbacks WHERE id = ?`),
     getByKey: db.prepare(`SELECT * FROM callbacks WHERE key = ?`),
     applied: relaxed.prepare(
@@ -107,8 +111,12 @@ export function openInboxStore(file: string): InboxStore {
       `DELETE FROM callbacks WHERE id IN
          (SELECT id FROM callbacks WHERE state = 'applied' AND updated_at < ? ORDER BY id LIMIT ?)`,
     ),
-    attempt: relaxed.prepare(`UPDATE callbacks SET attempts = attempts + @n, detail = @detail, updated_at = @now WHERE id = @id AND state = 'received'`),
-    listDead: db.prepare(`SELECT * FROM callbacks WHERE state = 'dead_lettered' AND id > ? ORDER BY id LIMIT ?`),
+    attempt: relaxed.prepare(
+      `UPDATE callbacks SET attempts = attempts + @n, detail = @detail, updated_at = @now WHERE id = @id AND state = 'received'`,
+    ),
+    listDead: db.prepare(
+      `SELECT * FROM callbacks WHERE state = 'dead_lettered' AND id > ? ORDER BY id LIMIT ?`,
+    ),
     countDead: db.prepare(`SELECT COUNT(*) AS n FROM callbacks WHERE state = 'dead_lettered'`),
     countByState: db.prepare(`SELECT state, COUNT(*) AS n FROM callbacks GROUP BY state`),
     requeue: db.prepare(

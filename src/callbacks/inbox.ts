@@ -106,7 +106,12 @@ export class CallbackInbox {
   }
 
   /** Keep a signed body that could not be used (bad JSON or schema). Returns the dead letter's id. */
-  deadLetterRaw(reason: 'malformed_json' | 'invalid_schema', rawBody: Buffer | string, detail: string, meta: CallbackMeta = {}): number {
+  deadLetterRaw(
+    reason: 'malformed_json' | 'invalid_schema',
+    rawBody: Buffer | string,
+    detail: string,
+    meta: CallbackMeta = {},
+  ): number {
     const body = typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8');
     const r = this.stmts.insertDead.run({
       reason,
@@ -131,11 +136,17 @@ export class CallbackInbox {
    * or has read `maxRows` rows (then an alert waiting behind more rows than that is found on a later look,
    * once the busy alerts ahead of it have drained).
    */
-  pendingRoutes(limit: number, busy: { has(alertId: string): boolean } = new Set(), maxRows = ROUTE_SCAN_ROWS): Array<string | null> {
+  pendingRoutes(
+    limit: number,
+    busy: { has(alertId: string): boolean } = new Set(),
+    maxRows = ROUTE_SCAN_ROWS,
+  ): Array<string | null> {
     const out: Array<string | null> = [];
     if (limit <= 0) return out;
     const seen = new Set<string | null>();
-    for (const { alertId } of this.stmts.routes.iterate(maxRows) as IterableIterator<{ alertId: string | null }>) {
+    for (const { alertId } of this.stmts.routes.iterate(maxRows) as IterableIterator<{
+      alertId: string | null;
+    }>) {
       if (seen.has(alertId) || (alertId !== null && busy.has(alertId))) continue;
       seen.add(alertId);
       out.push(alertId);
@@ -172,7 +183,14 @@ export class CallbackInbox {
 
   /** received -> dead_lettered(reason). */
   markDeadLettered(id: number, reason: DeadLetterReason, detail?: string): boolean {
-    return this.stmts.dead.run({ id, reason, detail: detail?.slice(0, 2000) ?? null, now: new Date().toISOString() }).changes === 1;
+    return (
+      this.stmts.dead.run({
+        id,
+        reason,
+        detail: detail?.slice(0, 2000) ?? null,
+        now: new Date().toISOString(),
+      }).changes === 1
+    );
   }
 
   /**
@@ -180,7 +198,12 @@ export class CallbackInbox {
    * the attempt does not count towards the relay's limit, which is for errors an outage does not explain.
    */
   recordAttempt(id: number, detail: string, counted = true): void {
-    this.stmts.attempt.run({ id, n: counted ? 1 : 0, detail: detail.slice(0, 2000), now: new Date().toISOString() });
+    this.stmts.attempt.run({
+      id,
+      n: counted ? 1 : 0,
+      detail: detail.slice(0, 2000),
+      now: new Date().toISOString(),
+    });
   }
 
   /**
@@ -204,7 +227,8 @@ export class CallbackInbox {
 
   counts(): Record<CallbackState, number> {
     const out: Record<CallbackState, number> = { received: 0, applied: 0, dead_lettered: 0 };
-    for (const r of this.stmts.countByState.all() as Array<{ state: CallbackState; n: number }>) out[r.state] = r.n;
+    for (const r of this.stmts.countByState.all() as Array<{ state: CallbackState; n: number }>)
+      out[r.state] = r.n;
     return out;
   }
 
@@ -233,7 +257,13 @@ export class CallbackInbox {
       }
       const key = callbackKey(parsed);
       if (this.getByKey(key)) return 'not_replayable'; // the same click arrived again later, in good shape
-      this.stmts.requeueParsed.run({ id, key, alertId: routeOf(parsed), payload: JSON.stringify(parsed), now });
+      this.stmts.requeueParsed.run({
+        id,
+        key,
+        alertId: routeOf(parsed),
+        payload: JSON.stringify(parsed),
+        now,
+      });
       return 'replayed';
     });
     const result = tx();

@@ -81,7 +81,8 @@ export class CallbackRelay {
       for (const alertId of routes) {
         if (this.lanes.size >= this.concurrency) break;
         if (alertId === null) {
-          for (const row of this.opts.inbox.pendingUnroutable()) this.deadLetter(row, 'unroutable', `metadata has no alert id`);
+          for (const row of this.opts.inbox.pendingUnroutable())
+            this.deadLetter(row, 'unroutable', `metadata has no alert id`);
         } else if (!this.lanes.has(alertId)) this.startLane(alertId);
       }
     } catch (err) {
@@ -155,13 +156,21 @@ export class CallbackRelay {
     const correlationId = correlationOf(row);
     if (correlationId) action.correlationId = correlationId;
     // requestId: the callback's own HTTP request; correlationId: the alert's, when the callback carries it.
-    const log = this.opts.logger.child({ alertId, callbackId: row.id, key: row.key, correlationId, requestId: row.correlationId ?? undefined });
+    const log = this.opts.logger.child({
+      alertId,
+      callbackId: row.id,
+      key: row.key,
+      correlationId,
+      requestId: row.correlationId ?? undefined,
+    });
     let r: Awaited<ReturnType<CallbackRelayOptions['alerts']['applyAction']>>;
     try {
       r = await this.opts.alerts.applyAction(alertId, action, `${cb.notificationId}:${cb.actionId}`);
     } catch (err) {
-      if (err instanceof AlertNotFoundError) return this.deadLetter(row, 'unknown_alert', (err as Error).message);
-      if (err instanceof ActionRejectedError) return this.deadLetter(row, `rejected:${err.failureType}`, err.message);
+      if (err instanceof AlertNotFoundError)
+        return this.deadLetter(row, 'unknown_alert', (err as Error).message);
+      if (err instanceof ActionRejectedError)
+        return this.deadLetter(row, `rejected:${err.failureType}`, err.message);
       if (err instanceof AlertClosedError) return this.closedAlert(alertId, row);
       if (isTemporalUnavailable(err)) {
         // Not counted: an outage says nothing about the callback, and a long one must not use up its attempts.
@@ -169,7 +178,8 @@ export class CallbackRelay {
         log.warn({ err }, 'Temporal unreachable; callback kept, will retry');
         return 'retry';
       }
-      if (row.attempts + 1 >= this.maxUnexpectedAttempts) return this.deadLetter(row, 'relay_error', String((err as Error)?.message ?? err));
+      if (row.attempts + 1 >= this.maxUnexpectedAttempts)
+        return this.deadLetter(row, 'relay_error', String((err as Error)?.message ?? err));
       this.opts.inbox.recordAttempt(row.id, String((err as Error)?.message ?? err));
       log.error({ err }, 'unexpected error applying callback; will retry');
       return 'retry';
@@ -203,7 +213,17 @@ export class CallbackRelay {
 
   private deadLetter(row: InboxRecord, reason: DeadLetterReason, detail: string): RelayOutcome {
     if (this.opts.inbox.markDeadLettered(row.id, reason, detail)) {
-      this.opts.logger.warn({ callbackId: row.id, key: row.key, alertId: row.alertId, correlationId: correlationOf(row), reason, detail }, 'callback dead-lettered');
+      this.opts.logger.warn(
+        {
+          callbackId: row.id,
+          key: row.key,
+          alertId: row.alertId,
+          correlationId: correlationOf(row),
+          reason,
+          detail,
+        },
+        'callback dead-lettered',
+      );
       this.opts.onOutcome?.('dead_lettered', reason);
     }
     return 'dead_lettered';

@@ -64,7 +64,10 @@ export class InboxRetention {
     }
     if (total > 0) {
       this.o.onPruned?.(total);
-      this.o.logger.info({ pruned: total, before: before.toISOString(), retentionDays: this.o.days }, 'old applied callbacks deleted from the inbox');
+      this.o.logger.info(
+        { pruned: total, before: before.toISOString(), retentionDays: this.o.days },
+        'old applied callbacks deleted from the inbox',
+      );
     }
     return total;
   }

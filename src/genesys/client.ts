@@ -233,10 +233,7 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysHttpClie
           err.message,
         );
       } else {
-        log.warn(
-          { ...fields(), err },
-          'Genesys call aborted',
-        );
+        log.warn({ ...fields(), err }, 'Genesys call aborted');
       }
       throw err;
     }
@@ -312,7 +309,11 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysHttpClie
       try {
         res = await call(operation, 'POST', notificationsPath, body, ctx);
       } catch (err) {
-        if (err instanceof GenesysApiError && err.status === 404 && !namesAUser(err, operation, body.userId)) {
+        if (
+          err instanceof GenesysApiError &&
+          err.status === 404 &&
+          !namesAUser(err, operation, body.userId)
+        ) {
           throw endpointMissing(err, notificationsPath);
         }
         throw err;

@@ -157,7 +157,10 @@ export function errorFromResponse(
   if (retryAfter !== undefined) message += `; retry after ${retryAfter} s`;
   if (summary) message += `: ${summary}`;
   if (res.ininCorrelationId) message += ` [ININ-Correlation-Id ${res.ininCorrelationId}]`;
-  return new GenesysApiError(message, kind, res.status, code, res.ininCorrelationId, retryAfter, { contextId, limit });
+  return new GenesysApiError(message, kind, res.status, code, res.ininCorrelationId, retryAfter, {
+    contextId,
+    limit,
+  });
 }
 
 const TIMEOUT_CODES = new Set([

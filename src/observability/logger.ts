@@ -41,7 +41,12 @@ function errorSerializer(level: string): (value: unknown) => unknown {
   // isNativeError: errors from the workflow sandbox come from another realm, where `instanceof Error` fails.
   const isError = (v: unknown): v is Error => v instanceof Error || types.isNativeError(v);
   const serialise = (e: Error, depth: number): Record<string, unknown> => {
-    const { stack, failure: _failure, cause: _cause, ...rest } = pino.stdSerializers.errWithCause(e) as unknown as Record<string, unknown>;
+    const {
+      stack,
+      failure: _failure,
+      cause: _cause,
+      ...rest
+    } = pino.stdSerializers.errWithCause(e) as unknown as Record<string, unknown>;
     // A Temporal ApplicationFailure names its kind in `type`, which the standard serialiser overwrites with the class.
     const failureType = (e as { type?: unknown }).type;
     const cause = e.cause;
@@ -49,14 +54,20 @@ function errorSerializer(level: string): (value: unknown) => unknown {
       ...rest,
       ...(typeof failureType === 'string' && failureType !== rest.type ? { failureType } : {}),
       ...(withStack && stack !== undefined ? { stack } : {}),
-      ...(isError(cause) && depth < 8 ? { cause: serialise(cause, depth + 1) } : cause !== undefined ? { cause } : {}),
+      ...(isError(cause) && depth < 8
+        ? { cause: serialise(cause, depth + 1) }
+        : cause !== undefined
+          ? { cause }
+          : {}),
     };
   };
   return (value) => (isError(value) ? serialise(value, 0) : value);
 }
 
 /** JSON logs (pretty in an interactive terminal unless LOG_FORMAT=json). */
-export function createLogger(opts: { level?: string; name?: string; destination?: pino.DestinationStream } = {}): Logger {
+export function createLogger(
+  opts: { level?: string; name?: string; destination?: pino.DestinationStream } = {},
+): Logger {
   const level = opts.level ?? process.env.LOG_LEVEL ?? 'info';
   const base: pino.LoggerOptions = {
     level,
@@ -68,7 +79,10 @@ export function createLogger(opts: { level?: string; name?: string; destination?
   if (opts.destination) return pino(base, opts.destination);
   const pretty = process.stdout.isTTY && process.env.LOG_FORMAT !== 'json' && process.env.NODE_ENV !== 'test';
   if (pretty) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } });
+    return pino({
+      ...base,
+      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } },
+    });
   }
   return pino(base);
 }

@@ -27,7 +27,8 @@ export interface ServiceOverrides {
   /** A Genesys client to use instead of one built from config.genesys (it stays the caller's to close). */
   genesys?: GenesysClient;
   /** Worker options beyond the configuration; `false`: no workers in this process (an ingress-only process). */
-  workers?: false | Partial<Omit<CreateWorkersOptions, 'connection' | 'namespace' | 'config' | 'genesys' | 'logger'>>;
+  workers?:
+    false | Partial<Omit<CreateWorkersOptions, 'connection' | 'namespace' | 'config' | 'genesys' | 'logger'>>;
   /** Ingress options beyond the configuration; `false`: no ingress in this process (a worker-only process). */
   ingress?: false | Partial<Omit<StartIngressOptions, 'config' | 'logger' | 'registry' | 'client'>>;
 }
@@ -75,7 +76,9 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         opened.push(() => own.close());
         genesys = own;
       }
-      const connection = await NativeConnection.connect({ address: config.temporal.address ?? 'localhost:7233' });
+      const connection = await NativeConnection.connect({
+        address: config.temporal.address ?? 'localhost:7233',
+      });
       opened.push(() => connection.close());
       const created = await createWorkers({
         connection,

@@ -49,7 +49,10 @@ export interface Ingress {
  * A connection that never blocks start-up: the ingress must answer /healthz and take callbacks
  * while Temporal is down. Reconnect back-off is capped so it notices a returning server quickly.
  */
-export function createTemporalConnection(address: string | undefined, extra: ConnectionOptions = {}): Connection {
+export function createTemporalConnection(
+  address: string | undefined,
+  extra: ConnectionOptions = {},
+): Connection {
   return Connection.lazy({
     address: address ?? 'localhost:7233',
     ...extra,
@@ -63,8 +66,11 @@ export function createTemporalConnection(address: string | undefined, extra: Con
 
 export async function startIngress(opts: StartIngressOptions): Promise<Ingress> {
   const { config, logger } = opts;
-  const ownedConnection = opts.client || opts.connection ? undefined : createTemporalConnection(config.temporal.address);
-  const client = opts.client ?? new Client({ connection: (opts.connection ?? ownedConnection)!, namespace: config.temporal.namespace });
+  const ownedConnection =
+    opts.client || opts.connection ? undefined : createTemporalConnection(config.temporal.address);
+  const client =
+    opts.client ??
+    new Client({ connection: (opts.connection ?? ownedConnection)!, namespace: config.temporal.namespace });
   const alerts = new AlertsClient(client, config, opts.alertsClientOptions);
   const registry = opts.registry ?? new Registry();
   const inbox = new CallbackInbox(opts.inboxFile ?? path.join(config.dataDir, 'callbacks.sqlite'));
@@ -81,7 +87,15 @@ export async function startIngress(opts: StartIngressOptions): Promise<Ingress> 
       ...opts.relay,
       onOutcome: (outcome, reason) => metrics.relayOutcomes.inc({ outcome, reason: reason ?? '' }),
     });
-    const app = createApp({ config, alerts, inbox, logger, registry, isReady: () => alerts.ping(), insecureDevMode: opts.insecureDevMode });
+    const app = createApp({
+      config,
+      alerts,
+      inbox,
+      logger,
+      registry,
+      isReady: () => alerts.ping(),
+      insecureDevMode: opts.insecureDevMode,
+    });
     relay.start();
     // Applied callbacks are deleted after CALLBACK_RETENTION_DAYS (hourly), so the inbox does not grow forever.
     const retention = new InboxRetention({
@@ -92,7 +106,9 @@ export async function startIngress(opts: StartIngressOptions): Promise<Ingress> 
     }).start();
     cleanup.push(() => retention.close()); // cleanup runs in reverse: before the inbox closes
     server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(config.ingress.port, config.ingress.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+      const s = app.listen(config.ingress.port, config.ingress.host, (err?: Error) =>
+        err ? reject(err) : resolve(s),
+      );
       s.once('error', reject);
     });
     // Keep-alive sockets must not outlive close(); bound how long a slow client can hold a request.
@@ -104,9 +120,13 @@ export async function startIngress(opts: StartIngressOptions): Promise<Ingress> 
     throw err;
   }
   const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address;
+  const host =
+    addr.family === 'IPv6' ? `[${addr.address}]` : addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address;
   const url = `http://${host}:${addr.port}`;
-  logger.info({ url, temporal: config.temporal.address ?? 'localhost:7233', namespace: config.temporal.namespace }, 'ingress listening');
+  logger.info(
+    { url, temporal: config.temporal.address ?? 'localhost:7233', namespace: config.temporal.namespace },
+    'ingress listening',
+  );
 
   let closing: Promise<void> | undefined;
   let draining = false;

@@ -28,9 +28,16 @@ export function zodIssuesToFieldIssues(issues: readonly z.core.$ZodIssue[]): Fie
       }
     } else if (i.code === 'invalid_union' && i.errors.length > 0) {
       // A union of strict objects: the branch the caller meant is the one with no unknown keys.
-      const meant = i.errors.find((branch) => branch.length > 0 && branch.every((e) => e.code !== 'unrecognized_keys'));
-      if (meant) out.push(...zodIssuesToFieldIssues(meant.map((e) => ({ ...e, path: [...i.path, ...e.path] }))));
-      else out.push({ path: pathOf(i.path), message: 'must be {"userId": "..."} or {"email": "..."}, exactly one' });
+      const meant = i.errors.find(
+        (branch) => branch.length > 0 && branch.every((e) => e.code !== 'unrecognized_keys'),
+      );
+      if (meant)
+        out.push(...zodIssuesToFieldIssues(meant.map((e) => ({ ...e, path: [...i.path, ...e.path] }))));
+      else
+        out.push({
+          path: pathOf(i.path),
+          message: 'must be {"userId": "..."} or {"email": "..."}, exactly one',
+        });
     } else {
       out.push({ path: pathOf(i.path), message: i.message });
     }

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { ALERT_TYPES, FALLBACK_CHANNELS, MAX_ACTIONS, MAX_LABEL, MAX_TEXT, PRIORITIES, textLength } from './constants';
+import {
+  ALERT_TYPES,
+  FALLBACK_CHANNELS,
+  MAX_ACTIONS,
+  MAX_LABEL,
+  MAX_TEXT,
+  PRIORITIES,
+  textLength,
+} from './constants';
 
 /**
  * The public request schemas. The ingress and the typed launcher (buildAlertInput: API, CLI) parse with
@@ -34,7 +42,10 @@ const HttpsUrlSchema = z
 
 export const IdempotencyKeySchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, '1-128 characters of A-Z a-z 0-9 . _ : -, starting with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/,
+    '1-128 characters of A-Z a-z 0-9 . _ : -, starting with a letter or digit',
+  );
 
 /**
  * A text of 1 to `max` characters counted as textLength() does (UTF-16 code units), the way Genesys and the
@@ -54,7 +65,12 @@ const ActionIdSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, '1-64 charact
 const LabelSchema = boundedText(MAX_LABEL, { trim: true });
 
 const ActionSchema = z.discriminatedUnion('actionType', [
-  z.strictObject({ id: ActionIdSchema.optional(), label: LabelSchema, actionType: z.literal('openUrl'), url: HttpsUrlSchema }),
+  z.strictObject({
+    id: ActionIdSchema.optional(),
+    label: LabelSchema,
+    actionType: z.literal('openUrl'),
+    url: HttpsUrlSchema,
+  }),
   z.strictObject({
     id: ActionIdSchema.optional(),
     label: LabelSchema,

@@ -22,6 +22,7 @@ const CLI_TYPE_NAMES = {
 } as const;
 
 /** name -> Temporal CLI type, for `temporal operator search-attribute create` and the dev server flags; derived from SA. */
-export const SEARCH_ATTRIBUTE_DEFINITIONS: Record<string, (typeof CLI_TYPE_NAMES)[keyof typeof CLI_TYPE_NAMES]> = Object.fromEntries(
-  Object.values(SA).map((key) => [key.name, CLI_TYPE_NAMES[key.type]]),
-);
+export const SEARCH_ATTRIBUTE_DEFINITIONS: Record<
+  string,
+  (typeof CLI_TYPE_NAMES)[keyof typeof CLI_TYPE_NAMES]
+> = Object.fromEntries(Object.values(SA).map((key) => [key.name, CLI_TYPE_NAMES[key.type]]));

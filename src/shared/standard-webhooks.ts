@@ -9,9 +9,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 const SECRET_PREFIX = 'whsec_';
 
-export type WebhookVerifyFailure = 'missing_headers' | 'invalid_timestamp' | 'timestamp_out_of_tolerance' | 'no_matching_signature';
+export type WebhookVerifyFailure =
+  'missing_headers' | 'invalid_timestamp' | 'timestamp_out_of_tolerance' | 'no_matching_signature';
 
-export type WebhookVerifyResult = { ok: true; id: string; timestamp: number } | { ok: false; reason: WebhookVerifyFailure };
+export type WebhookVerifyResult =
+  { ok: true; id: string; timestamp: number } | { ok: false; reason: WebhookVerifyFailure };
 
 export interface WebhookHeaders {
   'webhook-id'?: string | string[];
@@ -35,15 +37,29 @@ function signatureBytes(key: Buffer, id: string, timestamp: number, body: Buffer
 }
 
 /** `v1,<base64>` for one message. */
-export function signWebhook(secret: string | Buffer, id: string, timestamp: number, body: Buffer | string): string {
+export function signWebhook(
+  secret: string | Buffer,
+  id: string,
+  timestamp: number,
+  body: Buffer | string,
+): string {
   const key = typeof secret === 'string' ? decodeWebhookSecret(secret) : secret;
   return `v1,${signatureBytes(key, id, timestamp, body).toString('base64')}`;
 }
 
 /** The three headers for a signed delivery (for senders: the emulator, tests, downstream webhooks). */
-export function webhookHeaders(secret: string, id: string, body: Buffer | string, now: Date = new Date()): Record<string, string> {
+export function webhookHeaders(
+  secret: string,
+  id: string,
+  body: Buffer | string,
+  now: Date = new Date(),
+): Record<string, string> {
   const ts = Math.floor(now.getTime() / 1000);
-  return { 'webhook-id': id, 'webhook-timestamp': String(ts), 'webhook-signature': signWebhook(secret, id, ts, body) };
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': String(ts),
+    'webhook-signature': signWebhook(secret, id, ts, body),
+  };
 }
 
 const single = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
@@ -61,7 +77,8 @@ export function verifyWebhook(
   const id = single(headers['webhook-id']);
   const tsHeader = single(headers['webhook-timestamp']);
   const sigHeader = single(headers['webhook-signature']);
-  if (!id || !tsHeader || !sigHeader || id.length > 256 || sigHeader.length > 4096) return { ok: false, reason: 'missing_headers' };
+  if (!id || !tsHeader || !sigHeader || id.length > 256 || sigHeader.length > 4096)
+    return { ok: false, reason: 'missing_headers' };
   if (!/^\d{1,12}$/.test(tsHeader)) return { ok: false, reason: 'invalid_timestamp' };
   const timestamp = Number(tsHeader);
   if (Math.abs(Math.floor(now.getTime() / 1000) - timestamp) > WEBHOOK_TOLERANCE_SECONDS) {
@@ -79,4 +96,3 @@ export function verifyWebhook(
   }
   return match ? { ok: true, id, timestamp } : { ok: false, reason: 'no_matching_signature' };
 }
-

@@ -18,7 +18,7 @@ const silent = pino({ level: 'silent' });
 
 const input = deliverToDesktopInput();
 
-describe('deliverToDesktop and the send\'s 404 (MockAgent)', () => {
+describe("deliverToDesktop and the send's 404 (MockAgent)", () => {
   const mock = useMockAgent();
   beforeEach(() => {
     // The session check right before the send: the agent exists and is available.
@@ -80,15 +80,24 @@ describe('an alert whose notifications endpoint does not exist (emulator, real d
     const u = stack.emulator.control.addUser({ name: 'Config Agent', email: 'config.agent@example.com' });
     const alert = makeInput({ target: { userId: u.id }, fallback: { channels: ['webhook'] } });
     const final = await (
-      await stack.client.workflow.start(deliverAlert, { taskQueue: stack.taskQueue, workflowId: alert.alertId, args: [alert] })
+      await stack.client.workflow.start(deliverAlert, {
+        taskQueue: stack.taskQueue,
+        workflowId: alert.alertId,
+        args: [alert],
+      })
     ).result();
     expect(final.status).toBe('fallback_delivered');
-    expect(final.desktopFailureReason).toContain('the desktop notifications endpoint does not exist on this org');
+    expect(final.desktopFailureReason).toContain(
+      'the desktop notifications endpoint does not exist on this org',
+    );
     expect(final.desktopFailureReason).not.toMatch(/session/i);
     // Not retried: one POST, answered 404.
     const posts = stack.emulator.control.listRequests({ method: 'POST', pathPrefix: PATH });
     expect(posts.map((r) => r.status)).toEqual([404]);
     expect(sink.requests).toHaveLength(1);
-    expect(sink.requests[0]!.json).toMatchObject({ alertId: alert.alertId, reason: expect.stringContaining('does not exist') });
+    expect(sink.requests[0]!.json).toMatchObject({
+      alertId: alert.alertId,
+      reason: expect.stringContaining('does not exist'),
+    });
   });
 });

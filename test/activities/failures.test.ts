@@ -4,7 +4,14 @@ import { toActivityFailure } from '../../src/activities';
 import { GenesysApiError } from '../../src/genesys/types';
 
 const rateLimited = (retryAfterSeconds: number | undefined) =>
-  new GenesysApiError('GET /api/v2/users/{id}: HTTP 429', 'rate_limited', 429, undefined, undefined, retryAfterSeconds);
+  new GenesysApiError(
+    'GET /api/v2/users/{id}: HTTP 429',
+    'rate_limited',
+    429,
+    undefined,
+    undefined,
+    retryAfterSeconds,
+  );
 
 describe('toActivityFailure', () => {
   test('a 429 is retried after what Genesys asked for', () => {

@@ -37,10 +37,13 @@ describe('PresenceTracker', () => {
 
   test('concurrent look-ups of many agents become one bulk call, and a fresh reading is not fetched again', async () => {
     const calls: string[][] = [];
-    const t = new PresenceTracker(async (ids) => {
-      calls.push(ids);
-      return new Map(ids.map((id) => [id, { presence: 'available' }]));
-    }, { windowMs: 5 });
+    const t = new PresenceTracker(
+      async (ids) => {
+        calls.push(ids);
+        return new Map(ids.map((id) => [id, { presence: 'available' }]));
+      },
+      { windowMs: 5 },
+    );
     await Promise.all(Array.from({ length: 40 }, (_, i) => t.get(`u${i % 20}`)));
     expect(calls).toHaveLength(1);
     expect(new Set(calls[0])).toEqual(new Set(Array.from({ length: 20 }, (_, i) => `u${i}`)));
@@ -79,9 +82,16 @@ describe('AgentDirectory', () => {
   });
 
   test('never the first of several: ambiguous, inactive-only and unknown are refused with their reason', () => {
-    expect(AgentDirectory.decide('s@x.com', [user('1', 's@x.com'), user('2', 's@x.com')])).toMatchObject({ ok: false, reason: 'agent_ambiguous' });
-    expect(AgentDirectory.decide('s@x.com', [user('1', 's@x.com', 'inactive'), user('2', 's@x.com', 'deleted')])).toMatchObject({ ok: false, reason: 'agent_inactive' });
+    expect(AgentDirectory.decide('s@x.com', [user('1', 's@x.com'), user('2', 's@x.com')])).toMatchObject({
+      ok: false,
+      reason: 'agent_ambiguous',
+    });
+    expect(
+      AgentDirectory.decide('s@x.com', [user('1', 's@x.com', 'inactive'), user('2', 's@x.com', 'deleted')]),
+    ).toMatchObject({ ok: false, reason: 'agent_inactive' });
     expect(AgentDirectory.decide('s@x.com', [])).toMatchObject({ ok: false, reason: 'agent_not_found' });
-    expect(AgentDirectory.decide('s@x.com', [user('old', 's@x.com', 'inactive'), user('new', 's@x.com')])).toMatchObject({ ok: true, agent: { userId: 'new' } });
+    expect(
+      AgentDirectory.decide('s@x.com', [user('old', 's@x.com', 'inactive'), user('new', 's@x.com')]),
+    ).toMatchObject({ ok: true, agent: { userId: 'new' } });
   });
 });

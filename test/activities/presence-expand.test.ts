@@ -11,7 +11,12 @@ import { deliverAlert } from '../../src/workflows';
 import { API, makeClient, useMockAgent, user } from '../genesys/helpers';
 import { eventually, makeInput, startStack, type Stack } from '../helpers/stack';
 
-const input = deliverToDesktopInput({ alertId: 'alert-k2', idempotencyKey: 'k2', correlationId: 'corr-2', target: { email: 'u-1@company.com' } });
+const input = deliverToDesktopInput({
+  alertId: 'alert-k2',
+  idempotencyKey: 'k2',
+  correlationId: 'corr-2',
+  target: { email: 'u-1@company.com' },
+});
 
 describe('deliverToDesktop after a search without presence (MockAgent)', () => {
   const mock = useMockAgent();
@@ -28,13 +33,19 @@ describe('deliverToDesktop after a search without presence (MockAgent)', () => {
       .intercept({ path: '/api/v2/users/presences/purecloud/bulk?id=u-1', method: 'GET' })
       .reply(() => {
         asked++;
-        return { statusCode: 200, data: JSON.stringify([{ userId: 'u-1', presenceDefinition: { systemPresence: 'AVAILABLE' } }]) };
+        return {
+          statusCode: 200,
+          data: JSON.stringify([{ userId: 'u-1', presenceDefinition: { systemPresence: 'AVAILABLE' } }]),
+        };
       });
     mock.agent
       .get(API)
       .intercept({ path: '/api/v2/desktop/notifications', method: 'POST' })
       .reply(201, { id: 'n-1', status: 'queued' });
-    const activities = createActivities({ genesys: makeClient(mock.agent), logger: pino({ level: 'silent' }) });
+    const activities = createActivities({
+      genesys: makeClient(mock.agent),
+      logger: pino({ level: 'silent' }),
+    });
     await expect(activities.deliverToDesktop(input)).resolves.toMatchObject({
       outcome: 'sent',
       notificationId: 'n-1',
@@ -66,8 +77,14 @@ describe('an alert while the users API leaves presence out (emulator, real dev s
       const s = await handle.query(getStateQuery);
       return s.status === 'awaiting_action' || s.status === 'failed' ? s : undefined;
     });
-    expect(state).toMatchObject({ status: 'awaiting_action', presence: 'available', agent: { userId: u.id } });
-    expect(stack.emulator.control.listNotifications({ idempotencyKey: alert.idempotencyKey })).toHaveLength(1);
+    expect(state).toMatchObject({
+      status: 'awaiting_action',
+      presence: 'available',
+      agent: { userId: u.id },
+    });
+    expect(stack.emulator.control.listNotifications({ idempotencyKey: alert.idempotencyKey })).toHaveLength(
+      1,
+    );
     const routes = stack.emulator.control.listRequests({ pathPrefix: '/api/' }).map((r) => r.route);
     expect(routes).toContain('POST /api/v2/users/search');
     expect(routes).toContain('GET /api/v2/users/presences/purecloud/bulk');

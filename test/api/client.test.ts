@@ -15,7 +15,11 @@ import {
 } from '../../src/alerts';
 import { closeReason } from '../../src/alerts/closed-alert';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
-import { DEFAULT_DOWNSTREAM_RETRY_SECONDS, FALLBACK_RETRY_SECONDS, MAX_ACTIONS } from '../../src/shared/constants';
+import {
+  DEFAULT_DOWNSTREAM_RETRY_SECONDS,
+  FALLBACK_RETRY_SECONDS,
+  MAX_ACTIONS,
+} from '../../src/shared/constants';
 import { SA } from '../../src/shared/search-attributes';
 import { uniqueQueue } from '../helpers/temporal';
 import {

@@ -19,7 +19,14 @@ import { webhookHeaders } from '../../src/shared/standard-webhooks';
 import { API_KEY, SIGNING_SECRET, testConfig } from '../helpers/config';
 import { emulatorCredentials, quietRuntime, workflowBundle } from '../helpers/stack';
 
-export { API_KEY, OTHER_API_KEY, SIGNING_SECRET, tempDir, testConfig, type TestConfigOverrides } from '../helpers/config';
+export {
+  API_KEY,
+  OTHER_API_KEY,
+  SIGNING_SECRET,
+  tempDir,
+  testConfig,
+  type TestConfigOverrides,
+} from '../helpers/config';
 import { uniqueQueue } from '../helpers/temporal';
 
 export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });

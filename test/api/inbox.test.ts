@@ -17,7 +17,9 @@ describe('CallbackInbox', () => {
   test('keyed by notificationId:actionId; routed by the alert id in metadata', () => {
     const cb = callbackFor('a1');
     expect(inbox.insert(cb, { deliveryId: 'msg_1' })).toBe('new');
-    expect(inbox.insert({ ...cb, timestamp: new Date().toISOString() }, { deliveryId: 'msg_2' })).toBe('duplicate');
+    expect(inbox.insert({ ...cb, timestamp: new Date().toISOString() }, { deliveryId: 'msg_2' })).toBe(
+      'duplicate',
+    );
     expect(inbox.insert(callbackFor('a1', 'other'))).toBe('new');
     const pending = inbox.pending();
     expect(pending.map((r) => r.key)).toEqual(['notif-a1:ack', 'notif-a1:other']);
@@ -47,7 +49,9 @@ describe('CallbackInbox', () => {
     // The relay asks for work after every applied callback. A query that scans or sorts every received row
     // costs O(backlog) per callback: 130 ms at 100k rows, hours of blocked event loop to drain a long outage.
     // Fill a backlog (one group commit), mark some applied, and let ANALYZE give the planner real statistics.
-    await Promise.all(Array.from({ length: 20_000 }, (_, i) => inbox.insertDurably(callbackFor(`big-${i % 5_000}`, `a${i}`))));
+    await Promise.all(
+      Array.from({ length: 20_000 }, (_, i) => inbox.insertDurably(callbackFor(`big-${i % 5_000}`, `a${i}`))),
+    );
     const other = new Database(file);
     try {
       other.exec(`UPDATE callbacks SET state = 'applied' WHERE id % 4 = 0; ANALYZE;`);
@@ -55,8 +59,13 @@ describe('CallbackInbox', () => {
       const relayQueries = ['routes', 'unroutable', 'nextFor', 'applied', 'dead', 'attempt'];
       for (const name of relayQueries) {
         const sql = stmts[name]!.source.replace(/@\w+/g, 'NULL').replace(/\?/g, '1');
-        const plan = (other.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((p) => p.detail);
-        expect({ name, plan }).toEqual({ name, plan: expect.not.arrayContaining([expect.stringMatching(/^SCAN |TEMP B-TREE/)]) });
+        const plan = (other.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map(
+          (p) => p.detail,
+        );
+        expect({ name, plan }).toEqual({
+          name,
+          plan: expect.not.arrayContaining([expect.stringMatching(/^SCAN |TEMP B-TREE/)]),
+        });
       }
     } finally {
       other.close();
@@ -107,9 +116,17 @@ describe('CallbackInbox', () => {
     const [row] = inbox.pending();
     inbox.markDeadLettered(row!.id, 'unknown_alert', 'no such workflow');
     const bad = inbox.deadLetterRaw('malformed_json', Buffer.from('{"nope'), 'Unexpected end');
-    const invalid = inbox.deadLetterRaw('invalid_schema', JSON.stringify({ notificationId: 'x' }), 'missing fields');
+    const invalid = inbox.deadLetterRaw(
+      'invalid_schema',
+      JSON.stringify({ notificationId: 'x' }),
+      'missing fields',
+    );
     expect(inbox.deadLetterCount()).toBe(3);
-    expect(inbox.listDeadLetters().map((d) => d.reason)).toEqual(['unknown_alert', 'malformed_json', 'invalid_schema']);
+    expect(inbox.listDeadLetters().map((d) => d.reason)).toEqual([
+      'unknown_alert',
+      'malformed_json',
+      'invalid_schema',
+    ]);
     expect(inbox.listDeadLetters({ afterId: row!.id, limit: 1 }).map((d) => d.id)).toEqual([bad]);
     expect(inbox.get(bad)?.rawBody).toBe('{"nope');
 
@@ -126,7 +143,12 @@ describe('CallbackInbox', () => {
     const cb = callbackFor('a5');
     const id = inbox.deadLetterRaw('invalid_schema', JSON.stringify(cb), 'schema was stricter then');
     expect(inbox.replay(id)).toBe('replayed');
-    expect(inbox.get(id)).toMatchObject({ state: 'received', key: 'notif-a5:ack', alertId: 'alert-a5', rawBody: null });
+    expect(inbox.get(id)).toMatchObject({
+      state: 'received',
+      key: 'notif-a5:ack',
+      alertId: 'alert-a5',
+      rawBody: null,
+    });
     expect(inbox.insert(cb)).toBe('duplicate');
   });
 

@@ -15,7 +15,11 @@ import { callbackFor, tempDir } from './helpers';
 
 /** What the SDK throws for a gRPC status: a ServiceError caused by the call's error (code, details, metadata). */
 function grpcFailure(code: number, details: string): ServiceError {
-  const status = Object.assign(new Error(`${code} ${details}`), { code, details, metadata: { get: () => [] } });
+  const status = Object.assign(new Error(`${code} ${details}`), {
+    code,
+    details,
+    metadata: { get: () => [] },
+  });
   return new ServiceError('Failed to update Workflow', { cause: status });
 }
 const RESOURCE_EXHAUSTED = 8;
@@ -31,7 +35,11 @@ class FakeAlerts {
   readonly held = new Map<string, Promise<void>>();
   constructor(private readonly fail: (n: number, alertId: string) => Failure = () => undefined) {}
 
-  async applyAction(alertId: string, action: AgentAction, updateId: string): Promise<{ outcome: 'applied' | 'duplicate' }> {
+  async applyAction(
+    alertId: string,
+    action: AgentAction,
+    updateId: string,
+  ): Promise<{ outcome: 'applied' | 'duplicate' }> {
     this.calls.push({ alertId, actionId: action.actionId, at: Date.now() });
     const n = this.calls.length;
     // A network round trip: the relay never gets an answer without the event loop turning.
@@ -80,7 +88,15 @@ afterEach(async () => {
 });
 
 function startRelay(alerts: FakeAlerts, opts: Partial<CallbackRelayOptions> = {}): CallbackRelay {
-  relay = new CallbackRelay({ inbox, alerts, logger: pino({ level: 'silent' }), initialBackoffMs: 1, maxBackoffMs: 4, pollIntervalMs: 50, ...opts });
+  relay = new CallbackRelay({
+    inbox,
+    alerts,
+    logger: pino({ level: 'silent' }),
+    initialBackoffMs: 1,
+    maxBackoffMs: 4,
+    pollIntervalMs: 50,
+    ...opts,
+  });
   relay.start();
   return relay;
 }
@@ -113,7 +129,11 @@ describe('finding work', () => {
 
   test('a large backlog drains completely, once each, in arrival order per alert', async () => {
     // One group commit: 3,000 callbacks for 1,000 alerts, interleaved.
-    await Promise.all(Array.from({ length: 3_000 }, (_, i) => inbox.insertDurably(callbackFor(`bl-${i % 1_000}`, `a${Math.floor(i / 1_000)}`))));
+    await Promise.all(
+      Array.from({ length: 3_000 }, (_, i) =>
+        inbox.insertDurably(callbackFor(`bl-${i % 1_000}`, `a${Math.floor(i / 1_000)}`)),
+      ),
+    );
     const alerts = new FakeAlerts();
     startRelay(alerts, { concurrency: 8 });
     await waitFor(() => inbox.counts().received === 0);
@@ -128,7 +148,9 @@ describe('bookkeeping', () => {
     inbox.insert(callbackFor('outage'));
     // Ten calls during an outage, then one unexpected error, then it works: the unexpected error is the first
     // that counts, well below the limit of 3.
-    const alerts = new FakeAlerts((n) => (n <= 10 ? new TemporalUnavailableError('connection refused') : n === 11 ? new Error('boom') : undefined));
+    const alerts = new FakeAlerts((n) =>
+      n <= 10 ? new TemporalUnavailableError('connection refused') : n === 11 ? new Error('boom') : undefined,
+    );
     startRelay(alerts, { maxUnexpectedAttempts: 3 });
     await waitFor(() => inbox.counts().received === 0);
     expect(inbox.getByKey('notif-outage:ack')).toMatchObject({ state: 'applied', attempts: 2 }); // boom, then applied
@@ -156,8 +178,15 @@ describe('bookkeeping', () => {
     fakeTime();
     inbox.insert(callbackFor('busy-server'));
     let exhausted = true;
-    const alerts = new FakeAlerts(() => (exhausted ? grpcFailure(RESOURCE_EXHAUSTED, 'namespace rate limit exceeded') : undefined));
-    startRelay(alerts, { maxUnexpectedAttempts: 2, initialBackoffMs: 100, maxBackoffMs: 1_000, pollIntervalMs: 60_000 });
+    const alerts = new FakeAlerts(() =>
+      exhausted ? grpcFailure(RESOURCE_EXHAUSTED, 'namespace rate limit exceeded') : undefined,
+    );
+    startRelay(alerts, {
+      maxUnexpectedAttempts: 2,
+      initialBackoffMs: 100,
+      maxBackoffMs: 1_000,
+      pollIntervalMs: 60_000,
+    });
     await advance(3_000);
     expect(inbox.getByKey('notif-busy-server:ack')).toMatchObject({ state: 'received', attempts: 0 });
     const gaps = alerts.calls.slice(1).map((c, i) => c.at - alerts.calls[i]!.at);
@@ -185,7 +214,12 @@ describe('bookkeeping', () => {
       }) as never);
     }
     const alerts = new FakeAlerts();
-    startRelay(alerts, { maxUnexpectedAttempts: 2, initialBackoffMs: 100, maxBackoffMs: 1_000, pollIntervalMs: 60_000 });
+    startRelay(alerts, {
+      maxUnexpectedAttempts: 2,
+      initialBackoffMs: 100,
+      maxBackoffMs: 1_000,
+      pollIntervalMs: 60_000,
+    });
     await advance(3_000);
     // Temporal took the action each time (its update id deduplicates); the inbox could not record it.
     const gaps = alerts.calls.slice(1).map((c, i) => c.at - alerts.calls[i]!.at);

@@ -55,9 +55,19 @@ test('a retention pass deletes in batches until nothing old is left, and reports
 
 test('days 0 keeps everything; younger rows are kept', async () => {
   fill(3);
-  const keepAll = new InboxRetention({ inbox, logger: pino({ level: 'silent' }), days: 0, now: () => Date.now() + 100 * DAY });
+  const keepAll = new InboxRetention({
+    inbox,
+    logger: pino({ level: 'silent' }),
+    days: 0,
+    now: () => Date.now() + 100 * DAY,
+  });
   expect(await keepAll.start().runOnce()).toBe(0);
-  const week = new InboxRetention({ inbox, logger: pino({ level: 'silent' }), days: 7, now: () => Date.now() + 6 * DAY });
+  const week = new InboxRetention({
+    inbox,
+    logger: pino({ level: 'silent' }),
+    days: 7,
+    now: () => Date.now() + 6 * DAY,
+  });
   expect(await week.runOnce()).toBe(0);
   expect(inbox.counts().applied).toBe(3);
   await keepAll.close();

@@ -14,7 +14,12 @@ describe('configuration', () => {
   });
 
   test('a region sets both Genesys hosts', () => {
-    const c = loadConfig({ GENESYS_REGION: 'mypurecloud.ie', GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 's3cret', DESKTOP_CHANNELS: 'notifications-endpoint' });
+    const c = loadConfig({
+      GENESYS_REGION: 'mypurecloud.ie',
+      GENESYS_CLIENT_ID: 'id',
+      GENESYS_CLIENT_SECRET: 's3cret',
+      DESKTOP_CHANNELS: 'notifications-endpoint',
+    });
     expect(c.genesys.apiBase).toBe('https://api.mypurecloud.ie');
     expect(c.genesys.loginBase).toBe('https://login.mypurecloud.ie');
     expect(c.genesys.credentials).toEqual({ clientId: 'id', clientSecret: 's3cret' });
@@ -22,19 +27,41 @@ describe('configuration', () => {
 
   // GENESYS.md's list (the platform SDK's PureCloudRegionHosts), copied here so a region dropped from the code fails.
   test.each([
-    'mypurecloud.com', 'mypurecloud.ie', 'mypurecloud.de', 'mypurecloud.com.au', 'mypurecloud.jp',
-    'usw2.pure.cloud', 'cac1.pure.cloud', 'euw2.pure.cloud', 'apne2.pure.cloud', 'apne3.pure.cloud',
-    'aps1.pure.cloud', 'sae1.pure.cloud', 'mec1.pure.cloud', 'euc2.pure.cloud', 'mxc1.pure.cloud',
-    'apse1.pure.cloud', 'use2.us-gov-pure.cloud', 'edee1.eusc-pure.cloud',
+    'mypurecloud.com',
+    'mypurecloud.ie',
+    'mypurecloud.de',
+    'mypurecloud.com.au',
+    'mypurecloud.jp',
+    'usw2.pure.cloud',
+    'cac1.pure.cloud',
+    'euw2.pure.cloud',
+    'apne2.pure.cloud',
+    'apne3.pure.cloud',
+    'aps1.pure.cloud',
+    'sae1.pure.cloud',
+    'mec1.pure.cloud',
+    'euc2.pure.cloud',
+    'mxc1.pure.cloud',
+    'apse1.pure.cloud',
+    'use2.us-gov-pure.cloud',
+    'edee1.eusc-pure.cloud',
   ])('the region %s is accepted', (region) => {
-    const c = loadConfig({ GENESYS_REGION: region, GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 's3cret', DESKTOP_CHANNELS: 'notifications-endpoint' });
+    const c = loadConfig({
+      GENESYS_REGION: region,
+      GENESYS_CLIENT_ID: 'id',
+      GENESYS_CLIENT_SECRET: 's3cret',
+      DESKTOP_CHANNELS: 'notifications-endpoint',
+    });
     expect(c.genesys.apiBase).toBe(`https://api.${region}`);
     expect(c.genesys.loginBase).toBe(`https://login.${region}`);
   });
 
-  describe('a real org with the guide\'s default notifications path (not in the public API: 404 there)', () => {
+  describe("a real org with the guide's default notifications path (not in the public API: 404 there)", () => {
     const creds = { GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 's3cret' };
-    const bases = (host: string) => ({ GENESYS_API_BASE: `https://api.${host}/`, GENESYS_LOGIN_BASE: `https://login.${host}` });
+    const bases = (host: string) => ({
+      GENESYS_API_BASE: `https://api.${host}/`,
+      GENESYS_LOGIN_BASE: `https://login.${host}`,
+    });
     const problems = (env: NodeJS.ProcessEnv): string[] => {
       try {
         loadConfig(env);
@@ -48,8 +75,18 @@ describe('configuration', () => {
     test.each<[string, NodeJS.ProcessEnv]>([
       ['GENESYS_REGION', { GENESYS_REGION: 'mypurecloud.de', ...creds }],
       ['a Genesys Cloud API base', { ...bases('usw2.pure.cloud'), ...creds }],
-      ['the default path set explicitly (as docker-compose does)', { GENESYS_REGION: 'mypurecloud.ie', GENESYS_NOTIFICATIONS_PATH: '/api/v2/desktop/notifications', ...creds }],
-      ['only the agent app as a channel', { GENESYS_REGION: 'mypurecloud.ie', DESKTOP_CHANNELS: 'agent-app', ...creds }],
+      [
+        'the default path set explicitly (as docker-compose does)',
+        {
+          GENESYS_REGION: 'mypurecloud.ie',
+          GENESYS_NOTIFICATIONS_PATH: '/api/v2/desktop/notifications',
+          ...creds,
+        },
+      ],
+      [
+        'only the agent app as a channel',
+        { GENESYS_REGION: 'mypurecloud.ie', DESKTOP_CHANNELS: 'agent-app', ...creds },
+      ],
       ['no credentials yet', { ...bases('edee1.eusc-pure.cloud') }],
     ])('refuses to start: %s', (_what, env) => {
       const refusal = problems(env).filter((p) => p.startsWith('DESKTOP_CHANNELS:'));
@@ -61,9 +98,22 @@ describe('configuration', () => {
     });
 
     test.each<[string, NodeJS.ProcessEnv]>([
-      ['DESKTOP_CHANNELS names the channel', { GENESYS_REGION: 'mypurecloud.de', DESKTOP_CHANNELS: 'agent-app, notifications-endpoint', ...creds }],
-      ['the endpoint is at another path', { ...bases('mypurecloud.com'), GENESYS_NOTIFICATIONS_PATH: '/api/v2/middleware/desktop-notifications', ...creds }],
-      ['an emulator or proxy', { GENESYS_API_BASE: 'http://127.0.0.1:4010', GENESYS_LOGIN_BASE: 'http://127.0.0.1:4010', ...creds }],
+      [
+        'DESKTOP_CHANNELS names the channel',
+        { GENESYS_REGION: 'mypurecloud.de', DESKTOP_CHANNELS: 'agent-app, notifications-endpoint', ...creds },
+      ],
+      [
+        'the endpoint is at another path',
+        {
+          ...bases('mypurecloud.com'),
+          GENESYS_NOTIFICATIONS_PATH: '/api/v2/middleware/desktop-notifications',
+          ...creds,
+        },
+      ],
+      [
+        'an emulator or proxy',
+        { GENESYS_API_BASE: 'http://127.0.0.1:4010', GENESYS_LOGIN_BASE: 'http://127.0.0.1:4010', ...creds },
+      ],
       ['the embedded emulator (nothing set)', {}],
     ])('starts when %s', (_what, env) => {
       expect(problems(env)).toEqual([]);
@@ -72,7 +122,12 @@ describe('configuration', () => {
     test('a worker pointed at a real region without the opt-in exits 1 before connecting anywhere', () => {
       const r = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'src/worker.ts'], {
         cwd: ROOT,
-        env: { PATH: process.env.PATH, GENESYS_REGION: 'mypurecloud.ie', ...creds, TEMPORAL_ADDRESS: '127.0.0.1:9' },
+        env: {
+          PATH: process.env.PATH,
+          GENESYS_REGION: 'mypurecloud.ie',
+          ...creds,
+          TEMPORAL_ADDRESS: '127.0.0.1:9',
+        },
         encoding: 'utf8',
         timeout: 30_000,
       });
@@ -81,18 +136,31 @@ describe('configuration', () => {
     });
 
     test('DESKTOP_CHANNELS is a comma list of agent-app and notifications-endpoint', () => {
-      expect(loadConfig({ DESKTOP_CHANNELS: ' notifications-endpoint ,agent-app' }).desktopChannels).toEqual(['notifications-endpoint', 'agent-app']);
+      expect(loadConfig({ DESKTOP_CHANNELS: ' notifications-endpoint ,agent-app' }).desktopChannels).toEqual([
+        'notifications-endpoint',
+        'agent-app',
+      ]);
       expect(loadConfig({}).desktopChannels).toBeUndefined();
-      expect(problems({ DESKTOP_CHANNELS: 'agent-app,toast' }).some((p) => p.startsWith('DESKTOP_CHANNELS'))).toBe(true);
+      expect(
+        problems({ DESKTOP_CHANNELS: 'agent-app,toast' }).some((p) => p.startsWith('DESKTOP_CHANNELS')),
+      ).toBe(true);
     });
   });
 
   test('GENESYS_RETRY_AFTER_MAX_SECONDS: 300 s by default, reaches the Genesys client, and is bounded to a day', () => {
     expect(loadConfig({}).genesys.retryAfterMaxSeconds).toBe(300);
-    const c = loadConfig({ GENESYS_RETRY_AFTER_MAX_SECONDS: '60', GENESYS_API_BASE: 'http://127.0.0.1:4010', GENESYS_LOGIN_BASE: 'http://127.0.0.1:4010', GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 's3cret' });
+    const c = loadConfig({
+      GENESYS_RETRY_AFTER_MAX_SECONDS: '60',
+      GENESYS_API_BASE: 'http://127.0.0.1:4010',
+      GENESYS_LOGIN_BASE: 'http://127.0.0.1:4010',
+      GENESYS_CLIENT_ID: 'id',
+      GENESYS_CLIENT_SECRET: 's3cret',
+    });
     expect(genesysConnection(c.genesys).retryAfterMaxSeconds).toBe(60);
     for (const bad of ['0', '86401', 'soon']) {
-      expect(() => loadConfig({ GENESYS_RETRY_AFTER_MAX_SECONDS: bad })).toThrow(/GENESYS_RETRY_AFTER_MAX_SECONDS:/);
+      expect(() => loadConfig({ GENESYS_RETRY_AFTER_MAX_SECONDS: bad })).toThrow(
+        /GENESYS_RETRY_AFTER_MAX_SECONDS:/,
+      );
     }
   });
 
@@ -100,7 +168,9 @@ describe('configuration', () => {
     expect(loadConfig({}).downstream.retryMaxSeconds).toBe(86_400);
     expect(loadConfig({ DOWNSTREAM_RETRY_MAX_SECONDS: '5' }).downstream.retryMaxSeconds).toBe(5);
     for (const bad of ['0', '1.5', 'a day', '604801']) {
-      expect(() => loadConfig({ DOWNSTREAM_RETRY_MAX_SECONDS: bad })).toThrow(/DOWNSTREAM_RETRY_MAX_SECONDS: /);
+      expect(() => loadConfig({ DOWNSTREAM_RETRY_MAX_SECONDS: bad })).toThrow(
+        /DOWNSTREAM_RETRY_MAX_SECONDS: /,
+      );
     }
   });
 
@@ -120,17 +190,30 @@ describe('configuration', () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     const problems = (err as ConfigError).problems;
-    for (const name of ['GENESYS_REGION', 'GENESYS_RATE_LIMIT_SHARE', 'PORT', 'CALLBACK_SIGNING_SECRET', 'SMTP_URL']) {
+    for (const name of [
+      'GENESYS_REGION',
+      'GENESYS_RATE_LIMIT_SHARE',
+      'PORT',
+      'CALLBACK_SIGNING_SECRET',
+      'SMTP_URL',
+    ]) {
       expect(problems.some((p) => p.startsWith(`${name}:`))).toBe(true);
     }
-    expect(problems.some((p) => p.includes('GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET together'))).toBe(true);
+    expect(problems.some((p) => p.includes('GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET together'))).toBe(
+      true,
+    );
     expect((err as Error).message).not.toContain('super-secret-but-malformed');
   });
 
   test('npm start refuses a bad configuration with one line per problem and exit code 1', () => {
     const r = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'src/main.ts'], {
       cwd: ROOT,
-      env: { ...process.env, PORT: 'eighty', GENESYS_RATE_LIMIT_PER_MINUTE: '-5', TEMPORAL_ADDRESS: 'no-port' },
+      env: {
+        ...process.env,
+        PORT: 'eighty',
+        GENESYS_RATE_LIMIT_PER_MINUTE: '-5',
+        TEMPORAL_ADDRESS: 'no-port',
+      },
       encoding: 'utf8',
       timeout: 30_000,
     });

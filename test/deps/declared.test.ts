@@ -11,9 +11,15 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const SRC = path.join(ROOT, 'src');
 
 const walk = (dir: string): string[] =>
-  fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
-    d.isDirectory() ? walk(path.join(dir, d.name)) : /\.(ts|tsx|mts|cts)$/.test(d.name) ? [path.join(dir, d.name)] : [],
-  );
+  fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((d) =>
+      d.isDirectory()
+        ? walk(path.join(dir, d.name))
+        : /\.(ts|tsx|mts|cts)$/.test(d.name)
+          ? [path.join(dir, d.name)]
+          : [],
+    );
 
 /**
  * Module specifiers: `loaded` by static imports, re-exports, side-effect imports and require(), which every
@@ -45,7 +51,7 @@ describe('dependencies', () => {
       [
         "import { a } from 'pkg-a';",
         "import type { B } from '@scope/pkg-b/sub';",
-        "import * as c from \"pkg-c\";",
+        'import * as c from "pkg-c";',
         "import 'pkg-d';",
         "export { e } from 'pkg-e';",
         "const f = require('pkg-f');",

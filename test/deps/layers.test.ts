@@ -30,7 +30,10 @@ async function lint(file: string, code: string): Promise<string[]> {
 }
 
 test('a workflow importing activity code or the API fails, naming what it may import', async () => {
-  const messages = await lint('src/workflows/example.ts', "import { createActivities } from '../activities';\nimport { sendProblem } from '../api/problem';\n");
+  const messages = await lint(
+    'src/workflows/example.ts',
+    "import { createActivities } from '../activities';\nimport { sendProblem } from '../api/problem';\n",
+  );
   expect(messages).toEqual([
     expect.stringContaining("src/workflows must not import src/activities ('../activities')"),
     expect.stringContaining("src/workflows must not import src/api ('../api/problem')"),
@@ -40,12 +43,21 @@ test('a workflow importing activity code or the API fails, naming what it may im
 
 test('shared/ imports no other area; the emulator shares no code with the service', async () => {
   expect(await lint('src/shared/example.ts', "import { startService } from '../service';\n")).toHaveLength(1);
-  expect(await lint('src/emulator/example.ts', "import { SA } from '../shared/search-attributes';\n")).toHaveLength(1);
+  expect(
+    await lint('src/emulator/example.ts', "import { SA } from '../shared/search-attributes';\n"),
+  ).toHaveLength(1);
 });
 
 test('allowed imports pass: activity types into workflows, alerts into the API, anything into an entry point', async () => {
-  expect(await lint('src/workflows/example.ts', "import type { createActivities } from '../activities';\n")).toEqual([]);
-  expect(await lint('src/api/routes/example.ts', "import { AlertsClient } from '../../alerts';\nimport { sendProblem } from '../problem';\n")).toEqual([]);
+  expect(
+    await lint('src/workflows/example.ts', "import type { createActivities } from '../activities';\n"),
+  ).toEqual([]);
+  expect(
+    await lint(
+      'src/api/routes/example.ts',
+      "import { AlertsClient } from '../../alerts';\nimport { sendProblem } from '../problem';\n",
+    ),
+  ).toEqual([]);
   expect(await lint('src/main.ts', "import { startEmulator } from './emulator';\n")).toEqual([]);
   expect(await lint('src/cli/commands/send.ts', "import { request } from '../api';\n")).toEqual([]); // src/cli/api.ts, not src/api
 });

@@ -12,7 +12,12 @@ interface SseEvent {
 }
 
 /** Reads a server-sent event stream as it arrives; `ended` resolves when the server ends it. */
-function openEvents(url: string): Promise<{ events: SseEvent[]; ended: Promise<void>; next(event: string, pred?: (d: Record<string, unknown>) => boolean): Promise<SseEvent>; abort(): void }> {
+function openEvents(url: string): Promise<{
+  events: SseEvent[];
+  ended: Promise<void>;
+  next(event: string, pred?: (d: Record<string, unknown>) => boolean): Promise<SseEvent>;
+  abort(): void;
+}> {
   return new Promise((resolve, reject) => {
     const events: SseEvent[] = [];
     const waiters: Array<() => void> = [];
@@ -107,7 +112,14 @@ describe('live agent desktop (page and event stream)', () => {
       fetch(emu.url + NOTIFICATIONS, {
         method: 'POST',
         headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ userId, title: 'T', message: 'M', type: 'info', idempotencyKey: key, actions: [{ id: 'ack', label: 'Ack', actionType: 'callback', callbackUrl: receiverUrl }] }),
+        body: JSON.stringify({
+          userId,
+          title: 'T',
+          message: 'M',
+          type: 'info',
+          idempotencyKey: key,
+          actions: [{ id: 'ack', label: 'Ack', actionType: 'callback', callbackUrl: receiverUrl }],
+        }),
       }).then((r) => r.json() as Promise<{ id: string }>);
     await post(OTHER.id, 'k-other');
     const n = await post(AGENT.id, 'k-agent');
@@ -121,10 +133,19 @@ describe('live agent desktop (page and event stream)', () => {
     await stream.next('user', (d) => (d.user as { presence: string }).presence === 'Offline');
 
     // Only this agent's events.
-    expect(stream.events.some((e) => e.event === 'notification' && (e.data.notification as { userId: string }).userId === OTHER.id)).toBe(false);
+    expect(
+      stream.events.some(
+        (e) => e.event === 'notification' && (e.data.notification as { userId: string }).userId === OTHER.id,
+      ),
+    ).toBe(false);
     // A reset starts the page over.
     emu.control.reset();
-    await stream.next('snapshot', (d) => (d.notifications as unknown[]).length === 0 && (d.user as { presence: string }).presence === 'Available');
+    await stream.next(
+      'snapshot',
+      (d) =>
+        (d.notifications as unknown[]).length === 0 &&
+        (d.user as { presence: string }).presence === 'Available',
+    );
     stream.abort();
   });
 

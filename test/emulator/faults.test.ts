@@ -116,7 +116,9 @@ describe('emulator: fault injection and inspection', () => {
         expand: ['routingStatus', 'presence'],
       });
     const getExpanded = () => api('GET', '/api/v2/users/u-1?expand=routingStatus,presence');
-    expect(((await search()).body as { results: Record<string, unknown>[] }).results[0]).toHaveProperty('presence');
+    expect(((await search()).body as { results: Record<string, unknown>[] }).results[0]).toHaveProperty(
+      'presence',
+    );
 
     ctx.control.setFaults({ presenceExpandOmitRate: 1 });
     const [user] = ((await search()).body as { results: Record<string, unknown>[] }).results;
@@ -127,10 +129,14 @@ describe('emulator: fault injection and inspection', () => {
     expect(got).not.toHaveProperty('presence');
     const bulk = await api('GET', '/api/v2/users/presences/purecloud/bulk?id=u-1');
     expect(bulk.body).toMatchObject([{ userId: 'u-1', presenceDefinition: { systemPresence: 'AVAILABLE' } }]);
-    expect(ctx.control.listRequests({ pathPrefix: '/api/v2/users/u-1' }).at(-1)).toMatchObject({ fault: 'presence-omitted' });
+    expect(ctx.control.listRequests({ pathPrefix: '/api/v2/users/u-1' }).at(-1)).toMatchObject({
+      fault: 'presence-omitted',
+    });
 
     // Over the control API too, and gone after a reset.
-    expect((await call(ctx.emu.url, 'PUT', '/__emulator/faults', { json: { presenceExpandOmitRate: 2 } })).status).toBe(400);
+    expect(
+      (await call(ctx.emu.url, 'PUT', '/__emulator/faults', { json: { presenceExpandOmitRate: 2 } })).status,
+    ).toBe(400);
     ctx.control.reset();
     expect(ctx.control.getFaults().presenceExpandOmitRate).toBe(0);
   });

@@ -67,15 +67,11 @@ describe('emulator: lifecycle and load', () => {
     const root = path.resolve(__dirname, '../..');
     // `node --import tsx`, not the tsx CLI: the CLI relays SIGTERM to a child process and, when the child has not
     // confirmed within 30 ms (a busy CI machine), kills it and exits 143, so the test would judge tsx, not main.ts.
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'src/emulator/main.ts'],
-      {
-        cwd: root,
-        env: { ...process.env, EMULATOR_PORT: '0' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/emulator/main.ts'], {
+      cwd: root,
+      env: { ...process.env, EMULATOR_PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));

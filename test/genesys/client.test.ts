@@ -339,33 +339,49 @@ describe('createGenesysClient', () => {
     // GENESYS.md: a 404 for the path itself means the channel does not exist on this org; "404 user unknown"
     // is the endpoint answering about a user, and its body names one.
     it.each<[string, number, string | object]>([
-      ["the emulator's unknown path", 404, { status: 404, code: 'not.found', message: `No resource found at ${PATH}.` }],
-      ['a generic not.found', 404, { status: 404, code: 'not.found', message: 'HTTP 404 Not Found', contextId: 'ctx-1' }],
+      [
+        "the emulator's unknown path",
+        404,
+        { status: 404, code: 'not.found', message: `No resource found at ${PATH}.` },
+      ],
+      [
+        'a generic not.found',
+        404,
+        { status: 404, code: 'not.found', message: 'HTTP 404 Not Found', contextId: 'ctx-1' },
+      ],
       ["a gateway's HTML page", 404, '<html><body><h1>404 Not Found</h1></body></html>'],
       ['an empty body', 404, ''],
-    ])('a 404 naming no user (%s) is a missing endpoint: non-retryable, said as such, never a session change', async (_what, status, body) => {
-      mockTokens(agent);
-      agent
-        .get(API)
-        .intercept({ path: PATH, method: 'POST' })
-        .reply(status, body, { headers: { 'inin-correlation-id': 'inin-404' } });
-      const err = (await makeClient(agent)
-        .createNotification(notification)
-        .catch((e: unknown) => e)) as GenesysApiError;
-      expect(err).toBeInstanceOf(GenesysApiError);
-      expect(err.kind).toBe('endpoint_missing');
-      expect(err.retryable).toBe(false);
-      expect(err.status).toBe(404);
-      expect(err.correlationId).toBe('inin-404');
-      expect(err.message).toContain(`the desktop notifications endpoint does not exist on this org (GENESYS_NOTIFICATIONS_PATH=${PATH})`);
-      expect(err.message).toMatch(/configuration/);
-      expect(err.message).not.toMatch(/session/i);
-    });
+    ])(
+      'a 404 naming no user (%s) is a missing endpoint: non-retryable, said as such, never a session change',
+      async (_what, status, body) => {
+        mockTokens(agent);
+        agent
+          .get(API)
+          .intercept({ path: PATH, method: 'POST' })
+          .reply(status, body, { headers: { 'inin-correlation-id': 'inin-404' } });
+        const err = (await makeClient(agent)
+          .createNotification(notification)
+          .catch((e: unknown) => e)) as GenesysApiError;
+        expect(err).toBeInstanceOf(GenesysApiError);
+        expect(err.kind).toBe('endpoint_missing');
+        expect(err.retryable).toBe(false);
+        expect(err.status).toBe(404);
+        expect(err.correlationId).toBe('inin-404');
+        expect(err.message).toContain(
+          `the desktop notifications endpoint does not exist on this org (GENESYS_NOTIFICATIONS_PATH=${PATH})`,
+        );
+        expect(err.message).toMatch(/configuration/);
+        expect(err.message).not.toMatch(/session/i);
+      },
+    );
 
     it('does not take a configured path that has "user" in it for a user 404', async () => {
       mockTokens(agent);
       const path = '/api/v2/user/desktop-notifications';
-      agent.get(API).intercept({ path, method: 'POST' }).reply(404, { status: 404, code: 'not.found', message: 'HTTP 404 Not Found' });
+      agent
+        .get(API)
+        .intercept({ path, method: 'POST' })
+        .reply(404, { status: 404, code: 'not.found', message: 'HTTP 404 Not Found' });
       const err = (await makeClient(agent, { notificationsPath: path })
         .createNotification(notification)
         .catch((e: unknown) => e)) as GenesysApiError;
@@ -374,7 +390,10 @@ describe('createGenesysClient', () => {
 
     it.each<[string, object]>([
       ["the emulator's unknown user", { status: 404, code: 'not.found', message: 'User u-1 not found.' }],
-      ['a user error code', { status: 404, code: 'user.not.found', message: 'The requested resource was not found.' }],
+      [
+        'a user error code',
+        { status: 404, code: 'user.not.found', message: 'The requested resource was not found.' },
+      ],
       ['a message about a user', { status: 404, code: 'not.found', message: 'No such user.' }],
     ])('a 404 naming the user (%s) is the user unknown: not_found', async (_what, body) => {
       mockTokens(agent);

@@ -123,13 +123,10 @@ describe('status mapping', () => {
     expect(err.retryAfterSeconds).toBe(45);
   });
 
-  it('caps Retry-After at the client\'s ceiling (default 300 s, retryAfterMaxSeconds)', async () => {
+  it("caps Retry-After at the client's ceiling (default 300 s, retryAfterMaxSeconds)", async () => {
     const huge = { 'retry-after': '99999999999999999999' };
     expect((await fail(429, { status: 429 }, huge)).retryAfterSeconds).toBe(300);
-    mock.agent
-      .get(API)
-      .intercept({ path: USER_PATH })
-      .reply(429, { status: 429 }, { headers: huge });
+    mock.agent.get(API).intercept({ path: USER_PATH }).reply(429, { status: 429 }, { headers: huge });
     const err = (await makeClient(mock.agent, { retryAfterMaxSeconds: 60 })
       .getUser('u-1')
       .catch((e: unknown) => e)) as GenesysApiError;

@@ -7,7 +7,10 @@ export interface ApiAnswer {
   headers: Headers;
 }
 
-export type ApiCall = (path: string, opts?: { body?: unknown; headers?: Record<string, string>; key?: string }) => Promise<ApiAnswer>;
+export type ApiCall = (
+  path: string,
+  opts?: { body?: unknown; headers?: Record<string, string>; key?: string },
+) => Promise<ApiAnswer>;
 
 /** GET without a body, POST with one (JSON), authorised with `key` unless the call names another. */
 export function apiCaller(baseUrl: string, key: string): ApiCall {

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { Runtime, DefaultLogger, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  Runtime,
+  DefaultLogger,
+  bundleWorkflowCode,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import pino from 'pino';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator';
 import { createGenesysClient } from '../../src/genesys';
@@ -13,7 +18,8 @@ import { alertWorkflowId, CALLBACK_PATH } from '../../src/shared/constants';
 import { DEFAULT_OPERATIONAL_PRESENCES } from '../../src/shared/schemas';
 import { testTemporalAddress, uniqueQueue } from './temporal';
 
-export const TEST_SIGNING_SECRET = 'whsec_' + Buffer.from('test-signing-secret-0123456789abcdef').toString('base64');
+export const TEST_SIGNING_SECRET =
+  'whsec_' + Buffer.from('test-signing-secret-0123456789abcdef').toString('base64');
 
 let runtimeInstalled = false;
 /** Keep the SDK's own warnings but not its info chatter in test output. */
@@ -30,7 +36,10 @@ export function quietRuntime(): void {
 let bundlePromise: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundle the workflow code once per test file. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundlePromise ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: new DefaultLogger('WARN') });
+  bundlePromise ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
   return bundlePromise;
 }
 
@@ -48,19 +57,33 @@ export interface Stack {
 export interface StackOptions {
   emulator?: EmulatorOptions;
   workers?: Partial<CreateWorkersOptions>;
-  config?: { downstream?: CreateWorkersOptions['config']['downstream']; fallback?: Partial<CreateWorkersOptions['config']['fallback']> };
+  config?: {
+    downstream?: CreateWorkersOptions['config']['downstream'];
+    fallback?: Partial<CreateWorkersOptions['config']['fallback']>;
+  };
   genesysTimeoutMs?: number;
 }
 
 /** The Genesys part of a Config that points at an emulator (its default client). */
-export function emulatorCredentials(emulator: Emulator): Pick<Config['genesys'], 'credentials' | 'apiBase' | 'loginBase'> {
-  return { credentials: { clientId: 'emulator-client', clientSecret: 'emulator-secret' }, apiBase: emulator.url, loginBase: emulator.url };
+export function emulatorCredentials(
+  emulator: Emulator,
+): Pick<Config['genesys'], 'credentials' | 'apiBase' | 'loginBase'> {
+  return {
+    credentials: { clientId: 'emulator-client', clientSecret: 'emulator-secret' },
+    apiBase: emulator.url,
+    loginBase: emulator.url,
+  };
 }
 
 /** Workers only (no ingress) on a queue of their own, against an emulator: startService as a worker process. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   quietRuntime();
-  const emulator = await startEmulator({ rateLimitPerMinute: 0, timeScale: 0.01, callbackSigningSecret: TEST_SIGNING_SECRET, ...opts.emulator });
+  const emulator = await startEmulator({
+    rateLimitPerMinute: 0,
+    timeScale: 0.01,
+    callbackSigningSecret: TEST_SIGNING_SECRET,
+    ...opts.emulator,
+  });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const base = testConfig();
   const config: Config = {
@@ -107,7 +130,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 }
 
 /** A valid workflow input with every default resolved, as the launcher would build it. */
-export function makeInput(over: Partial<AlertInput> & Pick<AlertInput, 'target'>, callbackBase = 'http://127.0.0.1:9'): AlertInput {
+export function makeInput(
+  over: Partial<AlertInput> & Pick<AlertInput, 'target'>,
+  callbackBase = 'http://127.0.0.1:9',
+): AlertInput {
   const key = over.idempotencyKey ?? randomUUID();
   const type = over.type ?? 'warning';
   return {
@@ -118,12 +144,21 @@ export function makeInput(over: Partial<AlertInput> & Pick<AlertInput, 'target'>
     type,
     priority: 'normal',
     actions: [
-      { id: 'open', label: 'Open Case', actionType: 'openUrl', url: 'https://crm.example.com/cases/TXN-88921' },
+      {
+        id: 'open',
+        label: 'Open Case',
+        actionType: 'openUrl',
+        url: 'https://crm.example.com/cases/TXN-88921',
+      },
       { id: 'ack', label: 'Acknowledge', actionType: 'callback', metadata: { transactionId: 'TXN-88921' } },
     ],
     expiresAt: new Date(Date.now() + 10 * 60_000).toISOString(),
     fallback: { channels: [] },
-    policy: { requireAck: true, waitForAgent: false, operationalPresences: DEFAULT_OPERATIONAL_PRESENCES[type] },
+    policy: {
+      requireAck: true,
+      waitForAgent: false,
+      operationalPresences: DEFAULT_OPERATIONAL_PRESENCES[type],
+    },
     metadata: {},
     source: 'test',
     correlationId: randomUUID(),

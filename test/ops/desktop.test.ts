@@ -16,16 +16,25 @@ const haveChromium = fs.existsSync(CHROMIUM);
 const DOCS_SCREENSHOT = path.resolve(__dirname, '../../docs/desktop.png');
 // The committed picture is rewritten only on request, so a test run leaves the work tree clean.
 const SCREENSHOT =
-  process.env.UPDATE_SCREENSHOTS === '1' || !fs.existsSync(DOCS_SCREENSHOT) ? DOCS_SCREENSHOT : path.join(os.tmpdir(), `desktop-${process.pid}.png`);
+  process.env.UPDATE_SCREENSHOTS === '1' || !fs.existsSync(DOCS_SCREENSHOT)
+    ? DOCS_SCREENSHOT
+    : path.join(os.tmpdir(), `desktop-${process.pid}.png`);
 
 if (!haveChromium) {
   // Visible in the output, not only as a skipped count.
-  console.warn(`Skipping the agent desktop browser test: no Chromium at ${CHROMIUM}. Install it with \`apt-get install chromium\` (or set CHROMIUM_PATH).`);
+  console.warn(
+    `Skipping the agent desktop browser test: no Chromium at ${CHROMIUM}. Install it with \`apt-get install chromium\` (or set CHROMIUM_PATH).`,
+  );
 }
 const describeBrowser = haveChromium ? describe : describe.skip;
 
 describeBrowser('agent desktop page (emulator) in Chromium', () => {
-  const agent = { id: uniqueId('desk-agent'), name: 'Jordan Smith', email: 'jordan.smith@example.com', presence: 'Available' };
+  const agent = {
+    id: uniqueId('desk-agent'),
+    name: 'Jordan Smith',
+    email: 'jordan.smith@example.com',
+    presence: 'Available',
+  };
   let stack: OpsStack;
   let browser: Browser;
   let page: Page;
@@ -36,7 +45,16 @@ describeBrowser('agent desktop page (emulator) in Chromium', () => {
       startOpsStack({ users: [agent] }),
       chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
       }),
     ]);
     page = await browser.newPage({ viewport: { width: 900, height: 640 }, deviceScaleFactor: 1 });
@@ -78,7 +96,9 @@ describeBrowser('agent desktop page (emulator) in Chromium', () => {
     await firstToast.locator('[data-callback="delivered"]').waitFor();
 
     // The alert of the scenario.
-    const sent = await stack.api('/v1/alerts', { body: alertRequest({ target: { email: agent.email }, idempotencyKey: uniqueId('desk') }) });
+    const sent = await stack.api('/v1/alerts', {
+      body: alertRequest({ target: { email: agent.email }, idempotencyKey: uniqueId('desk') }),
+    });
     expect(sent.status).toBe(202);
     const alertId = sent.json.alertId as string;
     const toast = page.locator('.toast', { hasText: 'Compliance Review Required' });
@@ -100,7 +120,12 @@ describeBrowser('agent desktop page (emulator) in Chromium', () => {
         message: '14 customers waiting longer than 5 minutes. Please switch to the Billing queue.',
         type: 'error',
         actions: [
-          { id: 'dash', label: 'Open dashboard', actionType: 'openUrl', url: 'https://wallboard.example.com/queues/billing' },
+          {
+            id: 'dash',
+            label: 'Open dashboard',
+            actionType: 'openUrl',
+            url: 'https://wallboard.example.com/queues/billing',
+          },
           { id: 'switch', label: 'Switch queue', actionType: 'callback' },
         ],
         idempotencyKey: uniqueId('desk-sla'),
@@ -116,7 +141,7 @@ describeBrowser('agent desktop page (emulator) in Chromium', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it('shows callers\' text as text, never as markup', async () => {
+  it("shows callers' text as text, never as markup", async () => {
     const title = 'Review <img src=x onerror="window.__pwned=1"> now';
     const message = '<script>window.__pwned=2</script><b>bold?</b>';
     const sent = await stack.api('/v1/alerts', {

@@ -28,7 +28,11 @@ test('a failing workflow: the SDK line carries its message, type and cause', asy
   const { client, close } = await connectTestClient();
   try {
     await worker.runUntil(async () => {
-      const run = client.workflow.execute('failsReadably', { taskQueue, workflowId: `${taskQueue}-wf`, args: ['the readable reason'] });
+      const run = client.workflow.execute('failsReadably', {
+        taskQueue,
+        workflowId: `${taskQueue}-wf`,
+        args: ['the readable reason'],
+      });
       await expect(run).rejects.toThrow();
     });
   } finally {

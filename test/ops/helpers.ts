@@ -30,23 +30,38 @@ export interface OpsStack {
   downstream: Awaited<ReturnType<typeof startSink>>;
   api: ApiCall;
   /** Poll GET /v1/alerts/:id until `pred` holds. */
-  waitForAlert(alertId: string, pred: (s: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  waitForAlert(
+    alertId: string,
+    pred: (s: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
 let seq = 0;
 /** Ids unique to this run, so visibility queries over the shared dev server see only this test's alerts. */
-export const uniqueId = (prefix: string): string => `${prefix}-${process.pid}-${Date.now().toString(36)}-${(seq++).toString(36)}`;
+export const uniqueId = (prefix: string): string =>
+  `${prefix}-${process.pid}-${Date.now().toString(36)}-${(seq++).toString(36)}`;
 
 export async function startOpsStack(opts: { users: EmulatorUserSeed[]; logger?: Logger }): Promise<OpsStack> {
   const logger = opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const registry = new Registry();
   const downstream = await startSink();
   // timeScale 0.2: a callback waits 1 s for the ingress's answer (5 s on the platform), enough on a busy machine.
-  const emulator = await startEmulator({ rateLimitPerMinute: 0, timeScale: 0.2, callbackSigningSecret: TEST_SIGNING_SECRET, users: opts.users });
+  const emulator = await startEmulator({
+    rateLimitPerMinute: 0,
+    timeScale: 0.2,
+    callbackSigningSecret: TEST_SIGNING_SECRET,
+    users: opts.users,
+  });
   const port = await freePort();
   const base = testConfig({
-    ingress: { port, publicBaseUrl: `http://127.0.0.1:${port}`, apiKeys: [API_KEY], callbackSigningSecret: TEST_SIGNING_SECRET },
+    ingress: {
+      port,
+      publicBaseUrl: `http://127.0.0.1:${port}`,
+      apiKeys: [API_KEY],
+      callbackSigningSecret: TEST_SIGNING_SECRET,
+    },
     fallback: { webhookUrl: undefined },
   });
   const config: Config = {
@@ -61,8 +76,15 @@ export async function startOpsStack(opts: { users: EmulatorUserSeed[]; logger?: 
     registry,
     client,
     taskQueue: uniqueQueue('ops'),
-    workers: { workflowBundle: await workflowBundle(), genesysActivitiesPerSecond: 0, rateLimitThrottle: false },
-    ingress: { relay: { initialBackoffMs: 100, maxBackoffMs: 1_000, pollIntervalMs: 250 }, drainTimeoutMs: 1_000 },
+    workers: {
+      workflowBundle: await workflowBundle(),
+      genesysActivitiesPerSecond: 0,
+      rateLimitThrottle: false,
+    },
+    ingress: {
+      relay: { initialBackoffMs: 100, maxBackoffMs: 1_000, pollIntervalMs: 250 },
+      drainTimeoutMs: 1_000,
+    },
   });
   const ingress = service.ingress!;
   const workers = service.workers!;
@@ -108,7 +130,12 @@ export function alertRequest(over: Record<string, unknown> = {}): Record<string,
     type: 'warning',
     priority: 'high',
     actions: [
-      { id: 'open', label: 'Open Case', actionType: 'openUrl', url: 'https://crm.example.com/cases/TXN-88921' },
+      {
+        id: 'open',
+        label: 'Open Case',
+        actionType: 'openUrl',
+        url: 'https://crm.example.com/cases/TXN-88921',
+      },
       { id: 'ack', label: 'Acknowledge', actionType: 'callback' },
     ],
     metadata: { transactionId: 'TXN-88921', source: 'crm' },

@@ -29,12 +29,19 @@ function parse(text: string): Sample[] {
 }
 
 const value = (samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined => {
-  const hits = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  const hits = samples.filter(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  );
   return hits.length === 0 ? undefined : hits.reduce((a, s) => a + s.value, 0);
 };
 
 describe('metrics', () => {
-  const agent = { id: uniqueId('metrics-agent'), name: 'Jordan Smith', email: 'jordan.smith@example.com', presence: 'Available' };
+  const agent = {
+    id: uniqueId('metrics-agent'),
+    name: 'Jordan Smith',
+    email: 'jordan.smith@example.com',
+    presence: 'Available',
+  };
   let stack: OpsStack;
   let sdkMetricsUrl: string;
   const NOTIFY = 'POST /api/v2/desktop/notifications';
@@ -52,12 +59,21 @@ describe('metrics', () => {
 
   it('covers alerts started, callbacks, dead letters, alerts finished, stage latencies, Genesys calls and 429s', async () => {
     // One 429 from Genesys on the send: retried after Retry-After, then 201.
-    stack.emulator.control.forceStatus({ status: 429, count: 1, method: 'POST', pathPrefix: '/api/v2/desktop/notifications', retryAfterSeconds: 1 });
+    stack.emulator.control.forceStatus({
+      status: 429,
+      count: 1,
+      method: 'POST',
+      pathPrefix: '/api/v2/desktop/notifications',
+      retryAfterSeconds: 1,
+    });
     const key = uniqueId('metrics');
     const body = alertRequest({ target: { userId: agent.id }, idempotencyKey: key });
     expect((await stack.api('/v1/alerts', { body })).status).toBe(202);
     expect((await stack.api('/v1/alerts', { body })).status).toBe(200);
-    expect((await stack.api('/v1/alerts', { body: { ...body, type: 'urgent', idempotencyKey: uniqueId('bad') } })).status).toBe(400);
+    expect(
+      (await stack.api('/v1/alerts', { body: { ...body, type: 'urgent', idempotencyKey: uniqueId('bad') } }))
+        .status,
+    ).toBe(400);
 
     const emu = stack.emulator.control;
     let notificationId: string | undefined;
@@ -70,9 +86,19 @@ describe('metrics', () => {
     await stack.waitForAlert(`alert-${key}`, (s) => s.status === 'actioned');
 
     // A forged callback: refused, counted.
-    const forged = JSON.stringify({ notificationId: 'n', userId: 'u', actionId: 'a', metadata: {}, timestamp: new Date().toISOString() });
+    const forged = JSON.stringify({
+      notificationId: 'n',
+      userId: 'u',
+      actionId: 'a',
+      metadata: {},
+      timestamp: new Date().toISOString(),
+    });
     const h = webhookHeaders(TEST_SIGNING_SECRET.replace(/.$/, 'A'), 'msg_forged', forged);
-    const res = await fetch(`${stack.ingress.url}/webhooks/desktop-callback`, { method: 'POST', headers: { ...h, 'content-type': 'application/json' }, body: forged });
+    const res = await fetch(`${stack.ingress.url}/webhooks/desktop-callback`, {
+      method: 'POST',
+      headers: { ...h, 'content-type': 'application/json' },
+      body: forged,
+    });
     expect(res.status).toBe(401);
 
     // The sink call for 'actioned' runs right after the workflow task, and the relay counts 'applied' once it
@@ -82,7 +108,11 @@ describe('metrics', () => {
       const scrape = await fetch(`${stack.ingress.url}/metrics`);
       expect(scrape.headers.get('content-type')).toMatch(/^text\/plain/);
       m = parse(await scrape.text());
-      if (value(m, 'alerts_finished_total', { status: 'actioned' }) && value(m, 'desktop_callback_relay_total', { outcome: 'applied' })) break;
+      if (
+        value(m, 'alerts_finished_total', { status: 'actioned' }) &&
+        value(m, 'desktop_callback_relay_total', { outcome: 'applied' })
+      )
+        break;
       await new Promise((r) => setTimeout(r, 100));
     }
 
@@ -98,7 +128,9 @@ describe('metrics', () => {
     expect(value(m, 'desktop_callback_dead_letters')).toBe(0);
 
     // Worker: outcomes and stages
-    expect(value(m, 'alerts_finished_total', { status: 'actioned', type: 'warning', priority: 'high' })).toBe(1);
+    expect(value(m, 'alerts_finished_total', { status: 'actioned', type: 'warning', priority: 'high' })).toBe(
+      1,
+    );
     expect(value(m, 'alert_stage_duration_seconds_count', { stage: 'accepted_to_sent' })).toBe(1);
     expect(value(m, 'alert_stage_duration_seconds_count', { stage: 'sent_to_actioned' })).toBe(1);
     // The 429's Retry-After (1 s) is inside accepted->sent.
@@ -111,12 +143,21 @@ describe('metrics', () => {
     // Worker: Genesys calls by endpoint and status, 429s
     expect(value(m, 'genesys_requests_total', { endpoint: NOTIFY, status: '429' })).toBe(1);
     expect(value(m, 'genesys_requests_total', { endpoint: NOTIFY, status: '201' })).toBe(1);
-    expect(value(m, 'genesys_requests_total', { endpoint: 'POST /oauth/token', status: '200' })).toBeGreaterThanOrEqual(1);
-    expect(value(m, 'genesys_requests_total', { endpoint: 'GET /api/v2/users/presences/purecloud/bulk', status: '200' })).toBeGreaterThanOrEqual(1);
+    expect(
+      value(m, 'genesys_requests_total', { endpoint: 'POST /oauth/token', status: '200' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      value(m, 'genesys_requests_total', {
+        endpoint: 'GET /api/v2/users/presences/purecloud/bulk',
+        status: '200',
+      }),
+    ).toBeGreaterThanOrEqual(1);
     expect(value(m, 'genesys_rate_limited_total', { endpoint: NOTIFY })).toBe(1);
     expect(value(m, 'genesys_request_duration_seconds_count', { endpoint: NOTIFY })).toBe(2);
     // What the emulator saw agrees with what the client counted.
-    expect(emu.listRequests({ pathPrefix: '/api/v2/desktop/notifications' }).map((r) => r.status)).toEqual([429, 201]);
+    expect(emu.listRequests({ pathPrefix: '/api/v2/desktop/notifications' }).map((r) => r.status)).toEqual([
+      429, 201,
+    ]);
   });
 
   it("serves the Temporal SDK's own metrics on their own port", async () => {
@@ -127,7 +168,11 @@ describe('metrics', () => {
     // Task latencies and outcomes from the worker's core.
     expect([...names].some((n) => n.startsWith('temporal_workflow_task_'))).toBe(true);
     expect([...names].some((n) => n.startsWith('temporal_activity_execution_'))).toBe(true);
-    expect(value(m, 'temporal_workflow_task_execution_latency_count', { workflow_type: 'deliverAlert' })).toBeGreaterThanOrEqual(1);
-    expect(value(m, 'temporal_activity_succeed_endtoend_latency_count', { activity_type: 'deliverToDesktop' })).toBe(1);
+    expect(
+      value(m, 'temporal_workflow_task_execution_latency_count', { workflow_type: 'deliverAlert' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      value(m, 'temporal_activity_succeed_endtoend_latency_count', { activity_type: 'deliverToDesktop' }),
+    ).toBe(1);
   });
 });

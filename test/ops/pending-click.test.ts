@@ -13,7 +13,12 @@ import { alertRequest, startOpsStack, uniqueId, type OpsStack } from './helpers'
 const NOTIFICATIONS = '/api/v2/desktop/notifications';
 
 describe('a click on an alert whose send then fails', () => {
-  const agent = { id: uniqueId('pending-agent'), name: 'Jordan Smith', email: 'pending.agent@example.com', presence: 'Available' };
+  const agent = {
+    id: uniqueId('pending-agent'),
+    name: 'Jordan Smith',
+    email: 'pending.agent@example.com',
+    presence: 'Available',
+  };
   let stack: OpsStack;
 
   beforeAll(async () => {
@@ -28,18 +33,30 @@ describe('a click on an alert whose send then fails', () => {
     const emu = stack.emulator.control;
     // Hold the send open: every POST of the notification answers 503 and the activity retries.
     emu.setFaults({ errorRate: 1, errorStatus: 503, errorPathPrefix: NOTIFICATIONS });
-    const sent = await stack.api('/v1/alerts', { body: alertRequest({ target: { userId: agent.id }, idempotencyKey: uniqueId('pending') }) });
+    const sent = await stack.api('/v1/alerts', {
+      body: alertRequest({ target: { userId: agent.id }, idempotencyKey: uniqueId('pending') }),
+    });
     expect(sent.status).toBe(202);
     const alertId = sent.json.alertId as string;
     await eventually(() => emu.listRequests({ method: 'POST', pathPrefix: NOTIFICATIONS }).length >= 1);
 
     // The desktop's signed callback, for a notification the alert does not know yet.
-    const callback = { notificationId: 'notif-in-flight', userId: agent.id, actionId: 'ack', metadata: { [ALERT_ID_METADATA_KEY]: alertId }, timestamp: new Date().toISOString() };
+    const callback = {
+      notificationId: 'notif-in-flight',
+      userId: agent.id,
+      actionId: 'ack',
+      metadata: { [ALERT_ID_METADATA_KEY]: alertId },
+      timestamp: new Date().toISOString(),
+    };
     const body = JSON.stringify(callback);
-    expect((await postCallback(stack.ingress.url, body, signed(body, { secret: TEST_SIGNING_SECRET }))).status).toBe(202);
+    expect(
+      (await postCallback(stack.ingress.url, body, signed(body, { secret: TEST_SIGNING_SECRET }))).status,
+    ).toBe(202);
     // The relay's update is accepted while the alert is sending, and waits.
     const handle = stack.client.workflow.getHandle(alertId);
-    await eventually(async () => (await handle.fetchHistory()).events?.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes));
+    await eventually(async () =>
+      (await handle.fetchHistory()).events?.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes),
+    );
     expect((await stack.api(`/v1/alerts/${alertId}`)).json.status).toBe('sending');
 
     // Genesys refuses the send for good: no notification, no fallback configured in this stack.

@@ -16,7 +16,12 @@ async function ids(client: Client, query: string): Promise<string[]> {
 }
 
 /** Poll a visibility query until it answers exactly `expected` (or give up and show the last answer). */
-async function settle(client: Client, query: string, expected: string[], timeoutMs = 20_000): Promise<string[]> {
+async function settle(
+  client: Client,
+  query: string,
+  expected: string[],
+  timeoutMs = 20_000,
+): Promise<string[]> {
   const want = [...expected].sort();
   const deadline = Date.now() + timeoutMs;
   let last: string[] = [];
@@ -29,8 +34,18 @@ async function settle(client: Client, query: string, expected: string[], timeout
 }
 
 describe('Temporal visibility: search attributes and summary', () => {
-  const x = { id: uniqueId('agent-x'), name: 'Jordan Smith', email: `${uniqueId('jordan')}@example.com`, presence: 'Available' };
-  const y = { id: uniqueId('agent-y'), name: 'Avery Lee', email: `${uniqueId('avery')}@example.com`, presence: 'Available' };
+  const x = {
+    id: uniqueId('agent-x'),
+    name: 'Jordan Smith',
+    email: `${uniqueId('jordan')}@example.com`,
+    presence: 'Available',
+  };
+  const y = {
+    id: uniqueId('agent-y'),
+    name: 'Avery Lee',
+    email: `${uniqueId('avery')}@example.com`,
+    presence: 'Available',
+  };
   const txn = uniqueId('TXN');
   let stack: OpsStack;
   const sent: Record<string, string> = {};
@@ -39,11 +54,15 @@ describe('Temporal visibility: search attributes and summary', () => {
     quietRuntime();
     stack = await startOpsStack({ users: [x, y] });
     const send = async (name: string, over: Record<string, unknown>) => {
-      const r = await stack.api('/v1/alerts', { body: alertRequest({ idempotencyKey: uniqueId(name), ...over }) });
+      const r = await stack.api('/v1/alerts', {
+        body: alertRequest({ idempotencyKey: uniqueId(name), ...over }),
+      });
       expect(r.status).toBe(202);
       sent[name] = r.json.alertId as string;
     };
-    const compliance = (extra: Record<string, string> = {}) => ({ metadata: { source: 'compliance', ...extra } });
+    const compliance = (extra: Record<string, string> = {}) => ({
+      metadata: { source: 'compliance', ...extra },
+    });
     // Sent to X by email: AlertAgent must become X's user id once resolved.
     await send('byEmail', { target: { email: x.email }, ...compliance({ transactionId: txn }) });
     await send('error', { target: { userId: x.id }, type: 'error', ...compliance() });
@@ -53,11 +72,13 @@ describe('Temporal visibility: search attributes and summary', () => {
     // 'acked' is acknowledged by the agent (real callback path).
     const emu = stack.emulator.control;
     const key = sent.acked!.replace(/^alert-/, '');
-    for (let i = 0; i < 100 && emu.listNotifications({ idempotencyKey: key }).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && emu.listNotifications({ idempotencyKey: key }).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
     const click = emu.click(emu.listNotifications({ idempotencyKey: key })[0]!.id, { actionId: 'ack' });
     await emu.waitForCallback(click.delivery!.id, 10_000);
     await stack.waitForAlert(sent.acked!, (s) => s.status === 'actioned');
-    for (const name of ['byEmail', 'error', 'otherSource', 'otherAgent']) await stack.waitForAlert(sent[name]!, (s) => s.status === 'awaiting_action');
+    for (const name of ['byEmail', 'error', 'otherSource', 'otherAgent'])
+      await stack.waitForAlert(sent[name]!, (s) => s.status === 'awaiting_action');
   });
   afterAll(async () => {
     await stack?.close();
@@ -66,14 +87,18 @@ describe('Temporal visibility: search attributes and summary', () => {
   it("finds today's unacknowledged compliance alerts for one agent with one query", async () => {
     const today = new Date(new Date().setUTCHours(0, 0, 0, 0)).toISOString();
     const query = `AlertSource = 'compliance' AND AlertAgent = '${x.id}' AND AlertStatus = 'awaiting_action' AND StartTime >= '${today}'`;
-    await expect(settle(stack.client, query, [sent.byEmail!, sent.error!])).resolves.toEqual([sent.byEmail!, sent.error!].sort());
+    await expect(settle(stack.client, query, [sent.byEmail!, sent.error!])).resolves.toEqual(
+      [sent.byEmail!, sent.error!].sort(),
+    );
     // The acknowledged one is found by its new status.
     const acked = `AlertAgent = '${x.id}' AND AlertStatus = 'actioned'`;
     await expect(settle(stack.client, acked, [sent.acked!])).resolves.toEqual([sent.acked!]);
   });
 
   it('sets AlertTransactionId from metadata.transactionId, and the other attributes and summary of the run', async () => {
-    await expect(settle(stack.client, `AlertTransactionId = '${txn}'`, [sent.byEmail!])).resolves.toEqual([sent.byEmail!]);
+    await expect(settle(stack.client, `AlertTransactionId = '${txn}'`, [sent.byEmail!])).resolves.toEqual([
+      sent.byEmail!,
+    ]);
     const desc = await stack.client.workflow.getHandle(sent.byEmail!).describe();
     const sa = desc.typedSearchAttributes;
     expect({
@@ -83,16 +108,42 @@ describe('Temporal visibility: search attributes and summary', () => {
       agent: sa.get(SA.agent),
       source: sa.get(SA.source),
       transactionId: sa.get(SA.transactionId),
-    }).toEqual({ status: 'awaiting_action', type: 'warning', priority: 'high', agent: x.id, source: 'compliance', transactionId: txn });
-    await expect(desc.staticSummary()).resolves.toBe(`warning alert to agent ${x.email}: Compliance Review Required`);
+    }).toEqual({
+      status: 'awaiting_action',
+      type: 'warning',
+      priority: 'high',
+      agent: x.id,
+      source: 'compliance',
+      transactionId: txn,
+    });
+    await expect(desc.staticSummary()).resolves.toBe(
+      `warning alert to agent ${x.email}: Compliance Review Required`,
+    );
     // No transaction id given: no attribute.
     const other = await stack.client.workflow.getHandle(sent.error!).describe();
     expect(other.typedSearchAttributes.get(SA.transactionId)).toBeUndefined();
   });
 
   it('the CLI lists the same alerts: desktop-alerts list --status awaiting_action --agent ... --source compliance', async () => {
-    const env = { TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS!, TEMPORAL_NAMESPACE: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default' };
-    const r = await cli(['list', '--status', 'awaiting_action', '--agent', x.id, '--source', 'compliance', '--since', '24h', '--json'], env);
+    const env = {
+      TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS!,
+      TEMPORAL_NAMESPACE: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default',
+    };
+    const r = await cli(
+      [
+        'list',
+        '--status',
+        'awaiting_action',
+        '--agent',
+        x.id,
+        '--source',
+        'compliance',
+        '--since',
+        '24h',
+        '--json',
+      ],
+      env,
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.stdout) as { alertId: string; status: string; agent: string }[];

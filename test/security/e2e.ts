@@ -146,6 +146,11 @@ export async function startE2E(opts: {
 }
 
 /** Poll an alert until `pred` holds. */
-export function waitForAlert(e: E2E, alertId: string, pred: (s: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>> {
+export function waitForAlert(
+  e: E2E,
+  alertId: string,
+  pred: (s: Record<string, unknown>) => boolean,
+  timeoutMs?: number,
+): Promise<Record<string, unknown>> {
   return pollAlert((path) => e.api(path), alertId, pred, timeoutMs);
 }

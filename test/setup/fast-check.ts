@@ -9,5 +9,9 @@ const seed = process.env.FC_SEED;
 if (seed !== undefined && seed !== '') {
   const parsed = Number(seed);
   if (!Number.isInteger(parsed)) throw new Error(`FC_SEED must be an integer, got ${JSON.stringify(seed)}`);
-  fc.configureGlobal({ ...fc.readConfigureGlobal(), seed: parsed, ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}) });
+  fc.configureGlobal({
+    ...fc.readConfigureGlobal(),
+    seed: parsed,
+    ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}),
+  });
 }

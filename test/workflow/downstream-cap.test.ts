@@ -13,7 +13,9 @@ let stack: Stack;
 beforeAll(async () => {
   // Nothing listens there: every hand-off is refused (a retryable network error).
   const closedPort = await freePort();
-  stack = await startStack({ config: { downstream: { webhookUrl: `http://127.0.0.1:${closedPort}/downstream` } } });
+  stack = await startStack({
+    config: { downstream: { webhookUrl: `http://127.0.0.1:${closedPort}/downstream` } },
+  });
 });
 
 afterAll(async () => {
@@ -21,24 +23,45 @@ afterAll(async () => {
 });
 
 test('a downstream that stays down: retried up to the cap, then recorded failed, and the run closes actioned', async () => {
-  const u = stack.emulator.control.addUser({ name: 'Capped Agent', email: 'capped.agent@example.com', presence: 'Available' });
+  const u = stack.emulator.control.addUser({
+    name: 'Capped Agent',
+    email: 'capped.agent@example.com',
+    presence: 'Available',
+  });
   const input = { ...makeInput({ target: { userId: u.id } }), downstreamRetrySeconds: 3 };
-  const handle = await stack.client.workflow.start(deliverAlert, { taskQueue: stack.taskQueue, workflowId: input.alertId, args: [input] });
+  const handle = await stack.client.workflow.start(deliverAlert, {
+    taskQueue: stack.taskQueue,
+    workflowId: input.alertId,
+    args: [input],
+  });
   const sent = await eventually(async () => {
     const s = await handle.query(getStateQuery);
     return s.status === 'awaiting_action' ? s : undefined;
   });
-  const click = { notificationId: sent.notificationId!, userId: u.id, actionId: 'ack', timestamp: new Date().toISOString() };
+  const click = {
+    notificationId: sent.notificationId!,
+    userId: u.id,
+    actionId: 'ack',
+    timestamp: new Date().toISOString(),
+  };
   expect(await handle.executeUpdate(agentActionUpdate, { args: [click] })).toEqual({ outcome: 'applied' });
   // The run closes by itself once the cap has passed.
-  expect(await eventually(async () => {
-    const name = (await handle.describe()).status.name;
-    return name === 'RUNNING' ? undefined : name;
-  })).toBe('COMPLETED');
+  expect(
+    await eventually(async () => {
+      const name = (await handle.describe()).status.name;
+      return name === 'RUNNING' ? undefined : name;
+    }),
+  ).toBe('COMPLETED');
   // It was retried, not given up at the first refusal.
   const events = (await handle.fetchHistory()).events ?? [];
-  const scheduled = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'forwardAction');
-  const started = events.find((e) => e.activityTaskStartedEventAttributes && Number(e.activityTaskStartedEventAttributes.scheduledEventId) === Number(scheduled?.eventId));
+  const scheduled = events.find(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'forwardAction',
+  );
+  const started = events.find(
+    (e) =>
+      e.activityTaskStartedEventAttributes &&
+      Number(e.activityTaskStartedEventAttributes.scheduledEventId) === Number(scheduled?.eventId),
+  );
   expect(started?.activityTaskStartedEventAttributes?.attempt).toBeGreaterThanOrEqual(2);
   const final = await handle.result();
   expect(final.status).toBe('actioned');

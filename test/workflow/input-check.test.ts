@@ -7,7 +7,11 @@ import { makeInput } from '../helpers/stack';
 test('what the launcher builds passes, with and without the optional parts', () => {
   const built = [
     alertBody(),
-    alertBody({ target: { email: 'jordan.smith@example.com' }, actions: [], policy: { waitForAgent: true, recheckIntervalSeconds: 30 } }),
+    alertBody({
+      target: { email: 'jordan.smith@example.com' },
+      actions: [],
+      policy: { waitForAgent: true, recheckIntervalSeconds: 30 },
+    }),
   ].map((body) => buildAlertInput(body, { config: testConfig(), correlationId: 'c' }));
   for (const b of built) {
     if (!b.ok) throw new Error(JSON.stringify(b.issues));
@@ -41,7 +45,9 @@ test('every problem is named by its path, not only the first', () => {
     'policy.recheckIntervalSeconds: expected an integer from 1 to 3600',
     'metadata: expected a map of strings',
   ]);
-  expect(inputProblems({ ...input, downstreamRetrySeconds: 0 })).toEqual(['downstreamRetrySeconds: expected a whole number of seconds, at least 1']);
+  expect(inputProblems({ ...input, downstreamRetrySeconds: 0 })).toEqual([
+    'downstreamRetrySeconds: expected a whole number of seconds, at least 1',
+  ]);
   expect(inputProblems(null)).toEqual(['input: expected an object']);
   expect(inputProblems([])).toEqual(['input: expected an object']);
 });
@@ -57,11 +63,31 @@ describe('checkInput: what a run that refuses its input can still use', () => {
 
   test('too long for Genesys only (title, message, a label, the number of actions): kept as given, the fallback can go', () => {
     const input = good();
-    const many = Array.from({ length: 6 }, (_, n) => ({ id: `a${n}`, label: 'L'.repeat(51), actionType: 'callback' as const }));
-    const r = checkInput({ ...input, title: '🚨'.repeat(126), message: 'm'.repeat(251), actions: many }, input.alertId, at);
-    expect(r.problems).toEqual(expect.arrayContaining(['title: expected 1-250 characters', 'message: expected 1-250 characters', 'actions: expected an array of at most 5', 'actions.0: expected an action with a label of 1-50 characters']));
+    const many = Array.from({ length: 6 }, (_, n) => ({
+      id: `a${n}`,
+      label: 'L'.repeat(51),
+      actionType: 'callback' as const,
+    }));
+    const r = checkInput(
+      { ...input, title: '🚨'.repeat(126), message: 'm'.repeat(251), actions: many },
+      input.alertId,
+      at,
+    );
+    expect(r.problems).toEqual(
+      expect.arrayContaining([
+        'title: expected 1-250 characters',
+        'message: expected 1-250 characters',
+        'actions: expected an array of at most 5',
+        'actions.0: expected an action with a label of 1-50 characters',
+      ]),
+    );
     expect(r.fallbackPossible).toBe(true);
-    expect(r.input).toMatchObject({ title: '🚨'.repeat(126), message: 'm'.repeat(251), actions: many, fallback: { channels: ['webhook'] } });
+    expect(r.input).toMatchObject({
+      title: '🚨'.repeat(126),
+      message: 'm'.repeat(251),
+      actions: many,
+      fallback: { channels: ['webhook'] },
+    });
   });
 
   test('a problem only the desktop path cares about (policy, callback URL) leaves the fallback possible', () => {
@@ -73,7 +99,12 @@ describe('checkInput: what a run that refuses its input can still use', () => {
 
   test('a broken part the fallback sends (its policy, the target, an empty title, the type) rules it out', () => {
     const input = good();
-    for (const bad of [{ fallback: { channels: ['sms'] } }, { target: {} }, { title: '' }, { type: 'urgent' }]) {
+    for (const bad of [
+      { fallback: { channels: ['sms'] } },
+      { target: {} },
+      { title: '' },
+      { type: 'urgent' },
+    ]) {
       const r = checkInput({ ...input, ...bad }, input.alertId, at);
       expect({ bad, fallbackPossible: r.fallbackPossible }).toEqual({ bad, fallbackPossible: false });
     }
@@ -82,6 +113,13 @@ describe('checkInput: what a run that refuses its input can still use', () => {
   test('not an object: neutral values under the workflow id, no fallback', () => {
     const r = checkInput(null, 'alert-k-1', at);
     expect(r).toMatchObject({ problems: ['input: expected an object'], fallbackPossible: false });
-    expect(r.input).toMatchObject({ alertId: 'alert-k-1', idempotencyKey: 'k-1', expiresAt: at, acceptedAt: at, fallback: { channels: [] }, actions: [] });
+    expect(r.input).toMatchObject({
+      alertId: 'alert-k-1',
+      idempotencyKey: 'k-1',
+      expiresAt: at,
+      acceptedAt: at,
+      fallback: { channels: [] },
+      actions: [],
+    });
   });
 });

@@ -25,7 +25,12 @@ export function alertRoutes({ alerts, metrics, logger }: Deps): Router {
 
   r.post('/alerts', async (req, res) => {
     const correlationId = (res.locals as { requestId: string }).requestId;
-    if (req.body === undefined || req.body === null || typeof req.body !== 'object' || Array.isArray(req.body)) {
+    if (
+      req.body === undefined ||
+      req.body === null ||
+      typeof req.body !== 'object' ||
+      Array.isArray(req.body)
+    ) {
       metrics.alertsStarted.inc({ outcome: 'invalid' });
       return sendProblem(res, 'validation', {
         detail: 'the body must be a JSON object (Content-Type: application/json)',
@@ -33,7 +38,10 @@ export function alertRoutes({ alerts, metrics, logger }: Deps): Router {
       });
     }
     try {
-      const out = await alerts.startAlert(req.body, { correlationId, idempotencyKeyHeader: req.get('idempotency-key') });
+      const out = await alerts.startAlert(req.body, {
+        correlationId,
+        idempotencyKeyHeader: req.get('idempotency-key'),
+      });
       metrics.alertsStarted.inc({ outcome: out.status });
       logger.info({ alertId: out.alertId, status: out.status, correlationId }, 'alert request');
       res.status(out.status === 'accepted' ? 202 : 200).json(out);
@@ -70,13 +78,17 @@ export function alertRoutes({ alerts, metrics, logger }: Deps): Router {
   r.post('/alerts/:alertId/cancel', async (req, res) => {
     const { alertId } = req.params;
     if (!ALERT_ID.test(alertId)) return sendProblem(res, 'notFound', { detail: 'no such alert' });
-    const reason = typeof (req.body as { reason?: unknown } | undefined)?.reason === 'string' ? String((req.body as { reason: string }).reason).slice(0, 200) : undefined;
+    const reason =
+      typeof (req.body as { reason?: unknown } | undefined)?.reason === 'string'
+        ? String((req.body as { reason: string }).reason).slice(0, 200)
+        : undefined;
     try {
       await alerts.cancelAlert(alertId, reason);
       res.status(202).json({ alertId, status: 'cancelling' });
     } catch (err) {
       if (err instanceof AlertNotFoundError) return sendProblem(res, 'notFound', { detail: 'no such alert' });
-      if (err instanceof AlertClosedError) return sendProblem(res, 'conflict', { detail: 'the alert is already closed' });
+      if (err instanceof AlertClosedError)
+        return sendProblem(res, 'conflict', { detail: 'the alert is already closed' });
       if (err instanceof TemporalUnavailableError) return unavailable(res, logger, err);
       throw err;
     }
@@ -85,14 +97,19 @@ export function alertRoutes({ alerts, metrics, logger }: Deps): Router {
   return r;
 }
 
-function unavailable(res: Parameters<typeof sendProblem>[0], logger: Logger, err: TemporalUnavailableError): void {
+function unavailable(
+  res: Parameters<typeof sendProblem>[0],
+  logger: Logger,
+  err: TemporalUnavailableError,
+): void {
   logger.warn({ err, alertId: err.alert?.alertId }, 'Temporal unreachable');
   res.set('Retry-After', String(RETRY_AFTER_SECONDS));
   if (err.alert) {
     // The start may have happened anyway: a retry with this key (the one generated, when the caller sent none)
     // is answered as a duplicate, where one without it would make a second toast.
     return sendProblem(res, 'unavailable', {
-      detail: 'the workflow service did not confirm the start in time; the alert may exist: retry with this idempotencyKey',
+      detail:
+        'the workflow service did not confirm the start in time; the alert may exist: retry with this idempotencyKey',
       ...err.alert,
     });
   }

@@ -26,7 +26,8 @@ export function callbackRoute({ inbox, logger, metrics, secret }: Deps): Router 
   // must not turn a valid click into a failure.
   r.post(CALLBACK_PATH, express.raw({ type: () => true, limit: '64kb' }), async (req, res) => {
     const start = process.hrtime.bigint();
-    const done = (outcome: string) => metrics.callbackAckSeconds.observe({ outcome }, Number(process.hrtime.bigint() - start) / 1e9);
+    const done = (outcome: string) =>
+      metrics.callbackAckSeconds.observe({ outcome }, Number(process.hrtime.bigint() - start) / 1e9);
     const ack = (outcome: string) => {
       metrics.callbackAcks.inc({ outcome });
       done(outcome);
@@ -52,7 +53,10 @@ export function callbackRoute({ inbox, logger, metrics, secret }: Deps): Router 
         const id = inbox.deadLetterRaw('malformed_json', raw, (err as Error).message, meta);
         ack('malformed_json');
         logger.warn({ requestId, deadLetterId: id }, 'desktop callback dead-lettered: malformed JSON');
-        return sendProblem(res, 'malformedJson', { detail: 'the body is not valid JSON; kept for inspection', deadLetterId: id });
+        return sendProblem(res, 'malformedJson', {
+          detail: 'the body is not valid JSON; kept for inspection',
+          deadLetterId: id,
+        });
       }
       const parsed = DesktopCallbackSchema.safeParse(body);
       if (!parsed.success || nestedDeeperThan(parsed.data.metadata, MAX_METADATA_DEPTH)) {
@@ -62,7 +66,11 @@ export function callbackRoute({ inbox, logger, metrics, secret }: Deps): Router 
         const id = inbox.deadLetterRaw('invalid_schema', raw, JSON.stringify(errors), meta);
         ack('invalid_schema');
         logger.warn({ requestId, deadLetterId: id, errors }, 'desktop callback dead-lettered: invalid body');
-        return sendProblem(res, 'validation', { detail: 'the callback body is invalid; kept for inspection', errors, deadLetterId: id });
+        return sendProblem(res, 'validation', {
+          detail: 'the callback body is invalid; kept for inspection',
+          errors,
+          deadLetterId: id,
+        });
       }
       const outcome = await inbox.insertDurably(parsed.data, meta);
       const status = outcome === 'new' ? 'accepted' : 'duplicate';

@@ -30,7 +30,11 @@ export function deadLetterRoutes({ inbox }: { inbox: CallbackInbox }): Router {
     const limit = Math.min(int(req.query.limit) ?? 100, 1000);
     const items = inbox.listDeadLetters({ afterId: int(req.query.after) ?? 0, limit });
     const last = items.at(-1);
-    res.json({ items: items.map(view), total: inbox.deadLetterCount(), next: items.length === limit && last ? `?after=${last.id}&limit=${limit}` : null });
+    res.json({
+      items: items.map(view),
+      total: inbox.deadLetterCount(),
+      next: items.length === limit && last ? `?after=${last.id}&limit=${limit}` : null,
+    });
   });
 
   r.post('/dead-letters/replay', (_req, res) => {
@@ -41,7 +45,13 @@ export function deadLetterRoutes({ inbox }: { inbox: CallbackInbox }): Router {
     const id = int(req.params.id);
     const out = id === undefined ? 'not_found' : inbox.replay(id);
     if (out === 'not_found') return sendProblem(res, 'notFound', { detail: 'no such dead letter' });
-    if (out !== 'replayed') return sendProblem(res, 'conflict', { detail: out === 'not_dead_lettered' ? 'not a dead letter (already applied or queued)' : 'its body still cannot be parsed' });
+    if (out !== 'replayed')
+      return sendProblem(res, 'conflict', {
+        detail:
+          out === 'not_dead_lettered'
+            ? 'not a dead letter (already applied or queued)'
+            : 'its body still cannot be parsed',
+      });
     res.status(202).json({ id, status: 'replayed' });
   });
 
