@@ -82,11 +82,15 @@ export async function startE2E(opts: {
     },
   });
   const issuedTokens: string[] = [];
-  const core = emulator.control as unknown as {
-    issueToken(id: string): { token: string; expiresIn: number };
-  };
-  const issue = core.issueToken.bind(core);
-  core.issueToken = (id) => {
+  // Every token the emulator's token store hands out (the tests then look for each one in the logs). The store
+  // is internal to the emulator; the assertion below keeps this from silently watching nothing if it moves.
+  const store = (
+    emulator.control as unknown as { tokens?: { issue(id: string): { token: string; expiresIn: number } } }
+  ).tokens;
+  if (typeof store?.issue !== 'function')
+    throw new Error('the emulator no longer exposes its token store as control.tokens');
+  const issue = store.issue.bind(store);
+  store.issue = (id) => {
     const t = issue(id);
     issuedTokens.push(t.token);
     return t;
