@@ -7,8 +7,8 @@ import { Readable } from 'node:stream';
 import pino from 'pino';
 import { run } from '../../src/cli';
 import type { Out } from '../../src/cli/progress';
-import type { Config } from '../../src/config';
-import { startIngress, type Ingress } from '../../src/service/ingress';
+import { startService, type Ingress } from '../../src/service';
+import { testConfig } from '../helpers/config';
 import { startStack, TEST_SIGNING_SECRET, type Stack } from '../helpers/stack';
 
 const API_KEY = 'cli-test-key-0123456789abcdef';
@@ -70,36 +70,6 @@ export async function closedPort(): Promise<number> {
   });
 }
 
-function cliConfig(dataDir: string): Config {
-  return {
-    logLevel: 'silent',
-    temporal: {
-      address: process.env.TEMPORAL_TEST_ADDRESS,
-      namespace: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default',
-    },
-    genesys: {
-      rateLimitPerMinute: 300,
-      rateLimitShare: 0.8,
-      notificationsPath: '/api/v2/desktop/notifications',
-      timeoutMs: 2000,
-    },
-    ingress: {
-      port: 0,
-      host: '127.0.0.1',
-      // Callbacks are posted by the tests themselves; the emulator's deliveries go nowhere.
-      publicBaseUrl: 'http://127.0.0.1:9',
-      apiKeys: [API_KEY],
-      callbackSigningSecret: TEST_SIGNING_SECRET,
-      actionUrlAllowedHosts: [],
-    },
-    fallback: { smtpFrom: 'alerts@test' },
-    downstream: {},
-    defaultAlertTtlSeconds: 3600,
-    dataDir,
-    callbackRetentionDays: 7,
-  };
-}
-
 export interface CliStack {
   stack: Stack;
   ingress: Ingress;
@@ -112,15 +82,29 @@ export interface CliStack {
 export async function startCliStack(): Promise<CliStack> {
   const stack = await startStack({ emulator: { users: [AGENT] } });
   const dataDir = tempDir();
-  const ingress = await startIngress({
-    config: cliConfig(dataDir),
+  const config = testConfig({
+    dataDir,
+    // Callbacks are posted by the tests themselves; the emulator's deliveries go nowhere.
+    ingress: {
+      publicBaseUrl: 'http://127.0.0.1:9',
+      apiKeys: [API_KEY],
+      callbackSigningSecret: TEST_SIGNING_SECRET,
+    },
+    fallback: { webhookUrl: undefined },
+  });
+  // The ingress of the CLI's API: startService without workers, on the stack's task queue and Temporal client.
+  const service = await startService(config, {
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     client: stack.client,
-    alertsClientOptions: { taskQueue: stack.taskQueue, rpcTimeoutMs: 3_000 },
-    inboxFile: path.join(dataDir, 'callbacks.sqlite'),
-    relay: { initialBackoffMs: 100, maxBackoffMs: 500, pollIntervalMs: 200 },
-    drainTimeoutMs: 1_000,
+    taskQueue: stack.taskQueue,
+    workers: false,
+    ingress: {
+      alertsClientOptions: { rpcTimeoutMs: 3_000 },
+      relay: { initialBackoffMs: 100, maxBackoffMs: 500, pollIntervalMs: 200 },
+      drainTimeoutMs: 1_000,
+    },
   });
+  const ingress = service.ingress!;
   return {
     stack,
     ingress,
@@ -131,7 +115,7 @@ export async function startCliStack(): Promise<CliStack> {
       TEMPORAL_NAMESPACE: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default',
     },
     async close() {
-      await ingress.close();
+      await service.close();
       await stack.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
