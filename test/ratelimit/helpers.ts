@@ -3,12 +3,10 @@ import type { Client } from '@temporalio/client';
 import { deliverAlert } from '../../src/workflows';
 import { genesysQueueFor } from '../../src/shared/constants';
 import type { AlertInput } from '../../src/shared/schemas';
-import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
-import { createGenesysClient } from '../../src/genesys';
-import { createWorkers, type AlertWorkers, type CreateWorkersOptions } from '../../src/service/workers';
-import { workflowBundle, type Stack } from '../helpers/stack';
-import { testTemporalAddress } from '../helpers/temporal';
+import { startService, type AlertWorkers, type CreateWorkersOptions } from '../../src/service';
+import { testConfig } from '../helpers/config';
+import { emulatorCredentials, workflowBundle, type Stack } from '../helpers/stack';
 
 /** Start alert workflows the way the launcher does (id = alertId), all at once. */
 export function startAll(stack: Stack, inputs: AlertInput[]): Promise<unknown[]> {
@@ -74,52 +72,17 @@ export async function secondWorkers(
   stack: Stack,
   over: Partial<CreateWorkersOptions> = {},
 ): Promise<{ workers: AlertWorkers; close(): Promise<void> }> {
-  const genesys = createGenesysClient({
-    apiBase: stack.emulator.url,
-    loginBase: stack.emulator.url,
-    clientId: 'emulator-client',
-    clientSecret: 'emulator-secret',
-    timeoutMs: 2_000,
-  });
-  // Its own connection: the SDK refuses two workers on one queue through one client, as two processes would have.
-  const connection = await NativeConnection.connect({ address: testTemporalAddress() });
-  const cleanup = async () => {
-    await genesys.close();
-    await connection.close();
-  };
-  let workers: AlertWorkers;
-  try {
-    workers = await createWorkers({
-      connection,
-      namespace: 'default',
-      config: {
-        genesys: {
-          rateLimitPerMinute: 300,
-          rateLimitShare: 0.8,
-          notificationsPath: '/api/v2/desktop/notifications',
-          timeoutMs: 2000,
-        },
-        downstream: {},
-        fallback: { smtpFrom: 'alerts@test' },
-      },
-      genesys,
+  // Its own Genesys client and its own Temporal connection (startService opens one): the SDK refuses two workers
+  // on one queue through one client, as two processes would have.
+  const base = testConfig();
+  const service = await startService(
+    { ...base, genesys: { ...base.genesys, ...emulatorCredentials(stack.emulator) } },
+    {
       logger: pino({ level: 'silent' }),
-      workflowBundle: await workflowBundle(),
       taskQueue: stack.taskQueue,
-      genesysActivitiesPerSecond: 0,
-      ...over,
-    });
-  } catch (err) {
-    await cleanup();
-    throw err;
-  }
-  const run = workers.run();
-  return {
-    workers,
-    async close() {
-      await workers.shutdown();
-      await run;
-      await cleanup();
+      ingress: false,
+      workers: { workflowBundle: await workflowBundle(), genesysActivitiesPerSecond: 0, ...over },
     },
-  };
+  );
+  return { workers: service.workers!, close: () => service.close() };
 }

@@ -2,7 +2,7 @@
 import { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Config } from '../../src/config';
-import { createTemporalConnection, startIngress, type Ingress } from '../../src/service/ingress';
+import { createTemporalConnection, startService, type Ingress } from '../../src/service';
 import { silentLogger, testConfig } from '../api/helpers';
 import { testTemporalAddress, uniqueQueue } from '../helpers/temporal';
 
@@ -23,13 +23,17 @@ export async function startIngressHarness(
   const client = new Client({ connection, namespace: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default' });
   const taskQueue = uniqueQueue('sec');
   const config = opts.config ?? testConfig();
-  const ingress = await startIngress({
-    config,
+  const service = await startService(config, {
     logger: opts.logger ?? silentLogger,
     client,
-    alertsClientOptions: { taskQueue, rpcTimeoutMs: 5_000 },
-    relay: { initialBackoffMs: 100, maxBackoffMs: 1_000, pollIntervalMs: 500 },
+    taskQueue,
+    workers: false,
+    ingress: {
+      alertsClientOptions: { rpcTimeoutMs: 5_000 },
+      relay: { initialBackoffMs: 100, maxBackoffMs: 1_000, pollIntervalMs: 500 },
+    },
   });
+  const ingress = service.ingress!;
   return {
     ingress,
     client,
@@ -40,7 +44,7 @@ export async function startIngressHarness(
       return r.count;
     },
     async close() {
-      await ingress.close();
+      await service.close();
       await connection.close();
     },
   };

@@ -7,16 +7,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
 import { CallbackInbox } from '../../src/callbacks/inbox';
 import { startEmulator, type Emulator } from '../../src/emulator';
-import { createGenesysClient } from '../../src/genesys';
 import { ALERTS_TASK_QUEUE, ALERT_ID_METADATA_KEY } from '../../src/shared/constants';
 import { webhookHeaders } from '../../src/shared/standard-webhooks';
-import { createWorkers } from '../../src/service/workers';
-import { SIGNING_SECRET, tempDir } from '../api/helpers';
-import { makeInput, quietRuntime, workflowBundle } from '../helpers/stack';
+import { startService } from '../../src/service';
+import { SIGNING_SECRET, tempDir, testConfig } from '../helpers/config';
+import { emulatorCredentials, makeInput, quietRuntime, workflowBundle } from '../helpers/stack';
 import { testTemporalAddress } from '../helpers/temporal';
 
 jest.setTimeout(90_000);
@@ -248,33 +246,25 @@ describe('worker', () => {
 
     // A replacement worker finishes the rest, without waiting out any abandoned activity's time-out.
     quietRuntime();
-    const nc = await NativeConnection.connect({ address: testTemporalAddress() });
-    const genesys = createGenesysClient({
-      apiBase: emulator.url,
-      loginBase: emulator.url,
-      clientId: 'emulator-client',
-      clientSecret: 'emulator-secret',
-      logger: pino({ level: 'silent' }),
-    });
-    const w = await createWorkers({
-      connection: nc,
-      namespace: 'default',
-      config: {
+    const base = testConfig();
+    const replacement = await startService(
+      {
+        ...base,
         genesys: {
+          ...base.genesys,
+          ...emulatorCredentials(emulator),
           rateLimitPerMinute: 60_000,
           rateLimitShare: 1,
-          notificationsPath: '/api/v2/desktop/notifications',
           timeoutMs: 5_000,
         },
-        downstream: {},
         fallback: { smtpFrom: 'x@test' },
       },
-      genesys,
-      logger: pino({ level: 'silent' }),
-      workflowBundle: await workflowBundle(),
-      genesysActivitiesPerSecond: 0,
-    });
-    const running = w.run();
+      {
+        logger: pino({ level: 'silent' }),
+        ingress: false,
+        workers: { workflowBundle: await workflowBundle(), genesysActivitiesPerSecond: 0 },
+      },
+    );
     try {
       const t0 = Date.now();
       while (shown() < keys.length && Date.now() - t0 < 25_000) await new Promise((r) => setTimeout(r, 100));
@@ -289,10 +279,7 @@ describe('worker', () => {
       expect(notes).toHaveLength(keys.length); // no second toast for anything
       expect(atExit).toBeGreaterThanOrEqual(5);
     } finally {
-      await w.shutdown();
-      await running;
-      await nc.close();
-      await genesys.close();
+      await replacement.close();
     }
   });
 });
