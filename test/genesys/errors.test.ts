@@ -151,13 +151,12 @@ describe('transport failures (MockAgent)', () => {
 
   it('maps a slow answer to timeout', async () => {
     mock.agent.get(API).intercept({ path: USER_PATH }).reply(200, { id: 'u-1', state: 'active' }).delay(5000);
-    const started = Date.now();
+    // The reply would come after 5 s and succeed: an error of kind 'timeout' can only be the 50 ms limit firing.
     const err = (await makeClient(mock.agent, { timeoutMs: 50 })
       .getUser('u-1')
       .catch((e: unknown) => e)) as GenesysApiError;
     expect(err.kind).toBe('timeout');
     expect(err.retryable).toBe(true);
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it.each(['ECONNRESET', 'ECONNREFUSED', 'ENOTFOUND', 'UND_ERR_SOCKET'])(
