@@ -10,9 +10,9 @@ import { Client, type Connection } from '@temporalio/client';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { Config } from '../../src/config';
-import { freePort } from '../../src/dev/temporal';
 import { startEmulator, type Emulator, type EmulatorUserSeed } from '../../src/emulator';
-import { createTemporalConnection, startService, type Ingress, type Service } from '../../src/service';
+import { createTemporalConnection, type Ingress, type Service } from '../../src/service';
+import { startServiceOnFreePort } from '../helpers/service';
 import { ALERT_ID_METADATA_KEY } from '../../src/shared/constants';
 import type { AlertState } from '../../src/shared/messages';
 import { webhookHeaders } from '../../src/shared/standard-webhooks';
@@ -127,26 +127,28 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     users: [AGENT],
   });
   const downstream = await startDownstream();
-  const port = await freePort();
-  const base = testConfig({
-    temporal: { address },
-    ingress: { port, publicBaseUrl: `http://127.0.0.1:${port}`, callbackSigningSecret: SIGNING_SECRET },
-    // No fallback webhook: an alert that falls back would post to the network for an hour.
-    fallback: { webhookUrl: undefined },
-  });
-  const config: Config = {
-    ...base,
-    genesys: { ...base.genesys, ...emulatorCredentials(emulator) },
-    downstream: { webhookUrl: downstream.url },
+  const configFor = (port: number): Config => {
+    const base = testConfig({
+      temporal: { address },
+      ingress: { port, publicBaseUrl: `http://127.0.0.1:${port}`, callbackSigningSecret: SIGNING_SECRET },
+      // No fallback webhook: an alert that falls back would post to the network for an hour.
+      fallback: { webhookUrl: undefined },
+    });
+    return {
+      ...base,
+      genesys: { ...base.genesys, ...emulatorCredentials(emulator) },
+      downstream: { webhookUrl: downstream.url },
+    };
   };
   // Lazy, like the ingress's own: it must not block start-up nor fail while Temporal is down.
   const connection = createTemporalConnection(address);
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({ connection, namespace: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default' });
   const registry = new Registry();
   const taskQueue = uniqueQueue('api');
   let service: Service;
+  let config: Config;
   try {
-    service = await startService(config, {
+    ({ service, config } = await startServiceOnFreePort(configFor, {
       logger: silentLogger,
       registry,
       client,
@@ -161,7 +163,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         relay: { initialBackoffMs: 100, maxBackoffMs: 1_000, pollIntervalMs: 500 },
         drainTimeoutMs: 1_000,
       },
-    });
+    }));
   } catch (err) {
     await connection.close();
     await downstream.close();

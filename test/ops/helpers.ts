@@ -8,9 +8,9 @@ import { Client, Connection } from '@temporalio/client';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Config } from '../../src/config';
-import { freePort } from '../../src/dev/temporal';
 import { startEmulator, type Emulator, type EmulatorUserSeed } from '../../src/emulator';
-import { startService, type AlertWorkers, type Ingress } from '../../src/service';
+import type { AlertWorkers, Ingress } from '../../src/service';
+import { startServiceOnFreePort } from '../helpers/service';
 import { createLogger } from '../../src/observability/logger';
 import { testConfig } from '../api/helpers';
 import { apiCaller, waitForAlert, type ApiCall } from '../helpers/http';
@@ -54,24 +54,28 @@ export async function startOpsStack(opts: { users: EmulatorUserSeed[]; logger?: 
     callbackSigningSecret: TEST_SIGNING_SECRET,
     users: opts.users,
   });
-  const port = await freePort();
-  const base = testConfig({
-    ingress: {
-      port,
-      publicBaseUrl: `http://127.0.0.1:${port}`,
-      apiKeys: [API_KEY],
-      callbackSigningSecret: TEST_SIGNING_SECRET,
-    },
-    fallback: { webhookUrl: undefined },
-  });
-  const config: Config = {
-    ...base,
-    genesys: { ...base.genesys, ...emulatorCredentials(emulator) },
-    downstream: { webhookUrl: `${downstream.url}/downstream` },
-  };
   const clientConnection = await Connection.connect({ address: testTemporalAddress() });
-  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
-  const service = await startService(config, {
+  const client = new Client({
+    connection: clientConnection,
+    namespace: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default',
+  });
+  const configFor = (port: number): Config => {
+    const base = testConfig({
+      ingress: {
+        port,
+        publicBaseUrl: `http://127.0.0.1:${port}`,
+        apiKeys: [API_KEY],
+        callbackSigningSecret: TEST_SIGNING_SECRET,
+      },
+      fallback: { webhookUrl: undefined },
+    });
+    return {
+      ...base,
+      genesys: { ...base.genesys, ...emulatorCredentials(emulator) },
+      downstream: { webhookUrl: `${downstream.url}/downstream` },
+    };
+  };
+  const { service, config } = await startServiceOnFreePort(configFor, {
     logger,
     registry,
     client,

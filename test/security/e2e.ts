@@ -8,9 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Config } from '../../src/config';
-import { freePort } from '../../src/dev/temporal';
 import { startEmulator, type Emulator } from '../../src/emulator';
-import { startService, type AlertWorkers, type Ingress } from '../../src/service';
+import type { AlertWorkers, Ingress } from '../../src/service';
+import { startServiceOnFreePort } from '../helpers/service';
 import { testConfig } from '../api/helpers';
 import { apiCaller, waitForAlert as pollAlert, type ApiAnswer } from '../helpers/http';
 import { startSink } from '../helpers/sink';
@@ -97,29 +97,30 @@ export async function startE2E(opts: {
   };
   const clientConnection = await Connection.connect({ address: testTemporalAddress() });
   const client = new Client({ connection: clientConnection, namespace: 'default' });
-  const port = await freePort();
-  const base = testConfig({
-    ingress: {
-      port,
-      publicBaseUrl: `http://127.0.0.1:${port}`,
-      apiKeys: secrets.apiKeys,
-      callbackSigningSecret: secrets.signingSecret,
-      actionUrlAllowedHosts: opts.actionUrlAllowedHosts ?? [],
-    },
-    fallback: { webhookUrl: fallback.url + '/fallback' },
-  });
-  const config: Config = {
-    ...base,
-    logLevel: 'trace',
-    genesys: {
-      ...base.genesys,
-      credentials: { clientId: secrets.clientId, clientSecret: secrets.clientSecret },
-      apiBase: emulator.url,
-      loginBase: emulator.url,
-    },
-    downstream: { webhookUrl: downstream.url + '/downstream', signingSecret: secrets.downstreamSecret },
+  const configFor = (port: number): Config => {
+    const base = testConfig({
+      ingress: {
+        port,
+        publicBaseUrl: `http://127.0.0.1:${port}`,
+        apiKeys: secrets.apiKeys,
+        callbackSigningSecret: secrets.signingSecret,
+        actionUrlAllowedHosts: opts.actionUrlAllowedHosts ?? [],
+      },
+      fallback: { webhookUrl: fallback.url + '/fallback' },
+    });
+    return {
+      ...base,
+      logLevel: 'trace',
+      genesys: {
+        ...base.genesys,
+        credentials: { clientId: secrets.clientId, clientSecret: secrets.clientSecret },
+        apiBase: emulator.url,
+        loginBase: emulator.url,
+      },
+      downstream: { webhookUrl: downstream.url + '/downstream', signingSecret: secrets.downstreamSecret },
+    };
   };
-  const service = await startService(config, {
+  const { service, config } = await startServiceOnFreePort(configFor, {
     logger,
     client,
     taskQueue: uniqueQueue('sec-e2e'),
