@@ -14,7 +14,7 @@ import { startEmulator, type Emulator } from './emulator';
 import { DEMO_USERS } from './emulator/demo-users';
 import { createLogger } from './observability/logger';
 import { installTemporalRuntime } from './observability/temporal-runtime';
-import { startService } from './service';
+import { closeInReverse, startService } from './service';
 
 const DEV_API_KEY = 'dev-key';
 
@@ -49,15 +49,7 @@ async function main(): Promise<void> {
     : 'off';
   const stops: Array<() => Promise<void>> = [];
   let workersStopped: Promise<void> | undefined;
-  const stopAll = async () => {
-    for (const stop of stops.reverse()) {
-      try {
-        await stop();
-      } catch (err) {
-        logger.error({ err }, 'error while stopping');
-      }
-    }
-  };
+  const stopAll = () => closeInReverse(stops, logger);
 
   try {
     let temporal: DevServer | undefined;

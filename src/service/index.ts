@@ -45,22 +45,30 @@ export interface Service {
   close(): Promise<void>;
 }
 
+/**
+ * Run each closer, last opened first, and empty the list; one that fails is logged and the rest still run (a
+ * process that stops must release everything it can).
+ */
+export async function closeInReverse(
+  closers: Array<() => Promise<void> | void>,
+  logger: Logger,
+): Promise<void> {
+  for (const close of closers.splice(0).reverse()) {
+    try {
+      await close();
+    } catch (err) {
+      logger.error({ err }, 'error while stopping');
+    }
+  }
+}
+
 export async function startService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, name: 'desktop-alerts' });
   const registry = overrides.registry ?? new Registry();
   const taskQueue = overrides.taskQueue ?? ALERTS_TASK_QUEUE;
   // Closed in reverse order of opening; a failure half-way closes what was opened.
   const opened: Array<() => Promise<void> | void> = [];
-  const closeOpened = async () => {
-    for (const close of opened.reverse()) {
-      try {
-        await close();
-      } catch (err) {
-        logger.error({ err }, 'error while stopping');
-      }
-    }
-    opened.length = 0;
-  };
+  const closeOpened = () => closeInReverse(opened, logger);
 
   try {
     let workers: AlertWorkers | undefined;
