@@ -1,8 +1,9 @@
 /**
- * The emulator's state behind one facade: composes the config, tokens, rate limiter, faults, users,
+ * The emulator's state behind one facade: composes the config, tokens, authorization codes, rate limiter, faults, users,
  * notifications, callback dispatcher and request log, implements EmulatorControl by delegating to
  * them, and owns stats() and reset(). The HTTP layer (server.ts, pipeline.ts, api/) uses the parts.
  */
+import { AuthCodeStore } from './auth-codes';
 import { CallbackDispatcher } from './callbacks';
 import { ConfigStore } from './config';
 import { EventHub, type EmulatorEvent } from './events';
@@ -10,7 +11,7 @@ import { FaultInjector } from './faults';
 import { NotificationStore } from './notifications';
 import { RateLimiter } from './rate-limit';
 import { RequestLog } from './request-log';
-import { DEFAULT_CLIENT, TokenStore } from './tokens';
+import { DEFAULT_CLIENT, DEFAULT_PKCE_CLIENT, TokenStore } from './tokens';
 import type {
   CallbackDelivery,
   CallbackFilter,
@@ -41,6 +42,7 @@ export class EmulatorCore implements EmulatorControl {
   readonly events: EventHub;
   readonly config: ConfigStore;
   readonly tokens: TokenStore;
+  readonly codes: AuthCodeStore;
   readonly rateLimiter: RateLimiter;
   readonly faults: FaultInjector;
   readonly users: UserDirectory;
@@ -54,6 +56,7 @@ export class EmulatorCore implements EmulatorControl {
     this.rateLimiter = new RateLimiter(() => this.config.current.rateLimitPerMinute);
     this.config = new ConfigStore(opts, () => this.rateLimiter.clearWindows());
     this.tokens = new TokenStore(() => this.config.current.tokenLifetimeSeconds);
+    this.codes = new AuthCodeStore(() => this.config.current.timeScale);
     this.faults = new FaultInjector(opts.random ?? Math.random);
     this.users = new UserDirectory(this.events);
     this.requests = new RequestLog(opts.maxRequestLog ?? 100_000);
@@ -88,7 +91,8 @@ export class EmulatorCore implements EmulatorControl {
   private initState(): void {
     this.config.reset();
     this.faults.reset();
-    this.tokens.reset(this.opts.clients ?? [DEFAULT_CLIENT]);
+    this.tokens.reset(this.opts.clients ?? [DEFAULT_CLIENT, DEFAULT_PKCE_CLIENT]);
+    this.codes.reset();
     this.notifications.reset();
     this.rateLimiter.reset();
     this.requests.reset();
@@ -203,7 +207,7 @@ export class EmulatorCore implements EmulatorControl {
     return {
       startedAt: this.startedAt.toISOString(),
       requests: this.requests.stats(),
-      tokens: { ...this.tokens.counters, active: this.tokens.activeCount(now) },
+      tokens: { ...this.tokens.counters, ...this.codes.counters, active: this.tokens.activeCount(now) },
       rateLimited: this.rateLimiter.limited,
       faultsInjected: f.injected,
       notifications: {

@@ -1,13 +1,16 @@
 /**
  * What every Genesys API handler works with: the request context, the reply it returns, Genesys-shaped
- * error replies, JSON body parsing, and writing a reply out (always with ININ-Correlation-Id).
+ * error replies, JSON body parsing, and writing a reply out as JSON or HTML (always with ININ-Correlation-Id).
  */
 import type http from 'node:http';
 import { genesysError } from './genesys-errors';
 
 export interface Reply {
   status: number;
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as text/html instead of `body` (the login host's pages). */
+  html?: string;
   headers?: Record<string, string>;
 }
 
@@ -20,6 +23,8 @@ export interface Ctx {
   raw: Buffer;
   correlationId: string;
   clientId: string | null;
+  /** The signed-in user of a user token (authorization code grant); null for client tokens. */
+  userId: string | null;
   /** Set by a handler that injected a fault itself (presence flip). */
   fault: string | null;
 }
@@ -61,13 +66,14 @@ export function parseJson(ctx: Ctx): unknown {
 /** Writes the reply as JSON, unless the answer already started or the socket is gone. */
 export function sendReply(res: http.ServerResponse, correlationId: string, reply: Reply): void {
   if (res.headersSent || res.destroyed) return;
-  const payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
+  const payload = reply.html ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
   const headers: Record<string, string | number> = {
     'ININ-Correlation-Id': correlationId,
     ...(reply.headers ?? {}),
   };
   if (payload) {
-    headers['content-type'] = 'application/json; charset=UTF-8';
+    headers['content-type'] =
+      reply.html !== undefined ? 'text/html; charset=UTF-8' : 'application/json; charset=UTF-8';
     headers['content-length'] = Buffer.byteLength(payload);
   }
   res.writeHead(reply.status, headers);

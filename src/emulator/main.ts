@@ -5,6 +5,7 @@
  */
 import { DEMO_USERS } from './demo-users';
 import { startEmulator } from './index';
+import { DEFAULT_PKCE_CLIENT } from './tokens';
 
 function envNumber(name: string, fallback: number): number {
   const v = process.env[name];
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
   const emulator = await startEmulator({
     port: envNumber('EMULATOR_PORT', 4010),
     host: process.env.EMULATOR_HOST ?? '127.0.0.1',
-    clients: [{ clientId, clientSecret }],
+    clients: [{ clientId, clientSecret }, DEFAULT_PKCE_CLIENT],
     rateLimitPerMinute: envNumber('EMULATOR_RATE_LIMIT_PER_MINUTE', 300),
     timeScale: envNumber('EMULATOR_TIME_SCALE', 1),
     callbackSigningSecret: process.env.CALLBACK_SIGNING_SECRET || undefined,
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
     `Genesys Cloud emulator listening on ${emulator.url}`,
     `  GENESYS_API_BASE=${emulator.url}  GENESYS_LOGIN_BASE=${emulator.url}`,
     `  GENESYS_CLIENT_ID=${clientId}  GENESYS_CLIENT_SECRET=${clientSecret}`,
+    `  PKCE sign-in: ${emulator.url}/oauth/authorize client_id=${DEFAULT_PKCE_CLIENT.clientId} (loopback redirect URIs)`,
     `  callbacks ${process.env.CALLBACK_SIGNING_SECRET ? 'signed (Standard Webhooks)' : 'NOT signed (set CALLBACK_SIGNING_SECRET)'}`,
     `  control API: ${emulator.url}/__emulator (see src/emulator/README.md)`,
     '  seeded users:',

@@ -4,7 +4,7 @@
  * and logged.
  */
 import type http from 'node:http';
-import { findRoute, routeName, TOKEN_ROUTE, type RouteMatch } from './api/routes';
+import { findRoute, LOGIN_ROUTES, routeName, type RouteMatch } from './api/routes';
 import type { EmulatorCore } from './core';
 import { rateLimitMessage } from './genesys-errors';
 import { errorReply, HttpError, sendReply, type Ctx, type Reply } from './http-reply';
@@ -24,18 +24,20 @@ interface ApiCall {
 /** A step answers (ends the call) or returns undefined to pass the call on. */
 type Step = (call: ApiCall) => Reply | undefined;
 
-const isTokenCall = (call: ApiCall): boolean => call.match?.route.name === TOKEN_ROUTE;
+/** The login host's endpoints (/oauth/token, /oauth/authorize): no bearer token, no rate limit. */
+const isTokenCall = (call: ApiCall): boolean => LOGIN_ROUTES.has(call.match?.route.name ?? '');
 
-/** Bearer token check (not on the token endpoint): 401 without a live token. */
+/** Bearer token check (not on the login endpoints): 401 without a live token; a user token names its user. */
 const authStep: Step = (call) => {
   if (isTokenCall(call)) return undefined;
   const auth = call.core.tokens.authenticate(call.ctx.headers.authorization);
   if (!auth.ok) return errorReply(call.ctx, 401, { code: auth.code, message: auth.message });
   call.ctx.clientId = auth.clientId;
+  call.ctx.userId = auth.userId;
   return undefined;
 };
 
-/** The client's budget (not on the token endpoint): 429 with Retry-After when spent. */
+/** The client's budget, user tokens included (not on the login endpoints): 429 with Retry-After when spent. */
 const rateLimitStep: Step = (call) => {
   if (isTokenCall(call) || call.ctx.clientId === null) return undefined;
   const rl = call.core.rateLimiter.take(call.ctx.clientId, Date.now());

@@ -89,6 +89,7 @@ export async function startServer(core: EmulatorCore, host: string, port: number
         raw: Buffer.concat(chunks),
         correlationId,
         clientId: null,
+        userId: null,
         fault: null,
       };
       if (tooLarge) sendReply(res, correlationId, errorReply(ctx, 413));

@@ -1,6 +1,7 @@
 /**
- * OAuth clients and their access tokens: client credentials checks, issuing, bearer authentication,
- * revocation and forced expiry (now, after a delay, or after a number of API calls).
+ * OAuth clients and their access tokens: client credentials checks, which redirect URIs a PKCE client
+ * accepts, issuing (client tokens and user tokens), bearer authentication, revocation and forced expiry
+ * (now, after a delay, or after a number of API calls).
  */
 import { randomBytes } from 'node:crypto';
 import { checkNumber, fail } from './checks';
@@ -11,18 +12,48 @@ export const DEFAULT_CLIENT: EmulatorClientSeed = {
   clientSecret: 'emulator-secret',
 };
 
+/** The public PKCE client of the agent app: any loopback http redirect URI. */
+export const DEFAULT_PKCE_CLIENT: EmulatorClientSeed = {
+  clientId: 'emulator-agent-app',
+  grant: 'authorization_code',
+  redirectUris: ['http://127.0.0.1:*', 'http://localhost:*'],
+};
+
+const GRANTS = new Set(['client_credentials', 'authorization_code']);
+
+/** An absolute http(s) URL without a fragment (RFC 6749 3.1.2), or 'http://HOST:*'. */
+function checkRedirectUri(v: unknown): string {
+  if (typeof v === 'string' && /^http:\/\/[^/:*]+:\*$/.test(v)) return v;
+  let u: URL | null = null;
+  try {
+    u = typeof v === 'string' ? new URL(v) : null;
+  } catch {
+    u = null;
+  }
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.hash || (v as string).includes('#'))
+    fail(
+      400,
+      'invalid.value',
+      'redirectUris must be absolute http(s) URLs without a fragment, or http://HOST:*',
+    );
+  return v as string;
+}
+
 /** Expired tokens are purged once there are more than this many. */
 const PURGE_ABOVE = 10_000;
 
 interface TokenRec {
   clientId: string;
+  /** The signed-in user of a user token (authorization code grant); null for client credentials. */
+  userId: string | null;
   issuedAt: number;
   expiresAt: number;
   /** API calls left before the token dies (expireTokens afterRequests). */
   remainingUses: number | null;
 }
 
-export type AuthResult = { ok: true; clientId: string } | { ok: false; code: string; message: string };
+export type AuthResult =
+  { ok: true; clientId: string; userId: string | null } | { ok: false; code: string; message: string };
 
 export class TokenStore {
   private clients = new Map<string, EmulatorClientSeed>();
@@ -42,31 +73,62 @@ export class TokenStore {
   }
 
   addClient(client: EmulatorClientSeed): void {
-    if (
-      !client ||
-      typeof client.clientId !== 'string' ||
-      !client.clientId ||
-      typeof client.clientSecret !== 'string' ||
-      !client.clientSecret
-    ) {
+    if (!client || typeof client.clientId !== 'string' || !client.clientId)
+      fail(400, 'invalid.value', 'clientId is required');
+    const grant = client.grant ?? 'client_credentials';
+    if (!GRANTS.has(grant))
+      fail(400, 'invalid.value', 'grant must be client_credentials or authorization_code');
+    if (grant === 'client_credentials' && (typeof client.clientSecret !== 'string' || !client.clientSecret))
       fail(400, 'invalid.value', 'clientId and clientSecret are required');
+    if (grant === 'authorization_code' && client.clientSecret !== undefined)
+      fail(400, 'invalid.value', 'authorization_code clients are public: no clientSecret');
+    let redirectUris: string[] | undefined;
+    if (client.redirectUris !== undefined) {
+      if (!Array.isArray(client.redirectUris)) fail(400, 'invalid.value', 'redirectUris must be an array');
+      redirectUris = client.redirectUris.map(checkRedirectUri);
     }
     if (client.tokenLifetimeSeconds !== undefined)
       checkNumber(client.tokenLifetimeSeconds, 1, 172_800, 'tokenLifetimeSeconds');
-    this.clients.set(client.clientId, { ...client });
+    this.clients.set(client.clientId, { ...client, grant, ...(redirectUris ? { redirectUris } : {}) });
   }
 
+  /** Client credentials: a confidential client with this secret. */
   checkClient(clientId: string, secret: string): boolean {
     const c = this.clients.get(clientId);
-    return c !== undefined && c.clientSecret === secret;
+    return c !== undefined && c.grant === 'client_credentials' && c.clientSecret === secret;
   }
 
-  issue(clientId: string): { token: string; expiresIn: number } {
+  /** A client that may use the authorization code grant. */
+  isCodeClient(clientId: string): boolean {
+    return this.clients.get(clientId)?.grant === 'authorization_code';
+  }
+
+  /** Exact match with one of the client's redirect URIs, or an 'http://HOST:*' entry's host over http. */
+  redirectAllowed(clientId: string, redirectUri: string): boolean {
+    const c = this.clients.get(clientId);
+    if (!c || c.grant !== 'authorization_code') return false;
+    let u: URL;
+    try {
+      u = new URL(redirectUri);
+    } catch {
+      return false;
+    }
+    if (redirectUri.includes('#')) return false;
+    return (c.redirectUris ?? []).some((allowed) => {
+      const wild = /^http:\/\/([^/:*]+):\*$/.exec(allowed);
+      if (!wild) return allowed === redirectUri;
+      return u.protocol === 'http:' && u.hostname === wild[1] && !u.username && !u.password;
+    });
+  }
+
+  /** A client token, or with userId a user token bound to that user. */
+  issue(clientId: string, userId: string | null = null): { token: string; expiresIn: number } {
     const lifetime = this.clients.get(clientId)?.tokenLifetimeSeconds ?? this.defaultLifetimeSeconds();
     const token = randomBytes(48).toString('base64url');
     const now = Date.now();
     this.tokens.set(token, {
       clientId,
+      userId,
       issuedAt: now,
       expiresAt: now + lifetime * 1000,
       remainingUses: null,
@@ -96,7 +158,7 @@ export class TokenStore {
       return { ok: false, code: 'bad.credentials', message: 'Invalid login credentials.' };
     }
     if (rec.remainingUses !== null) rec.remainingUses--;
-    return { ok: true, clientId: rec.clientId };
+    return { ok: true, clientId: rec.clientId, userId: rec.userId };
   }
 
   revoke(opts: { clientId?: string } = {}): number {

@@ -1,6 +1,7 @@
 /**
  * POST /oauth/token: the client credentials grant, with credentials by HTTP Basic or form fields (not
- * both), answering OAuth-shaped errors ({error, description, error_description}).
+ * both), and the authorization code grant with PKCE (a public client's code and code_verifier for a
+ * user token), answering OAuth-shaped errors ({error, description, error_description}).
  */
 import type { EmulatorCore } from '../core';
 import type { Ctx, Reply } from '../http-reply';
@@ -19,12 +20,46 @@ function basicRejected(description: string): Reply {
   return oauthError(401, 'invalid_client', description, { 'www-authenticate': 'Basic realm="oauth"' });
 }
 
+/** RFC 7636 4.1: 43..128 unreserved characters. */
+const VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+
+function tokenReply(token: string, expiresIn: number): Reply {
+  return {
+    status: 200,
+    body: { access_token: token, token_type: 'bearer', expires_in: expiresIn },
+    headers: { 'cache-control': 'no-store', pragma: 'no-cache' },
+  };
+}
+
+/** The code of GET /oauth/authorize for a user token: single use, same client and redirect_uri, S256. */
+function authorizationCodeGrant(core: EmulatorCore, ctx: Ctx, form: URLSearchParams): Reply {
+  for (const name of ['code', 'redirect_uri', 'client_id', 'code_verifier']) {
+    if (!form.get(name)) return oauthError(400, 'invalid_request', `${name} is required`);
+  }
+  const clientId = form.get('client_id')!;
+  if (!core.tokens.isCodeClient(clientId))
+    return oauthError(400, 'invalid_client', 'unknown client, or not an authorization_code client');
+  ctx.clientId = clientId;
+  const verifier = form.get('code_verifier')!;
+  if (!VERIFIER.test(verifier))
+    return oauthError(400, 'invalid_request', 'code_verifier must be 43 to 128 unreserved characters');
+  const r = core.codes.redeem(form.get('code')!, clientId, form.get('redirect_uri')!, verifier);
+  if (!r.ok) return oauthError(400, 'invalid_grant', r.message);
+  if (core.users.rec(r.userId)?.state !== 'active') {
+    core.codes.counters.codesRejected++;
+    return oauthError(400, 'invalid_grant', 'the user is no longer active');
+  }
+  const { token, expiresIn } = core.tokens.issue(clientId, r.userId);
+  return tokenReply(token, expiresIn);
+}
+
 export function oauthToken(core: EmulatorCore, ctx: Ctx): Reply {
   const ct = ctx.headers['content-type'];
   if (typeof ct !== 'string' || !/^application\/x-www-form-urlencoded\b/i.test(ct.trim())) {
     return oauthError(400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
   }
   const form = new URLSearchParams(ctx.raw.toString('utf8'));
+  if (form.get('grant_type') === 'authorization_code') return authorizationCodeGrant(core, ctx, form);
   let basic: { id: string; secret: string } | null = null;
   const auth = ctx.headers.authorization;
   if (typeof auth === 'string' && /^Basic\s+/i.test(auth)) {
@@ -57,9 +92,5 @@ export function oauthToken(core: EmulatorCore, ctx: Ctx): Reply {
     ctx.clientId = formId;
   }
   const { token, expiresIn } = core.tokens.issue(ctx.clientId);
-  return {
-    status: 200,
-    body: { access_token: token, token_type: 'bearer', expires_in: expiresIn },
-    headers: { 'cache-control': 'no-store', pragma: 'no-cache' },
-  };
+  return tokenReply(token, expiresIn);
 }

@@ -3,8 +3,9 @@ import type { EmulatorCore } from '../core';
 import type { Ctx, Reply } from '../http-reply';
 import { postNotification } from './notifications';
 import { oauthToken } from './oauth';
+import { oauthAuthorize } from './oauth-authorize';
 import { usersSearch } from './user-search';
-import { bulkPresence, getUser, routingStatus } from './users';
+import { bulkPresence, getUser, routingStatus, usersMe } from './users';
 
 export type ApiHandler = (core: EmulatorCore, ctx: Ctx, params: string[]) => Reply;
 
@@ -15,6 +16,9 @@ export interface Route {
 }
 
 export const TOKEN_ROUTE = '/oauth/token';
+export const AUTHORIZE_ROUTE = '/oauth/authorize';
+/** The login host's routes: no bearer token, no rate limit. */
+export const LOGIN_ROUTES: ReadonlySet<string> = new Set([TOKEN_ROUTE, AUTHORIZE_ROUTE]);
 /** The notifications endpoint's path is configurable (notificationsPath). */
 const NOTIFICATIONS_ROUTE = '{notificationsPath}';
 
@@ -25,6 +29,16 @@ const re = (r: RegExp) => (path: string) => {
 
 const routes: Route[] = [
   { name: TOKEN_ROUTE, match: re(/^\/oauth\/token$/), methods: { POST: (c, x) => oauthToken(c, x) } },
+  {
+    name: AUTHORIZE_ROUTE,
+    match: re(/^\/oauth\/authorize$/),
+    methods: { GET: (c, x) => oauthAuthorize(c, x) },
+  },
+  {
+    name: '/api/v2/users/me',
+    match: re(/^\/api\/v2\/users\/me$/),
+    methods: { GET: (c, x) => usersMe(c, x) },
+  },
   {
     name: '/api/v2/users/search',
     match: re(/^\/api\/v2\/users\/search$/),

@@ -1,5 +1,5 @@
 /**
- * The user reads: GET /api/v2/users/{id} (with expands), its routing status (OFF_QUEUE for unknown
+ * The user reads: GET /api/v2/users/{id} (with expands), GET /api/v2/users/me (user tokens), its routing status (OFF_QUEUE for unknown
  * users, as the real API answers), and bulk presences.
  */
 import type { EmulatorCore } from '../core';
@@ -17,6 +17,20 @@ export function getUser(core: EmulatorCore, ctx: Ctx, id: string): Reply {
   const wantDeleted = ctx.query.get('state') === 'deleted';
   if (!u || (u.state === 'deleted' && !wantDeleted)) return userNotFound(ctx, id);
   return { status: 200, body: userRep(u, honouredExpand(core, ctx, ctx.query.getAll('expand'))) };
+}
+
+/**
+ * The token's user, as GET /api/v2/users/{id} shows it. A client credentials token has no user: 400
+ * not.a.user (the real platform's answer as remembered, not verified against GENESYS.md).
+ */
+export function usersMe(core: EmulatorCore, ctx: Ctx): Reply {
+  if (ctx.userId === null)
+    return errorReply(ctx, 400, {
+      code: 'not.a.user',
+      message:
+        'This request requires a user context. Client credentials cannot be used for requests to this resource.',
+    });
+  return getUser(core, ctx, ctx.userId);
 }
 
 export function routingStatus(core: EmulatorCore, id: string): Reply {

@@ -1,9 +1,19 @@
 /** Start options and runtime configuration of the emulator (EmulatorOptions, EmulatorConfig). */
 import type { EmulatorUserSeed } from './users';
 
+export type EmulatorGrantKind = 'client_credentials' | 'authorization_code';
+
 export interface EmulatorClientSeed {
   clientId: string;
-  clientSecret: string;
+  /** Required for 'client_credentials' clients; 'authorization_code' clients are public (PKCE, no secret). */
+  clientSecret?: string;
+  /** Default 'client_credentials'. */
+  grant?: EmulatorGrantKind;
+  /**
+   * 'authorization_code' clients: the redirect URIs /oauth/authorize accepts, compared exactly; an entry
+   * 'http://HOST:*' accepts any port and path on that http host (loopback apps pick their port).
+   */
+  redirectUris?: string[];
   /** Per-client token lifetime (the real platform sets it per OAuth client). Defaults to the global one. */
   tokenLifetimeSeconds?: number;
 }
@@ -13,7 +23,10 @@ export interface EmulatorOptions {
   port?: number;
   /** Default '127.0.0.1'. */
   host?: string;
-  /** Default [{clientId:'emulator-client', clientSecret:'emulator-secret'}]. */
+  /**
+   * Default [{clientId:'emulator-client', clientSecret:'emulator-secret'}, {clientId:'emulator-agent-app',
+   * grant:'authorization_code', redirectUris:['http://127.0.0.1:*', 'http://localhost:*']}].
+   */
   clients?: EmulatorClientSeed[];
   /** Default 86400. */
   tokenLifetimeSeconds?: number;

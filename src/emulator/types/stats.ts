@@ -8,7 +8,19 @@ export interface EmulatorStats {
     byStatus: Record<string, number>;
     byRoute: Record<string, { total: number; byStatus: Record<string, number> }>;
   };
-  tokens: { issued: number; rejected: number; active: number };
+  tokens: {
+    /** Access tokens issued, by either grant. */
+    issued: number;
+    /** API calls refused for a missing, unknown, expired or revoked token. */
+    rejected: number;
+    active: number;
+    /** Authorization codes issued by GET /oauth/authorize. */
+    authorizations: number;
+    /** Codes exchanged for a user token. */
+    codeExchanges: number;
+    /** authorization_code grants refused (invalid_grant). */
+    codesRejected: number;
+  };
   rateLimited: number;
   faultsInjected: number;
   notifications: {
