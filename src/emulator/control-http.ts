@@ -89,6 +89,10 @@ export async function handleControl(
     case 'POST clients':
       core.addClient(bodyOf(raw) as never);
       return ok({ added: true }, 201);
+    case 'GET oauth-clients':
+      return ok(core.listOAuthClients());
+    case 'GET integrations':
+      return ok(core.listIntegrations());
     case 'POST tokens/:1': {
       const body = bodyOf(raw);
       if (p1 === 'revoke') return ok({ revoked: core.revokeTokens(body as never) });

@@ -10,6 +10,7 @@ import { EventHub, type EmulatorEvent } from './events';
 import { FaultInjector } from './faults';
 import { NotificationStore } from './notifications';
 import { RateLimiter } from './rate-limit';
+import { RegistrationStore } from './registrations';
 import { RequestLog } from './request-log';
 import { DEFAULT_CLIENT, DEFAULT_PKCE_CLIENT, TokenStore } from './tokens';
 import type {
@@ -20,7 +21,9 @@ import type {
   EmulatorClientSeed,
   EmulatorConfig,
   EmulatorControl,
+  EmulatorIntegration,
   EmulatorNotification,
+  EmulatorOAuthClient,
   EmulatorOptions,
   EmulatorStats,
   EmulatorUser,
@@ -43,6 +46,7 @@ export class EmulatorCore implements EmulatorControl {
   readonly config: ConfigStore;
   readonly tokens: TokenStore;
   readonly codes: AuthCodeStore;
+  readonly registrations: RegistrationStore;
   readonly rateLimiter: RateLimiter;
   readonly faults: FaultInjector;
   readonly users: UserDirectory;
@@ -57,6 +61,7 @@ export class EmulatorCore implements EmulatorControl {
     this.config = new ConfigStore(opts, () => this.rateLimiter.clearWindows());
     this.tokens = new TokenStore(() => this.config.current.tokenLifetimeSeconds);
     this.codes = new AuthCodeStore(() => this.config.current.timeScale);
+    this.registrations = new RegistrationStore(this.tokens);
     this.faults = new FaultInjector(opts.random ?? Math.random);
     this.users = new UserDirectory(this.events);
     this.requests = new RequestLog(opts.maxRequestLog ?? 100_000);
@@ -93,6 +98,7 @@ export class EmulatorCore implements EmulatorControl {
     this.faults.reset();
     this.tokens.reset(this.opts.clients ?? [DEFAULT_CLIENT, DEFAULT_PKCE_CLIENT]);
     this.codes.reset();
+    this.registrations.reset();
     this.notifications.reset();
     this.rateLimiter.reset();
     this.requests.reset();
@@ -134,6 +140,15 @@ export class EmulatorCore implements EmulatorControl {
   }
   expireTokens(opts?: { clientId?: string; afterMs?: number; afterRequests?: number }): number {
     return this.tokens.expire(opts);
+  }
+
+  // ---------------------------------------------------------------- registrations (Platform API)
+
+  listOAuthClients(): EmulatorOAuthClient[] {
+    return this.registrations.listClients({ withSecret: true });
+  }
+  listIntegrations(): EmulatorIntegration[] {
+    return this.registrations.listIntegrations();
   }
 
   // ---------------------------------------------------------------- configuration and faults

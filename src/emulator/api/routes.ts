@@ -4,6 +4,17 @@ import type { Ctx, Reply } from '../http-reply';
 import { postNotification } from './notifications';
 import { oauthToken } from './oauth';
 import { oauthAuthorize } from './oauth-authorize';
+import {
+  getIntegration,
+  getIntegrationConfig,
+  getIntegrations,
+  getOAuthClient,
+  getOAuthClients,
+  patchIntegration,
+  postIntegration,
+  postOAuthClient,
+  putIntegrationConfig,
+} from './registrations';
 import { usersSearch } from './user-search';
 import { bulkPresence, getUser, routingStatus, usersMe } from './users';
 
@@ -58,6 +69,37 @@ const routes: Route[] = [
     name: '/api/v2/users/{userId}',
     match: re(/^\/api\/v2\/users\/([^/]+)$/),
     methods: { GET: (c, x, p) => getUser(c, x, p[0]!) },
+  },
+  {
+    name: '/api/v2/oauth/clients',
+    match: re(/^\/api\/v2\/oauth\/clients$/),
+    methods: { GET: (c, x) => getOAuthClients(c, x), POST: (c, x) => postOAuthClient(c, x) },
+  },
+  {
+    name: '/api/v2/oauth/clients/{clientId}',
+    match: re(/^\/api\/v2\/oauth\/clients\/([^/]+)$/),
+    methods: { GET: (c, x, p) => getOAuthClient(c, x, p[0]!) },
+  },
+  {
+    name: '/api/v2/integrations',
+    match: re(/^\/api\/v2\/integrations$/),
+    methods: { GET: (c, x) => getIntegrations(c, x), POST: (c, x) => postIntegration(c, x) },
+  },
+  {
+    name: '/api/v2/integrations/{integrationId}',
+    match: re(/^\/api\/v2\/integrations\/([^/]+)$/),
+    methods: {
+      GET: (c, x, p) => getIntegration(c, x, p[0]!),
+      PATCH: (c, x, p) => patchIntegration(c, x, p[0]!),
+    },
+  },
+  {
+    name: '/api/v2/integrations/{integrationId}/config/current',
+    match: re(/^\/api\/v2\/integrations\/([^/]+)\/config\/current$/),
+    methods: {
+      GET: (c, x, p) => getIntegrationConfig(c, x, p[0]!),
+      PUT: (c, x, p) => putIntegrationConfig(c, x, p[0]!),
+    },
   },
   {
     name: NOTIFICATIONS_ROUTE,

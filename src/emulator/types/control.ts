@@ -3,6 +3,7 @@ import type { CallbackDelivery, CallbackFilter } from './callbacks';
 import type { FaultSettings, FaultState, ForcedStatusInput, ForcedStatusRule } from './faults';
 import type { ClickInput, ClickResult, EmulatorNotification, NotificationFilter } from './notifications';
 import type { EmulatorClientSeed, EmulatorConfig } from './options';
+import type { EmulatorIntegration, EmulatorOAuthClient } from './registrations';
 import type { RequestFilter, RequestLogEntry, RequestRate, RequestRateQuery } from './requests';
 import type { EmulatorStats } from './stats';
 import type { EmulatorUser, EmulatorUserPatch, EmulatorUserSeed } from './users';
@@ -21,6 +22,11 @@ export interface EmulatorControl {
   revokeTokens(opts?: { clientId?: string }): number;
   /** Makes live tokens die now, after afterMs, or after afterRequests more API calls. Returns how many. */
   expireTokens(opts?: { clientId?: string; afterMs?: number; afterRequests?: number }): number;
+  // registrations made through the Platform API (reset() forgets them)
+  /** OAuth clients created by POST /api/v2/oauth/clients, secrets included. */
+  listOAuthClients(): EmulatorOAuthClient[];
+  /** Integrations created by POST /api/v2/integrations, each with `config.current` (the app URL is `properties.url`). */
+  listIntegrations(): EmulatorIntegration[];
   // configuration and faults
   getConfig(): EmulatorConfig;
   setConfig(patch: Partial<EmulatorConfig>): EmulatorConfig;
@@ -51,7 +57,7 @@ export interface EmulatorControl {
   /** Resolves when no callback message is pending. */
   waitForCallbacksIdle(timeoutMs?: number): Promise<void>;
   stats(): EmulatorStats;
-  /** Back to the initial state: seeded users, initial config, no faults, tokens, notifications, logs or callbacks. */
+  /** Back to the initial state: seeded users and clients, initial config, no faults, tokens, notifications, logs, callbacks or registrations. */
   reset(): void;
 }
 

@@ -9,4 +9,5 @@ export * from './notifications';
 export * from './callbacks';
 export * from './requests';
 export * from './stats';
+export * from './registrations';
 export * from './control';
