@@ -2,7 +2,7 @@
  * Body checks of the registration endpoints (OAuthClientRequest, CreateIntegrationRequest, PATCH of an
  * integration, IntegrationConfiguration): every problem reported, in the Genesys `details` shape.
  */
-import type { EmulatorRoleDivision, OAuthGrantType } from './types';
+import type { EmulatorIntegrationConfig, EmulatorRoleDivision, OAuthGrantType } from './types';
 import type { FieldProblem } from './validate';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; problems: FieldProblem[] };
@@ -18,14 +18,8 @@ export interface ValidClientRequest {
   roleDivisions: EmulatorRoleDivision[];
 }
 
-export interface ValidConfigPut {
-  name: string;
-  version: number;
-  properties: Record<string, unknown>;
-  advanced: Record<string, unknown>;
-  notes: string;
-  credentials: Record<string, unknown>;
-}
+/** A checked config PUT: the stored configuration without the fields the emulator sets (id, selfUri). */
+export type ValidConfigPut = Omit<EmulatorIntegrationConfig, 'id' | 'selfUri'>;
 
 export const GRANT_TYPES: readonly OAuthGrantType[] = [
   'CODE',
