@@ -10,7 +10,7 @@ import Ajv2019 from 'ajv/dist/2019';
 import { parse } from 'yaml';
 import { checkIngressConfig } from '../src/api/app';
 import { loadConfig } from '../src/config';
-import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../src/shared/search-attributes';
+import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../src/dev/search-attributes';
 
 const ROOT = path.resolve(__dirname, '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');

@@ -6,4 +6,3 @@
 export * from './errors';
 export * from './build-input';
 export * from './launcher';
-export { executionTimeoutMs } from './start-options';

