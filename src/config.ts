@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { DESKTOP_CHANNELS, type DesktopChannel } from './shared/agent-app';
 import { DEFAULT_DOWNSTREAM_RETRY_SECONDS } from './shared/constants';
+
+export { DESKTOP_CHANNELS, type DesktopChannel };
 
 /** Genesys Cloud regions (GENESYS.md): API at https://api.{host}, login at https://login.{host}. */
 const GENESYS_REGIONS = [
@@ -22,10 +25,6 @@ const GENESYS_REGIONS = [
   'use2.us-gov-pure.cloud',
   'edee1.eusc-pure.cloud',
 ] as const;
-
-/** How an alert reaches the agent's screen (ARCHITECTURE.md), in the order DESKTOP_CHANNELS lists them. */
-export const DESKTOP_CHANNELS = ['agent-app', 'notifications-endpoint'] as const;
-export type DesktopChannel = (typeof DESKTOP_CHANNELS)[number];
 
 /** The guide's path of the desktop notifications endpoint, which the public Platform API does not have. */
 const GUIDE_NOTIFICATIONS_PATH = '/api/v2/desktop/notifications';
@@ -59,6 +58,19 @@ const EnvSchema = z.object({
       )
       .pipe(z.array(z.enum(DESKTOP_CHANNELS)).min(1)),
   ),
+  GENESYS_APP_CLIENT_ID: opt(z.string().min(1).max(200)),
+  GENESYS_APP_HOST_ORIGINS: opt(
+    z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().refine(isOrigin, 'a comma list of origins (https://host[:port])')).min(1)),
+  ),
+  AGENT_APP_HEARTBEAT_SECONDS: num(10, 1, 60),
   GENESYS_TIMEOUT_MS: num(10_000, 100, 120_000),
   // The longest Retry-After honoured (a 429 pauses every worker that long); at most a day.
   GENESYS_RETRY_AFTER_MAX_SECONDS: num(300, 1, 86_400),
@@ -106,28 +118,27 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
   if (set('GENESYS_CLIENT_ID') && !set('GENESYS_REGION') && !bases) {
     out.push('GENESYS_REGION: credentials are set: also set GENESYS_REGION (or both base URLs)');
   }
-  // A real org answers 404 at the guide's path (GENESYS.md): that channel is switched on deliberately, for an
-  // org whose middleware serves it, never by default. Setting the default path explicitly is not a choice
-  // (docker-compose passes it through).
-  const realOrg =
-    (GENESYS_REGIONS as readonly string[]).includes(env.GENESYS_REGION?.trim() ?? '') ||
-    isGenesysCloudHost(env.GENESYS_API_BASE);
-  const path = env.GENESYS_NOTIFICATIONS_PATH?.trim() || GUIDE_NOTIFICATIONS_PATH;
-  const channels = (env.DESKTOP_CHANNELS ?? '').split(',').map((x) => x.trim());
-  if (
-    realOrg &&
-    path.replace(/\/+$/, '') === GUIDE_NOTIFICATIONS_PATH &&
-    !channels.includes('notifications-endpoint')
-  ) {
-    out.push(
-      `DESKTOP_CHANNELS: ${set('GENESYS_REGION') ? 'GENESYS_REGION' : 'GENESYS_API_BASE'} is a real Genesys Cloud org, ` +
-        `whose API has no desktop notifications endpoint at ${GUIDE_NOTIFICATIONS_PATH} (it is not part of the public ` +
-        "Genesys Cloud API: every send would answer 404). If your org's middleware provides it, switch that channel on " +
-        'deliberately: DESKTOP_CHANNELS=notifications-endpoint (served at the default path), or ' +
-        'GENESYS_NOTIFICATIONS_PATH=<the path it serves>',
-    );
-  }
   return out;
+}
+
+/** `https://host[:port]` (or http:// on a loopback host), nothing after it: what postMessage and CSP compare. */
+function isOrigin(v: string): boolean {
+  try {
+    const u = new URL(v);
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+    return (
+      (u.protocol === 'https:' || (u.protocol === 'http:' && loopback)) && u.origin === v.replace(/\/+$/, '')
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** The Genesys Cloud host of a real org (`mypurecloud.com`), from GENESYS_REGION or a Genesys API base. */
+function genesysHostOf(region: string | undefined, apiBase: string | undefined): string | undefined {
+  if (region) return region;
+  if (!isGenesysCloudHost(apiBase)) return undefined;
+  return new URL(apiBase!).hostname.toLowerCase().replace(/^api\./, '');
 }
 
 /** An API base on a Genesys Cloud host (a region of GENESYS_REGIONS, or another *pure.cloud / mypurecloud one). */
@@ -148,8 +159,21 @@ export type Env = z.infer<typeof EnvSchema>;
 
 export interface Config {
   logLevel: Env['LOG_LEVEL'];
-  /** DESKTOP_CHANNELS as listed; undefined when unset. */
-  desktopChannels?: DesktopChannel[];
+  /**
+   * DESKTOP_CHANNELS, in order. Default: `agent-app` on a real Genesys org (its public API has no notifications
+   * endpoint), `agent-app,notifications-endpoint` against an emulator or other explicit bases.
+   */
+  desktopChannels: DesktopChannel[];
+  /** The agent app (AGENT-APP.md): its PKCE client and who may frame it. */
+  agentApp: {
+    /** GENESYS_APP_CLIENT_ID; `npm start` fills in the emulator's. */
+    clientId?: string;
+    /** The real org's Genesys host (`mypurecloud.com`): the page signs in there. Undefined for explicit bases. */
+    genesysHost?: string;
+    /** Origins allowed to frame the app and receive its postMessages (GENESYS_APP_HOST_ORIGINS, or derived). */
+    hostOrigins: string[];
+    heartbeatSeconds: number;
+  };
   temporal: { address?: string; namespace: string };
   genesys: {
     /** Undefined: no credentials configured, so `npm start` embeds the emulator. */
@@ -216,9 +240,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const apiBase = e.GENESYS_API_BASE ?? (e.GENESYS_REGION ? `https://api.${e.GENESYS_REGION}` : undefined);
   const loginBase =
     e.GENESYS_LOGIN_BASE ?? (e.GENESYS_REGION ? `https://login.${e.GENESYS_REGION}` : undefined);
+  const genesysHost = genesysHostOf(e.GENESYS_REGION, e.GENESYS_API_BASE);
   return {
     logLevel: e.LOG_LEVEL,
-    desktopChannels: e.DESKTOP_CHANNELS,
+    desktopChannels: e.DESKTOP_CHANNELS ?? (genesysHost ? ['agent-app'] : [...DESKTOP_CHANNELS]),
+    agentApp: {
+      clientId: e.GENESYS_APP_CLIENT_ID,
+      genesysHost,
+      hostOrigins:
+        e.GENESYS_APP_HOST_ORIGINS?.map((o) => o.replace(/\/+$/, '')) ??
+        (genesysHost ? [`https://apps.${genesysHost}`] : []),
+      heartbeatSeconds: e.AGENT_APP_HEARTBEAT_SECONDS,
+    },
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE },
     genesys: {
       credentials:

@@ -351,6 +351,8 @@ export async function startStack(
   });
   const config: Config = {
     logLevel: 'info',
+    desktopChannels: ['notifications-endpoint'],
+    agentApp: { hostOrigins: [], heartbeatSeconds: 10 },
     temporal: { address: env.temporal.address, namespace: env.temporal.namespace },
     genesys: {
       rateLimitPerMinute: 60_000,

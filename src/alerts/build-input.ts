@@ -194,6 +194,7 @@ export function buildAlertInput(request: unknown, opts: BuildAlertInputOptions):
       channels: [...new Set(channels)],
       ...(req.fallback?.email ? { email: req.fallback.email } : {}),
     },
+    desktopChannels: config.desktopChannels,
     policy: {
       ...policyRest, // newer policy fields pass through as given
       requireAck: requireAck ?? hasCallback,

@@ -15,6 +15,7 @@ import { bearerAuth } from './auth';
 import { ingressMetrics } from './metrics';
 import { buildOpenApi } from './openapi';
 import { sendProblem } from './problem';
+import { agentAppRoutes, type AgentAppRouteDeps } from './routes/agent-app';
 import { alertRoutes } from './routes/alerts';
 import { callbackRoute } from './routes/callbacks';
 import { deadLetterRoutes } from './routes/dead-letters';
@@ -33,6 +34,8 @@ export interface AppDeps {
    * when NODE_ENV=development.
    */
   insecureDevMode?: boolean;
+  /** The agent app's routes (when DESKTOP_CHANNELS has agent-app): the session exchange, clicks, and the page. */
+  agentApp?: Omit<AgentAppRouteDeps, 'inbox' | 'logger'> & { page?: express.Router };
 }
 
 /** Limits on request bodies: alerts and callbacks are small; anything larger is a mistake or an attack. */
@@ -132,6 +135,12 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     callbackRoute({ inbox: deps.inbox, logger, metrics, secret: deps.config.ingress.callbackSigningSecret }),
   );
+
+  // The agent app: its page (public), the session exchange (a Genesys token) and clicks (an agent session).
+  if (deps.agentApp) {
+    if (deps.agentApp.page) app.use('/agent-app', deps.agentApp.page);
+    app.use(agentAppRoutes({ ...deps.agentApp, inbox: deps.inbox, logger }));
+  }
 
   // Everything under /v1 needs an API key.
   const v1 = express.Router();

@@ -20,6 +20,7 @@ export const PROBLEM_TYPES = {
     title: 'Signature verification failed',
     status: 401,
   },
+  forbidden: { type: '/problems/forbidden', title: 'Forbidden', status: 403 },
   notFound: { type: '/problems/not-found', title: 'Not found', status: 404 },
   conflict: { type: '/problems/conflict', title: 'Conflict', status: 409 },
   tooLarge: { type: '/problems/payload-too-large', title: 'The body is too large', status: 413 },
@@ -31,6 +32,11 @@ export const PROBLEM_TYPES = {
   unavailable: {
     type: '/problems/temporal-unavailable',
     title: 'The workflow service is unreachable',
+    status: 503,
+  },
+  genesysUnavailable: {
+    type: '/problems/genesys-unavailable',
+    title: 'Genesys Cloud could not be reached',
     status: 503,
   },
   internal: { type: '/problems/internal', title: 'Internal error', status: 500 },

@@ -3,6 +3,7 @@
  * alert.
  */
 import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
+import { DESKTOP_CHANNELS } from '../shared/agent-app';
 import { SA } from '../shared/search-attributes';
 import { ALERT_TYPES, ALERT_WORKFLOW_TYPE, PRIORITIES } from '../shared/constants';
 import { ALERT_STATUSES } from '../shared/messages';
@@ -16,6 +17,8 @@ const FILTERS: { [A in keyof typeof SA]: { flag: string; allowed?: readonly stri
   agent: { flag: '--agent' },
   source: { flag: '--source' },
   transactionId: { flag: '--transaction-id' },
+  channel: { flag: '--channel', allowed: [...DESKTOP_CHANNELS, 'none'] },
+  channelSkips: { flag: '--channel-skip' },
 };
 
 /** What `list` looks for: values of each search attribute (ORed), a start time, a raw clause; all ANDed. */

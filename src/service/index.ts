@@ -72,6 +72,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
 
   try {
     let workers: AlertWorkers | undefined;
+    let sharedConnection: NativeConnection | undefined;
     if (overrides.workers !== false) {
       const metrics = overrides.workers?.metrics ?? workerMetrics(registry);
       let genesys = overrides.genesys;
@@ -88,6 +89,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         address: config.temporal.address ?? 'localhost:7233',
       });
       opened.push(() => connection.close());
+      sharedConnection = connection;
       const created = await createWorkers({
         connection,
         namespace: config.temporal.namespace,
@@ -111,13 +113,15 @@ export async function startService(config: Config, overrides: ServiceOverrides =
 
     let ingress: Ingress | undefined;
     if (overrides.ingress !== false) {
-      const { alertsClientOptions, ...ingressOptions } = overrides.ingress ?? {};
+      const { alertsClientOptions, agentApp, ...ingressOptions } = overrides.ingress ?? {};
       const started = await startIngress({
         config,
         logger: logger.child({ component: 'ingress' }),
         registry,
         client: overrides.client,
         alertsClientOptions: { taskQueue, ...alertsClientOptions },
+        // The agent-app node's worker shares the workers' connection where this process has one.
+        agentApp: agentApp === false ? false : { nativeConnection: sharedConnection, ...agentApp },
         ...ingressOptions,
       });
       opened.push(() => started.close());

@@ -14,7 +14,9 @@ import { CallbackInbox } from '../callbacks/inbox';
 import { CallbackRelay } from '../callbacks/relay';
 import { InboxRetention } from '../callbacks/retention';
 import { AlertsClient, type AlertsClientOptions } from '../alerts';
+import { ALERTS_TASK_QUEUE } from '../shared/constants';
 import type { Config } from '../config';
+import { startAgentAppNode, type AgentAppNode, type AgentAppNodeOptions } from './agent-app-node';
 import type { Logger } from '../observability/logger';
 
 export interface StartIngressOptions {
@@ -34,6 +36,8 @@ export interface StartIngressOptions {
   insecureDevMode?: boolean;
   /** Max time close() waits for in-flight requests before cutting connections. */
   drainTimeoutMs?: number;
+  /** The agent-app node's options (its id, a worker connection to share); `false`: no agent app here. */
+  agentApp?: false | AgentAppNodeOptions;
 }
 
 export interface Ingress {
@@ -42,6 +46,8 @@ export interface Ingress {
   inbox: CallbackInbox;
   relay: CallbackRelay;
   alerts: AlertsClient;
+  /** This process's agent-app node (undefined when DESKTOP_CHANNELS has no agent-app). */
+  agentApp?: AgentAppNode;
   close(): Promise<void>;
 }
 
@@ -78,7 +84,21 @@ export async function startIngress(opts: StartIngressOptions): Promise<Ingress> 
   if (ownedConnection) cleanup.push(() => ownedConnection.close());
   let server: Server | undefined;
   let relay: CallbackRelay | undefined;
+  let agentApp: AgentAppNode | undefined;
   try {
+    if (opts.agentApp !== false && config.desktopChannels.includes('agent-app')) {
+      agentApp = startAgentAppNode({
+        config,
+        client,
+        logger: logger.child({ component: 'agent-app' }),
+        alertsTaskQueue: opts.alertsClientOptions?.taskQueue ?? ALERTS_TASK_QUEUE,
+        registry,
+        ...opts.agentApp,
+      });
+      const node = agentApp;
+      // The node's own parts stop before the inbox they write to closes (cleanup runs in reverse).
+      cleanup.push(() => node.close());
+    }
     const metrics = ingressMetrics(registry, () => inbox.deadLetterCount());
     relay = new CallbackRelay({
       inbox,
@@ -95,6 +115,7 @@ export async function startIngress(opts: StartIngressOptions): Promise<Ingress> 
       registry,
       isReady: () => alerts.ping(),
       insecureDevMode: opts.insecureDevMode,
+      agentApp: agentApp?.routes,
     });
     relay.start();
     // Applied callbacks are deleted after CALLBACK_RETENTION_DAYS (hourly), so the inbox does not grow forever.
@@ -111,6 +132,7 @@ export async function startIngress(opts: StartIngressOptions): Promise<Ingress> 
       );
       s.once('error', reject);
     });
+    agentApp?.listenOn(server);
     // Keep-alive sockets must not outlive close(); bound how long a slow client can hold a request.
     server.keepAliveTimeout = 5_000;
     server.requestTimeout = 30_000;
@@ -139,8 +161,10 @@ export async function startIngress(opts: StartIngressOptions): Promise<Ingress> 
   });
   const close = () =>
     (closing ??= (async () => {
-      // Stop accepting, let in-flight requests finish (bounded), then stop the relay and release resources.
+      // Stop accepting, let in-flight requests finish (bounded), then stop the relay and release resources. The
+      // agent app's live connections are told first, so the apps reconnect to another node at once.
       draining = true;
+      await agentApp?.closeConnections();
       const drained = new Promise<void>((resolve) => srv.close(() => resolve()));
       // server.close() only drops the sockets idle at that instant; one busy then would stay open after its
       // answer until the drain time-out. Close each socket as soon as its last answer is out.
@@ -154,5 +178,5 @@ export async function startIngress(opts: StartIngressOptions): Promise<Ingress> 
       for (const fn of cleanup.reverse()) await fn();
       logger.info('ingress closed');
     })());
-  return { url, port: addr.port, inbox, relay, alerts, close };
+  return { url, port: addr.port, inbox, relay, alerts, agentApp, close };
 }

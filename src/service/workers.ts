@@ -3,7 +3,9 @@
  * its companion queue whose dispatch rate the server caps across all workers, and the cross-worker 429 pause.
  */
 import path from 'node:path';
+import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { createLocateActivity } from '../agent-app/locate';
 import { createActivities, type ActivityDeps } from '../activities';
 import { GenesysThrottle, type GenesysThrottleOptions } from '../activities/throttle';
 import { genesysActivitiesPerSecond, type Config } from '../config';
@@ -92,6 +94,8 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
       sinks: alertSinks(o.metrics),
       interceptors: { activity: [correlationLogInterceptor] },
       activities: {
+        // The agent app's locate runs as a local activity of the alert workflow: a query to the registry.
+        ...createLocateActivity({ client: new Client({ connection: o.connection, namespace: o.namespace }) }),
         forwardAction: activities.forwardAction,
         sendFallbackEmail: activities.sendFallbackEmail,
         sendFallbackWebhook: activities.sendFallbackWebhook,

@@ -1,3 +1,4 @@
+import type { ChannelAttempt, DesktopChannel } from './agent-app';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { AlertInput } from './schemas';
 
@@ -85,6 +86,10 @@ export interface AlertState {
   desktopFailureReason?: string;
   /** Why the alert ended failed. */
   failureReason?: string;
+  /** The desktop channel that delivered the alert (runs started with DESKTOP_CHANNELS in their input). */
+  desktopChannel?: DesktopChannel;
+  /** Each desktop channel's latest try, in the order tried: delivered, or skipped with the reason. */
+  channels?: ChannelAttempt[];
   createdAt: string;
   updatedAt: string;
   source: string;

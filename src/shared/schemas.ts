@@ -1,3 +1,4 @@
+import { DESKTOP_CHANNELS } from './agent-app';
 import { z } from 'zod';
 import {
   ALERT_TYPES,
@@ -155,6 +156,12 @@ export const AlertInputSchema = z.strictObject({
    * in the input so a run keeps the cap it started with. Optional: runs started before it existed use the default.
    */
   downstreamRetrySeconds: z.int().min(1).optional(),
+  /**
+   * The desktop channels to try, in order (the launcher's DESKTOP_CHANNELS), carried in the input so a run keeps
+   * the list it started with. Optional: a run started before channels existed takes the notifications endpoint alone,
+   * exactly as it ran then.
+   */
+  desktopChannels: z.array(z.enum(DESKTOP_CHANNELS)).min(1).optional(),
 });
 export type AlertInput = z.infer<typeof AlertInputSchema>;
 

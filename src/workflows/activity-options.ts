@@ -3,8 +3,13 @@
  * take, how it retries. Building a proxy makes no command (nothing in the history), so the Genesys one is built
  * afresh for each call: its retries stop at the alert's expiry, counted from that call.
  */
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import {
+  agentAppNodeQueue,
+  type AgentAppLocateActivities,
+  type AgentAppNodeActivities,
+} from '../shared/agent-app';
 import {
   DEFAULT_DOWNSTREAM_RETRY_SECONDS,
   DELIVERY_HEARTBEAT_TIMEOUT_MS,
@@ -21,6 +26,10 @@ export interface AlertActivities {
   downstream: Pick<Activities, 'forwardAction'>;
   /** The fallback channels. */
   fallback: Pick<Activities, 'sendFallbackEmail' | 'sendFallbackWebhook'>;
+  /** Where the agent's app is connected: a local activity (a query, no task round trip, no Genesys call). */
+  locate: AgentAppLocateActivities;
+  /** The push and withdraw on one ingress node's own queue. */
+  agentAppNode(nodeId: string): AgentAppNodeActivities;
 }
 
 /** Every activity carries the alert's task priority, so a high alert's work overtakes a backlog. */
@@ -32,6 +41,22 @@ export function alertActivities(
   const untilExpiry = () => Math.max(1_000, expiresAtMs - Date.now());
 
   return {
+    locate: proxyLocalActivities<AgentAppLocateActivities>({
+      startToCloseTimeout: '5s',
+      // Retry policy: one more try for a hiccup; then the agent counts as not connected (the next channel is tried).
+      retry: { maximumAttempts: 2, initialInterval: '200ms' },
+    }),
+    agentAppNode: (nodeId) =>
+      proxyActivities<AgentAppNodeActivities>({
+        taskQueue: agentAppNodeQueue(workflowInfo().taskQueue, nodeId),
+        // A node that died polls no more: its push is not started within this, and the agent is `no_live_session`.
+        scheduleToStartTimeout: '3s',
+        // The push waits up to 5 s for the app's display receipt.
+        startToCloseTimeout: '10s',
+        // Retry policy: none. A push that did not show is the next channel's turn, not a second toast's.
+        retry: { maximumAttempts: 1 },
+        priority,
+      }),
     // Every Genesys call runs on the rate-limited queue.
     genesys: () =>
       proxyActivities<Activities>({

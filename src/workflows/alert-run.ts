@@ -19,7 +19,8 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { DeliverToDesktopResult } from '../activities/types';
+import type { ResolvedAgent } from '../activities/types';
+import type { ChannelAttempt, ChannelSkipReason, DesktopChannel } from '../shared/agent-app';
 import { notificationActionId } from '../shared/constants';
 import {
   TERMINAL_STATUSES,
@@ -52,6 +53,8 @@ export class AlertRun {
   private readonly callbackActionIds: Set<string | undefined>;
   private forwardsInFlight = 0;
   private sentAt: string | undefined;
+  /** Runs once the last status is set, before the run closes (the agent-app channel withdraws its alert here). */
+  beforeClose: ((status: AlertStatus) => Promise<void>) | undefined;
 
   constructor(
     readonly input: AlertInput,
@@ -96,7 +99,20 @@ export class AlertRun {
       { key: SA.status, value: status },
       ...(state.agent ? [{ key: SA.agent, value: state.agent.userId }] : []),
     ].filter((p) => current.get(p.key) !== p.value);
-    if (changed.length > 0) upsertSearchAttributes(changed);
+    // The channel attributes ride on the same upsert (runs started with channels in their input only: older runs
+    // replay the commands they made).
+    const channelPairs = input.desktopChannels ? this.channelAttributes(status) : {};
+    const list = current.get(SA.channelSkips);
+    const skipsChanged =
+      channelPairs.skips && JSON.stringify(list ?? []) !== JSON.stringify(channelPairs.skips);
+    const channelChanged = channelPairs.channel && current.get(SA.channel) !== channelPairs.channel;
+    if (changed.length > 0 || skipsChanged || channelChanged) {
+      upsertSearchAttributes([
+        ...changed,
+        ...(channelChanged ? [{ key: SA.channel, value: channelPairs.channel! }] : []),
+        ...(skipsChanged ? [{ key: SA.channelSkips, value: channelPairs.skips! }] : []),
+      ]);
+    }
     if (status === 'awaiting_action') this.sentAt ??= state.updatedAt;
     alertMetrics.transition({
       status,
@@ -109,13 +125,49 @@ export class AlertRun {
   }
 
   /** What a send saw of the agent. The agent is indexed (AlertAgent) with the next status change. */
-  sawAgent(result: DeliverToDesktopResult): void {
+  sawAgent(
+    result: { agent?: ResolvedAgent; presence?: string; routingStatus?: string },
+    withPresence = true,
+  ): void {
     if (result.agent) this.state.agent = result.agent;
+    if (!withPresence) return;
     this.state.presence = result.presence;
     this.state.routingStatus = result.routingStatus;
   }
 
-  /** Genesys took the notification: its actions are awaited. */
+  /** A desktop channel's try: its latest one replaces an earlier one of the same channel. */
+  triedChannel(
+    channel: DesktopChannel,
+    outcome: 'delivered' | 'skipped',
+    reason?: ChannelSkipReason,
+    detail?: string,
+  ): void {
+    const attempt: ChannelAttempt = {
+      channel,
+      outcome,
+      ...(reason ? { reason } : {}),
+      ...(detail ? { detail } : {}),
+      at: workflowNow(),
+    };
+    const channels = (this.state.channels ?? []).filter((c) => c.channel !== channel);
+    this.state.channels = [...channels, attempt];
+    if (outcome === 'delivered') this.state.desktopChannel = channel;
+  }
+
+  /** AlertChannel: the channel that delivered, or `none` once the desktop path is given up; AlertChannelSkips. */
+  private channelAttributes(status: AlertStatus): { channel?: string; skips?: string[] } {
+    const { state } = this;
+    const skips = (state.channels ?? [])
+      .filter((c) => c.outcome === 'skipped')
+      .map((c) => `${c.channel}:${c.reason}`);
+    const gaveUp = status === 'falling_back' || TERMINAL_STATUSES.includes(status);
+    return {
+      channel: state.desktopChannel ?? (gaveUp && state.channels ? 'none' : undefined),
+      skips: skips.length > 0 ? skips : undefined,
+    };
+  }
+
+  /** A desktop channel took the notification: its actions are awaited. */
   delivered(notificationId: string): void {
     this.state.notificationId = notificationId;
     this.setStatus('awaiting_action');
@@ -125,6 +177,7 @@ export class AlertRun {
   async finish(status: AlertStatus, failureReason?: string): Promise<AlertState> {
     if (failureReason) this.state.failureReason = failureReason;
     this.setStatus(status);
+    await this.beforeClose?.(status);
     await condition(() => this.forwardsInFlight === 0 && allHandlersFinished());
     log.info('alert finished', {
       alertId: this.input.alertId,

@@ -5,20 +5,14 @@
  * The run's state, transitions and handlers are in ./alert-run.ts, the fallback in ./fallback.ts, the activities'
  * options in ./activity-options.ts.
  */
-import { condition, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { DeliverToDesktopResult, DesktopSkipReason } from '../activities/types';
+import { condition, setHandler, workflowInfo } from '@temporalio/workflow';
 import { agentActionUpdate, cancelSignal, getStateQuery, type AlertState } from '../shared/messages';
 import type { AlertInput } from '../shared/schemas';
-import { alertActivities, type AlertActivities } from './activity-options';
-import { AlertRun, failureMessage, workflowNow } from './alert-run';
+import { alertActivities } from './activity-options';
+import { AlertRun, workflowNow } from './alert-run';
+import { sendThroughChannels } from './desktop-channels';
 import { fallBack, refuseInput } from './fallback';
 import { checkInput } from './input-check';
-
-/** How often an offline agent is looked at again when the policy says to wait for them (default). */
-const AGENT_RECHECK_SECONDS = 60;
-
-/** Skip reasons that mean the agent is away for now, not unreachable: worth waiting for when the policy says so. */
-const AGENT_AWAY: readonly DesktopSkipReason[] = ['logged_out', 'outside_operational_window', 'breaker_open'];
 
 /** One alert, end to end: the steps below are the guide's. */
 export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
@@ -41,8 +35,13 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
     return refuseInput(run, activities.fallback, checked.problems, checked.fallbackPossible);
   }
 
-  // 1-3. Resolve the agent, check the session, send; again while the agent is away, if the policy says to wait.
-  const desktop = await sendToDesktop(run, activities);
+  // 1-3. Resolve the agent, check the session, send, through the desktop channels in order; again while the agent
+  // is away, if the policy says to wait.
+  const desktop = await sendThroughChannels(
+    run,
+    activities,
+    input.desktopChannels ?? ['notifications-endpoint'],
+  );
   if (run.cancelRequested) return run.finish('cancelled');
   if (!desktop.sent) return fallBack(run, activities.fallback, desktop.reason);
   run.delivered(desktop.notificationId);
@@ -59,59 +58,4 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
   // 5. Fall back when a required acknowledgement never came.
   if (input.policy.requireAck) return fallBack(run, activities.fallback, 'expired without acknowledgement');
   return run.finish('expired');
-}
-
-/** What the desktop path came to. After a cancel the caller ends the run `cancelled`, whatever this says. */
-type DesktopOutcome = { sent: true; notificationId: string } | { sent: false; reason: string };
-
-/**
- * Steps 1-3 in one activity, so the session check is right before the send. While the agent is away and the
- * alert's policy says to wait for them, the run waits durably (`waiting_for_agent`) and tries again, fresh, every
- * recheck interval until the alert expires or is cancelled.
- */
-async function sendToDesktop(run: AlertRun, activities: AlertActivities): Promise<DesktopOutcome> {
-  const { input } = run;
-  run.setStatus('sending');
-  // The last try's skip. Once the agent was seen away, that skip stays the reason given, even when a later try
-  // fails outright (the activity logs that failure).
-  let skipped: Extract<DeliverToDesktopResult, { outcome: 'skipped' }> | undefined;
-  const notSent = (): DesktopOutcome => ({ sent: false, reason: `${skipped!.reason}: ${skipped!.detail}` });
-  for (let first = true; ; first = false) {
-    if (run.cancelRequested) return { sent: false, reason: 'cancelled' };
-    let result: DeliverToDesktopResult;
-    try {
-      result = await activities.genesys().deliverToDesktop({
-        alertId: input.alertId,
-        idempotencyKey: input.idempotencyKey,
-        correlationId: input.correlationId,
-        target: input.target,
-        title: input.title,
-        message: input.message,
-        type: input.type,
-        // As given: the send adds each action's id and the routing metadata (activities/notification-actions.ts).
-        actions: input.actions,
-        expiresAt: input.expiresAt,
-        callbackUrl: input.callbackUrl,
-        operationalPresences: input.policy.operationalPresences,
-        fresh: !first,
-      });
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      return skipped ? notSent() : { sent: false, reason: `desktop delivery failed: ${failureMessage(err)}` };
-    }
-    run.sawAgent(result);
-    if (result.outcome === 'sent') return { sent: true, notificationId: result.notificationId };
-    skipped = result;
-    if (!(AGENT_AWAY.includes(result.reason) && input.policy.waitForAgent)) return notSent();
-    // Wait durably for the agent to come back (or the alert to expire, or a cancel).
-    run.setStatus('waiting_for_agent');
-    const remaining = run.expiresAtMs - Date.now();
-    if (remaining <= 0) return notSent();
-    await condition(
-      () => run.cancelRequested !== undefined,
-      Math.min((input.policy.recheckIntervalSeconds ?? AGENT_RECHECK_SECONDS) * 1000, remaining),
-    );
-    if (Date.now() >= run.expiresAtMs) return notSent();
-    run.setStatus('sending');
-  }
 }

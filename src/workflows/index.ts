@@ -1,1 +1,2 @@
 export { deliverAlert } from './deliver-alert';
+export { agentAppRegistry } from './agent-app-registry';

@@ -12,11 +12,16 @@ export type TestConfigOverrides = {
   fallback?: Partial<Config['fallback']>;
   temporal?: Partial<Config['temporal']>;
   dataDir?: string;
+  desktopChannels?: Config['desktopChannels'];
+  agentApp?: Partial<Config['agentApp']>;
 };
 
 export function testConfig(over: TestConfigOverrides = {}): Config {
   return {
     logLevel: 'silent',
+    // The REST channel alone unless a test says otherwise: the agent-app tests connect agents and list it first.
+    desktopChannels: over.desktopChannels ?? ['notifications-endpoint'],
+    agentApp: { hostOrigins: [], heartbeatSeconds: 10, ...over.agentApp },
     temporal: {
       address: process.env.TEMPORAL_TEST_ADDRESS,
       namespace: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default',

@@ -10,6 +10,7 @@ import { Registry } from 'prom-client';
 import type { Config } from '../../src/config';
 import { startEmulator, type Emulator, type EmulatorUserSeed } from '../../src/emulator';
 import type { AlertWorkers, Ingress } from '../../src/service';
+import type { AgentAppNodeOptions } from '../../src/service/agent-app-node';
 import { startServiceOnFreePort } from '../helpers/service';
 import { createLogger } from '../../src/observability/logger';
 import { testConfig } from '../api/helpers';
@@ -43,7 +44,14 @@ let seq = 0;
 export const uniqueId = (prefix: string): string =>
   `${prefix}-${process.pid}-${Date.now().toString(36)}-${(seq++).toString(36)}`;
 
-export async function startOpsStack(opts: { users: EmulatorUserSeed[]; logger?: Logger }): Promise<OpsStack> {
+export async function startOpsStack(opts: {
+  users: EmulatorUserSeed[];
+  logger?: Logger;
+  /** Default: the notifications endpoint alone (testConfig). */
+  desktopChannels?: Config['desktopChannels'];
+  /** Options of the ingress's agent-app node (receipt time-out, announce interval). */
+  agentApp?: AgentAppNodeOptions;
+}): Promise<OpsStack> {
   const logger = opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const registry = new Registry();
   const downstream = await startSink();
@@ -68,6 +76,7 @@ export async function startOpsStack(opts: { users: EmulatorUserSeed[]; logger?: 
         callbackSigningSecret: TEST_SIGNING_SECRET,
       },
       fallback: { webhookUrl: undefined },
+      desktopChannels: opts.desktopChannels,
     });
     return {
       ...base,
@@ -88,6 +97,7 @@ export async function startOpsStack(opts: { users: EmulatorUserSeed[]; logger?: 
     ingress: {
       relay: { initialBackoffMs: 100, maxBackoffMs: 1_000, pollIntervalMs: 250 },
       drainTimeoutMs: 1_000,
+      ...(opts.agentApp ? { agentApp: opts.agentApp } : {}),
     },
   });
   const ingress = service.ingress!;

@@ -8,7 +8,12 @@ import { buildListQuery, listAlerts, type AlertRow, type ListFilters } from '../
 import { collectList, parseDuration, parsePositiveInt, parseSince } from '../parse';
 
 /** `list`'s flags: the filters (--since still as given), how many, and the output. */
-type ListOptions = Omit<ListFilters, 'since'> & { since?: string; limit: string } & OutputOptions;
+type ListOptions = Omit<ListFilters, 'since' | 'channelSkips'> & {
+  since?: string;
+  limit: string;
+  /** --channel-skip, repeatable: the AlertChannelSkips filter. */
+  channelSkip?: string[];
+} & OutputOptions;
 
 export function addListCommand(program: Command, ctx: CommandContext): void {
   const list = program
@@ -24,14 +29,28 @@ export function addListCommand(program: Command, ctx: CommandContext): void {
     )
     .option('--source <source>', 'metadata.source (repeatable)', collectList)
     .option('--transaction-id <id>', 'metadata.transactionId (repeatable)', collectList)
+    .option(
+      '--channel <channel>',
+      'the desktop channel that delivered: agent-app | notifications-endpoint | none (repeatable)',
+      collectList,
+    )
+    .option(
+      '--channel-skip <channel:reason>',
+      'a channel skipped for a reason, e.g. agent-app:no_live_session (repeatable)',
+      collectList,
+    )
     .option('--since <when>', 'started within a duration (24h) or since an ISO time')
     .option('--query <clause>', 'an extra visibility clause, ANDed')
     .option('--limit <n>', 'at most this many', '50');
   addOutputOptions(list).action(
-    async ({ since, limit: limitText, json, output, ...filters }: ListOptions, cmd: Command) => {
+    async ({ since, limit: limitText, json, output, channelSkip, ...filters }: ListOptions, cmd: Command) => {
       ctx.setOutput({ json, output });
       const g = ctx.globals(cmd);
-      const query = buildListQuery({ ...filters, since: since ? parseSince(since, new Date()) : undefined });
+      const query = buildListQuery({
+        ...filters,
+        channelSkips: channelSkip,
+        since: since ? parseSince(since, new Date()) : undefined,
+      });
       const limit = parsePositiveInt(limitText, '--limit', 10_000);
       if (!/^[^\s:]+:\d+$/.test(g.temporalAddress))
         throw new UsageError(`--temporal-address: expected host:port, got '${g.temporalAddress}'`);

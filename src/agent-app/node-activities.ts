@@ -1,0 +1,66 @@
+/**
+ * The activities an ingress node runs on its own task queue (agentAppNodeQueue): they reach the live connections
+ * this node holds. The workflow schedules them with a short schedule-to-start time-out, so a node that died turns
+ * into `no_live_session` within seconds and the alert goes on to the next channel.
+ */
+import { notificationActionId } from '../shared/constants';
+import type { AgentAppPushInput, AgentAppPushResult, AgentAppWithdrawInput } from '../shared/agent-app';
+import type { ConnectionHub } from './hub';
+import { notificationIdFor } from './notification-id';
+
+/** How long a push waits for a display receipt before it says `no_live_session`. */
+export const DISPLAY_RECEIPT_TIMEOUT_MS = 5_000;
+
+export function createNodeActivities(deps: {
+  hub: ConnectionHub;
+  notificationKey: Buffer;
+  receiptTimeoutMs?: number;
+}) {
+  const { hub } = deps;
+  return {
+    async pushToAgentApp(input: AgentAppPushInput): Promise<AgentAppPushResult> {
+      const notificationId = notificationIdFor(deps.notificationKey, input.alertId, input.userId);
+      const shown = await hub.push(
+        {
+          notificationId,
+          alertId: input.alertId,
+          correlationId: input.correlationId,
+          userId: input.userId,
+          title: input.title,
+          message: input.message,
+          type: input.type,
+          priority: input.priority,
+          actions: input.actions.map((a, i) => ({
+            id: notificationActionId(a, i),
+            label: a.label,
+            actionType: a.actionType,
+            ...(a.actionType === 'openUrl' ? { url: a.url } : {}),
+          })),
+          expiresAt: input.expiresAt,
+        },
+        deps.receiptTimeoutMs ?? DISPLAY_RECEIPT_TIMEOUT_MS,
+      );
+      if (!shown) {
+        return {
+          outcome: 'no_live_session',
+          detail:
+            hub.connectionCount(input.userId) === 0
+              ? `no live connection of the agent on node ${hub.nodeId}`
+              : `no display receipt within ${(deps.receiptTimeoutMs ?? DISPLAY_RECEIPT_TIMEOUT_MS) / 1000} s on node ${hub.nodeId}`,
+        };
+      }
+      return {
+        outcome: 'displayed',
+        notificationId,
+        connections: shown.connections,
+        displayedAt: shown.displayedAt,
+      };
+    },
+
+    async withdrawFromAgentApp(input: AgentAppWithdrawInput): Promise<{ connections: number }> {
+      return { connections: hub.withdraw(input.userId, input.notificationId, input.reason) };
+    },
+  };
+}
+
+export type NodeActivities = ReturnType<typeof createNodeActivities>;
