@@ -20,7 +20,7 @@ const LAYERS = {
   alerts: ['shared', 'config', 'workflows'],
   callbacks: ['shared', 'alerts'],
   api: ['shared', 'config', 'alerts', 'callbacks', 'agent-app', 'observability'],
-  cli: ['shared', 'alerts'],
+  cli: ['shared', 'config', 'alerts', 'genesys'], // genesys + config: `genesys install-app` calls the Platform API
   service: [
     'shared',
     'config',

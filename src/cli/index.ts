@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { addCancelCommand } from './commands/cancel';
 import { addDlqCommand } from './commands/dlq';
+import { addGenesysCommand } from './commands/genesys-install-app';
 import { addListCommand } from './commands/list';
 import { addSendCommand } from './commands/send';
 import { addStatusCommand } from './commands/status';
@@ -52,7 +53,9 @@ function commandPath(program: Command, argv: string[]): string {
 function buildProgram(ctx: CommandContext): Command {
   const { io } = ctx;
   const program = new Command('desktop-alerts')
-    .description('Send and inspect desktop alerts (ingress HTTP API and Temporal visibility).')
+    .description(
+      'Send and inspect desktop alerts (ingress HTTP API and Temporal visibility); register the agent app on Genesys Cloud.',
+    )
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -74,6 +77,7 @@ Every command takes --json (or -o json) for machine-readable output on stdout.`,
   addCancelCommand(program, ctx);
   addListCommand(program, ctx);
   addDlqCommand(program, ctx);
+  addGenesysCommand(program, ctx);
   return program;
 }
 

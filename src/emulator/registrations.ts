@@ -73,6 +73,34 @@ export class RegistrationStore {
     return structuredClone(client);
   }
 
+  /**
+   * PUT /api/v2/oauth/clients/{id}: the request replaces the client's settings; its id, secret and creation date
+   * stay. The token store learns the new redirect URIs and lifetime at once. Undefined for an unknown id.
+   */
+  updateClient(id: string, req: ValidClientRequest): EmulatorOAuthClient | undefined {
+    const old = this.clients.get(id);
+    if (!old) return undefined;
+    const { secret, dateCreated } = old;
+    const client: EmulatorOAuthClient = {
+      id,
+      ...req,
+      ...(secret !== undefined ? { secret } : {}),
+      state: 'active',
+      dateCreated,
+      dateModified: new Date().toISOString(),
+      selfUri: old.selfUri,
+    };
+    if (req.authorizedGrantType === 'CODE')
+      this.tokens.addClient({
+        clientId: id,
+        grant: 'authorization_code',
+        redirectUris: req.registeredRedirectUri,
+        tokenLifetimeSeconds: req.accessTokenValiditySeconds,
+      });
+    this.clients.set(id, client);
+    return this.clientView(client, false);
+  }
+
   /** Clients as the API lists them: without their secret. */
   listClients(opts: { withSecret?: boolean } = {}): EmulatorOAuthClient[] {
     return [...this.clients.values()].map((c) => this.clientView(c, opts.withSecret === true));

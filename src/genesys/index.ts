@@ -29,3 +29,13 @@ export {
   type TokenCacheOptions,
 } from './token-cache';
 export * from './types';
+export {
+  CLIENT_APP_INTEGRATION_TYPE,
+  createPlatformAdmin,
+  type Integration,
+  type IntegrationConfiguration,
+  type OAuthClient,
+  type OAuthClientRequest,
+  type PlatformAdmin,
+  type PlatformAdminOptions,
+} from './platform-admin';

@@ -60,4 +60,11 @@ test('allowed imports pass: activity types into workflows, alerts into the API, 
   ).toEqual([]);
   expect(await lint('src/main.ts', "import { startEmulator } from './emulator';\n")).toEqual([]);
   expect(await lint('src/cli/commands/send.ts', "import { request } from '../api';\n")).toEqual([]); // src/cli/api.ts, not src/api
+  // genesys install-app: the CLI calls the Platform API with credentials read by the config loader.
+  expect(
+    await lint(
+      'src/cli/commands/genesys-install-app.ts',
+      "import { loadConfig } from '../../config';\nimport { createPlatformAdmin } from '../../genesys';\n",
+    ),
+  ).toEqual([]);
 });

@@ -136,6 +136,41 @@ describe('emulator: registering the agent app (OAuth clients, integrations)', ()
     expect((await api('GET', '/api/v2/oauth/clients/nope')).status).toBe(404);
   });
 
+  it('updates a client with PUT: new redirect URI in force at once, same id and secret', async () => {
+    const c = (await codeClient()).body;
+    const moved = 'https://alerts2.example.com/agent-app/';
+    const put = await api('PUT', `/api/v2/oauth/clients/${c.id}`, {
+      name: c.name,
+      authorizedGrantType: 'CODE',
+      registeredRedirectUri: [moved],
+      scope: ['users:readonly'],
+    });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ id: c.id, registeredRedirectUri: [moved], scope: ['users:readonly'] });
+    expect(put.body.secret).toBeUndefined();
+    const stored = emu.control.listOAuthClients().find((x) => x.id === c.id);
+    expect(stored?.secret).toBe(c.secret);
+    const authorize = (redirect: string) =>
+      fetch(
+        `${emu.url}/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: c.id, redirect_uri: redirect, code_challenge: 'a'.repeat(43), code_challenge_method: 'S256', login_hint: 'u-1' })}`,
+        { redirect: 'manual' },
+      );
+    expect((await authorize(moved)).status).toBe(302);
+    expect((await authorize(REDIRECT)).status).toBe(400);
+    expect(
+      (
+        await api('PUT', '/api/v2/oauth/clients/nope', {
+          name: 'x',
+          authorizedGrantType: 'CODE',
+          registeredRedirectUri: [moved],
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (await api('PUT', `/api/v2/oauth/clients/${c.id}`, { name: 'x', authorizedGrantType: 'CODE' })).status,
+    ).toBe(400);
+  });
+
   it('creates an integration, puts its config with the current version, reads it back', async () => {
     const i = await createIntegration();
     expect(i).toMatchObject({

@@ -1,6 +1,6 @@
 /**
  * The Platform API calls an installer uses to register the agent app: OAuth clients
- * (POST/GET /api/v2/oauth/clients[/{id}]) and Client App integrations (POST/GET /api/v2/integrations,
+ * (POST/GET /api/v2/oauth/clients, GET/PUT /api/v2/oauth/clients/{id}) and Client App integrations (POST/GET /api/v2/integrations,
  * GET/PATCH /api/v2/integrations/{id}, GET/PUT /api/v2/integrations/{id}/config/current).
  */
 import type { EmulatorCore } from '../core';
@@ -84,6 +84,14 @@ export function getOAuthClients(core: EmulatorCore, _ctx: Ctx): Reply {
 
 export function getOAuthClient(core: EmulatorCore, ctx: Ctx, id: string): Reply {
   const c = core.registrations.getClient(id);
+  return c ? { status: 200, body: c } : notFound(ctx, 'OAuth client', id);
+}
+
+/** PUT /api/v2/oauth/clients/{id} with an OAuthClientRequest: the updated client (no secret), or 404. */
+export function putOAuthClient(core: EmulatorCore, ctx: Ctx, id: string): Reply {
+  const v = checkClientRequest(parseJson(ctx));
+  if (!v.ok) return invalid(ctx, 'OAuth client', v);
+  const c = core.registrations.updateClient(id, v.value);
   return c ? { status: 200, body: c } : notFound(ctx, 'OAuth client', id);
 }
 

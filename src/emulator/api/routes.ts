@@ -10,6 +10,7 @@ import {
   getIntegrations,
   getOAuthClient,
   getOAuthClients,
+  putOAuthClient,
   patchIntegration,
   postIntegration,
   postOAuthClient,
@@ -78,7 +79,10 @@ const routes: Route[] = [
   {
     name: '/api/v2/oauth/clients/{clientId}',
     match: re(/^\/api\/v2\/oauth\/clients\/([^/]+)$/),
-    methods: { GET: (c, x, p) => getOAuthClient(c, x, p[0]!) },
+    methods: {
+      GET: (c, x, p) => getOAuthClient(c, x, p[0]!),
+      PUT: (c, x, p) => putOAuthClient(c, x, p[0]!),
+    },
   },
   {
     name: '/api/v2/integrations',
