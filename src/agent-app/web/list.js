@@ -55,8 +55,11 @@ export function createList(opts) {
       } else {
         const b = el('button', { type: 'button', textContent: label });
         b.dataset.actionId = String(action.id);
+        // aria-disabled, not disabled: the button keeps the keyboard focus while its click is sent.
         b.addEventListener('click', async () => {
-          for (const x of buttons.querySelectorAll('button')) x.disabled = true;
+          if (b.getAttribute('aria-disabled') === 'true') return;
+          const all = buttons.querySelectorAll('button[data-action-id]');
+          for (const x of all) x.setAttribute('aria-disabled', 'true');
           result.className = 'result';
           result.textContent = t('sending');
           try {
@@ -66,7 +69,7 @@ export function createList(opts) {
           } catch (e) {
             result.className = 'result failed';
             result.textContent = t('failed', { detail: e.message });
-            for (const x of buttons.querySelectorAll('button')) x.disabled = false;
+            for (const x of all) x.removeAttribute('aria-disabled');
           }
         });
         buttons.append(b);
@@ -106,7 +109,7 @@ export function createList(opts) {
     li.remove();
     alerts.delete(notificationId);
     if (hadFocus) {
-      const target = next && (next.querySelector('button:not([disabled])') || next.querySelector('h3'));
+      const target = next && (next.querySelector('button') || next.querySelector('h3'));
       if (target && target.tagName === 'H3') target.tabIndex = -1;
       (target || opts.headingEl).focus();
     }
