@@ -11,6 +11,8 @@
  * emulator's answers, and /api/v2/tokens/me answered from the emulator's /api/v2/users/me for the same token.
  */
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startEmulator, type Emulator } from '../../src/emulator';
 import { startAgentAppFake, type AgentAppFake, type FakeAlert } from '../helpers/agent-app-fake';
@@ -63,13 +65,29 @@ describeBrowser('agent app page in Chromium (standalone, emulator login, fake se
   /** What the page asked the Genesys hosts from script (not navigations). */
   const genesysCalls: string[] = [];
 
+  // A stand-in for the Genesys desktop: a page on another origin that frames the app and records what the
+  // Client App SDK posts to it.
+  let hostServer: http.Server;
+  let hostUrl: string;
+
   beforeAll(async () => {
+    hostServer = http.createServer((req, res) => {
+      const app = new URL(req.url ?? '/', 'http://x').searchParams.get('app') ?? '';
+      res.setHeader('content-type', 'text/html; charset=utf-8');
+      res.end(
+        `<!doctype html><html lang="en"><head><title>Host</title></head><body>` +
+          `<script>window.received = []; addEventListener('message', (e) => window.received.push({origin: e.origin, data: e.data}));</script>` +
+          `<iframe title="agent app" id="app" style="width:320px;height:600px" src="${app.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`)}"></iframe></body></html>`,
+      );
+    });
+    await new Promise<void>((resolve) => hostServer.listen(0, '127.0.0.1', resolve));
+    hostUrl = `http://127.0.0.1:${(hostServer.address() as AddressInfo).port}`;
     emulator = await startEmulator({ users: [AGENT] });
     fake = await startAgentAppFake({
       genesysApiBase: emulator.url,
       config: {
         clientId: 'emulator-agent-app',
-        hostOrigins: [emulator.url],
+        hostOrigins: [emulator.url, hostUrl],
         sessionTtlSeconds: 900,
         heartbeatSeconds: 10,
       },
@@ -113,6 +131,8 @@ describeBrowser('agent app page in Chromium (standalone, emulator login, fake se
     await browser?.close();
     await fake?.close();
     await emulator?.close();
+    hostServer?.closeAllConnections();
+    await new Promise((resolve) => hostServer?.close(resolve));
   });
 
   async function signIn(query: string): Promise<void> {
@@ -233,5 +253,75 @@ describeBrowser('agent app page in Chromium (standalone, emulator login, fake se
     await expect(page.locator('li[data-notification-id="n-3"] .badge').textContent()).resolves.toBe('Fehler');
     expect(await axeViolations()).toEqual([]);
     expect(problems).toEqual([]);
+  });
+
+  it('framed by an allowed host: signs in through a popup, shows the host toast, keeps the attention count', async () => {
+    const appUrl =
+      `${fake.url}/agent-app/?gcHostOrigin=${encodeURIComponent(hostUrl)}&gcTargetEnv=prod` +
+      `&gcLangTag=en-us&gcUseDarkTheme=false`;
+    await page.goto(`${hostUrl}/?app=${encodeURIComponent(appUrl)}`);
+    const frame = page.frameLocator('#app');
+    // Framed, the login page may refuse to be framed: a click opens it in a popup.
+    const popupOpened = context.waitForEvent('page');
+    await frame.getByRole('button', { name: 'Sign in' }).click();
+    const popup = await popupOpened;
+    await popup.waitForURL(`${emulator.url}/oauth/authorize**`);
+    await popup.getByRole('link', { name: AGENT.name }).click();
+    await frame.locator('#connection[data-state="live"]').waitFor();
+    await expect(frame.locator('#host-note').isHidden()).resolves.toBe(true);
+
+    fake.push(AGENT.id, alert(5, { type: 'warning' }));
+    await frame.locator('li[data-notification-id="n-5"]').waitFor();
+    const received = async () =>
+      page.evaluate(
+        () =>
+          (window as unknown as { received: { origin: string; data: Record<string, unknown> }[] }).received,
+      );
+    let toast: { origin: string; data: Record<string, unknown> } | undefined;
+    for (let i = 0; i < 100 && !toast; i++) {
+      toast = (await received()).find((m) => m.data?.action === 'showToast' && m.data.id === 'n-5');
+      if (!toast) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(toast?.origin).toBe(fake.url);
+    expect(toast?.data).toMatchObject({
+      protocol: 'purecloud-client-apps',
+      title: 'Warning: Callback for queue 5',
+      message: 'Customer <b>asked</b> for a call back.',
+      id: 'n-5',
+      type: 'info',
+      timeout: 0,
+      showCloseButton: true,
+      markdownMessage: false,
+    });
+    // The alerts still open from the earlier test came with `welcome`: error and info, as README.md maps them.
+    const toasts = (await received()).filter((m) => m.data?.action === 'showToast').map((m) => m.data);
+    expect(toasts.find((d) => d.id === 'n-3')).toMatchObject({
+      type: 'error',
+      timeout: 0,
+      showCloseButton: true,
+    });
+    expect(toasts.find((d) => d.id === 'n-4')).toMatchObject({
+      type: 'info',
+      timeout: 10,
+      title: 'Callback for queue 4',
+    });
+    const counts = (await received())
+      .filter((m) => m.data?.action === 'setAttentionCount')
+      .map((m) => m.data.count);
+    expect(counts[counts.length - 1]).toBe(3);
+    expect(problems).toEqual([]);
+  });
+
+  it('framed, but gcHostOrigin is not an allowed host origin: says so and posts nothing to the host', async () => {
+    const appUrl =
+      `${fake.url}/agent-app/?gcHostOrigin=${encodeURIComponent('https://apps.mypurecloud.com')}&gcTargetEnv=prod` +
+      `&gcLangTag=en-us&gcUseDarkTheme=false`;
+    await page.goto(`${hostUrl}/?app=${encodeURIComponent(appUrl)}`);
+    const frame = page.frameLocator('#app');
+    await frame.locator('#host-note', { hasText: 'Not running inside Genesys Cloud' }).waitFor();
+    await frame.getByRole('button', { name: 'Sign in' }).waitFor();
+    await new Promise((r) => setTimeout(r, 300));
+    const received = await page.evaluate(() => (window as unknown as { received: unknown[] }).received);
+    expect(received).toEqual([]);
   });
 });
