@@ -22,6 +22,11 @@ const haveChromium = fs.existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`Skipping the agent app browser test: no Chromium at ${CHROMIUM}.`);
 const describeBrowser = haveChromium ? describe : describe.skip;
 
+// The browser globals used inside page.evaluate callbacks (the project compiles without the DOM lib).
+declare const window: Record<string, unknown>;
+declare const document: { activeElement: { id: string; getAttribute(name: string): string | null } | null };
+declare function getComputedStyle(e: unknown): { outlineStyle: string };
+
 const AGENT = { id: 'aa-agent-1', name: 'Jordan Smith', email: 'jordan.smith@example.com' };
 const AXE = require.resolve('axe-core/axe.min.js');
 
