@@ -329,4 +329,30 @@ describeBrowser('agent app page in Chromium (standalone, emulator login, fake se
     const received = await page.evaluate(() => (window as unknown as { received: unknown[] }).received);
     expect(received).toEqual([]);
   });
+
+  it('reconnects after a dropped connection and exchanges the session again on session_expired', async () => {
+    await signIn(`gcLangTag=en-us&gcUseDarkTheme=false`);
+    const welcomes = () => fake.frames.filter((f) => f.event === 'hello').length;
+    const sessionsBefore = fake.sessions.filter((x) => x.status === 200).length;
+
+    const hellosBefore = welcomes();
+    fake.dropConnections(AGENT.id);
+    await page.locator('#connection[data-state="retry"]').waitFor();
+    await expect(page.locator('#connection').textContent()).resolves.toMatch(/Reconnecting in 1 s/);
+    await page.locator('#connection[data-state="live"]').waitFor();
+    expect(welcomes()).toBe(hellosBefore + 1);
+
+    fake.expireSessions(AGENT.id);
+    await until(() => expect(fake.sessions.filter((x) => x.status === 200).length).toBe(sessionsBefore + 1));
+    await until(() => expect(welcomes()).toBe(hellosBefore + 2));
+    await page.locator('#connection[data-state="live"]').waitFor();
+    // The new hello carries the new session token, and a click uses it.
+    const hellos = fake.frames.filter((f) => f.event === 'hello');
+    const fresh = String(hellos[hellos.length - 1]?.data.sessionToken);
+    expect(fresh).not.toBe(String(hellos[hellos.length - 2]?.data.sessionToken));
+    fake.push(AGENT.id, alert(6, { type: 'info' }));
+    await page.locator('li[data-notification-id="n-6"] button[data-action-id="ack"]').click();
+    await until(() => expect(fake.actions[fake.actions.length - 1]?.authorization).toBe(`Bearer ${fresh}`));
+    expect(problems).toEqual([]);
+  });
 });

@@ -43,6 +43,8 @@ export interface AgentAppFake {
   /** Sends session_expired on the user's sockets. */
   expireSessions(userId: string): void;
   liveCount(userId: string): number;
+  /** Cuts the user's live sockets without a close frame (a dead network). */
+  dropConnections(userId: string): void;
   close(): Promise<void>;
 }
 
@@ -191,6 +193,7 @@ export async function startAgentAppFake(opts: {
       userSockets(userId).forEach((ws) => send(ws, 'session_expired', {}));
     },
     liveCount: (userId) => userSockets(userId).length,
+    dropConnections: (userId) => userSockets(userId).forEach((ws) => ws.terminate()),
     close: async () => {
       for (const [ws, s] of sockets) {
         s.timers.forEach((t) => clearTimeout(t));
