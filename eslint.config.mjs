@@ -58,6 +58,40 @@ export default tseslint.config(
     },
   },
   {
+    // The agent app's page scripts: ES modules run in the browser as is (no types, no build).
+    files: ['src/agent-app/web/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      sourceType: 'module',
+      ecmaVersion: 2020,
+      parserOptions: { projectService: false },
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'history',
+          'fetch',
+          'WebSocket',
+          'URL',
+          'URLSearchParams',
+          'Intl',
+          'crypto',
+          'sessionStorage',
+          'btoa',
+          'atob',
+          'escape',
+          'unescape',
+          'console',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+        ].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
+  {
     // Workflow code is replayed: it must be deterministic and import no Node APIs nor activity code.
     files: ['src/workflows/**/*.ts'],
     rules: {

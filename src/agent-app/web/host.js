@@ -1,0 +1,88 @@
+// The Genesys host (the agent's desktop that frames this page), through the Client App SDK
+// (purecloud.apps.ClientApp, served at /agent-app/vendor/client-app-sdk.js).
+//
+// The SDK posts to the origin it derives from gcHostOrigin. So it is created only when the page is framed AND
+// gcHostOrigin is one of config.hostOrigins; otherwise the page runs standalone and posts nothing at all
+// (never to an unlisted origin, never to '*').
+import { t } from './i18n.js';
+
+/**
+ * Our alert types on the SDK's toast types. The SDK (src/modules/alerting.ts) knows only 'info', 'success' and
+ * 'error'; it allows no permanent toast: `timeout > 0` or `showCloseButton: true`; an 'error' toast ignores the
+ * timeout and must be closed by hand (showCloseButton: true). Timeouts are seconds, default 7.
+ *
+ * - info    -> 'info', closes itself after 10 s (close button too): the list keeps it.
+ * - warning -> 'info', sticky (timeout 0, close button), title prefixed with the word "Warning": the SDK has no
+ *   warning type; 'error' would tell the agent something failed, 'success' would say the opposite. A warning must
+ *   not slip by unseen, so it stays until closed, and the word (not a colour) says what it is.
+ * - error   -> 'error', sticky (timeout 0, close button), as the SDK requires for errors.
+ *
+ * markdownMessage is always false: the title and message come from the caller and are shown as plain text.
+ */
+export const TOAST_TYPES = {
+  info: { type: 'info', timeout: 10 },
+  warning: { type: 'info', timeout: 0, titleKey: 'warningPrefix' },
+  error: { type: 'error', timeout: 0 },
+};
+
+/** The SDK's arguments for one alert: [title, message, options]. */
+export function toastFor(alert) {
+  const m = TOAST_TYPES[alert.type] ?? TOAST_TYPES.info;
+  const title = m.titleKey ? t(m.titleKey, { title: alert.title }) : alert.title;
+  return [
+    title,
+    alert.message,
+    {
+      id: alert.notificationId,
+      type: m.type,
+      timeout: m.timeout,
+      showCloseButton: true,
+      markdownMessage: false,
+    },
+  ];
+}
+
+/** Is the page inside another window? (A cross-origin parent makes the comparison safe, not throw.) */
+export function isFramed() {
+  try {
+    return window.self !== window.top;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The host: {embedded, reason, showToast(alert), setAttentionCount(n)}. Standalone, the two calls do nothing.
+ * reason: 'embedded' | 'not-framed' | 'origin-not-allowed' | 'sdk-failed'.
+ */
+export function connectHost(params, config) {
+  const none = (reason) => ({ embedded: false, reason, showToast() {}, setAttentionCount() {} });
+  if (!isFramed()) return none('not-framed');
+  const allowed = Array.isArray(config.hostOrigins) ? config.hostOrigins : [];
+  if (!params.gcHostOrigin || !allowed.includes(params.gcHostOrigin) || !params.gcTargetEnv)
+    return none('origin-not-allowed');
+  let app;
+  try {
+    app = new window.purecloud.apps.ClientApp({
+      gcHostOriginQueryParam: 'gcHostOrigin',
+      gcTargetEnvQueryParam: 'gcTargetEnv',
+    });
+  } catch (e) {
+    console.warn('Client App SDK could not start:', e && e.message);
+    return none('sdk-failed');
+  }
+  let lastCount = -1;
+  return {
+    embedded: true,
+    reason: 'embedded',
+    showToast(alert) {
+      const [title, message, options] = toastFor(alert);
+      app.alerting.showToastPopup(title, message, options);
+    },
+    setAttentionCount(n) {
+      if (n === lastCount) return;
+      lastCount = n;
+      app.alerting.setAttentionCount(n);
+    },
+  };
+}

@@ -1,0 +1,358 @@
+/**
+ * The agent app's page in a real Chromium, standalone: it signs in with PKCE through the real platform client
+ * against the emulator's login (GET /oauth/authorize, the demo agent picked on its page; POST /oauth/token), gets a
+ * session from a fake of the service's side (test/helpers/agent-app-fake.ts, the README's wire protocol), shows a
+ * pushed alert and sends `displayed`, posts a callback click with the bearer session token, and drops the alert
+ * on `withdraw`. axe-core finds nothing in the light and the dark theme; the keyboard alone reaches and presses
+ * the button.
+ *
+ * The emulator sends no CORS headers and has no GET /api/v2/tokens/me (the platform client checks every new token
+ * with it); real Genesys has both. This test adds them in the browser (page.route): CORS headers on the
+ * emulator's answers, and /api/v2/tokens/me answered from the emulator's /api/v2/users/me for the same token.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startEmulator, type Emulator } from '../../src/emulator';
+import { startAgentAppFake, type AgentAppFake, type FakeAlert } from '../helpers/agent-app-fake';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = fs.existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`Skipping the agent app browser test: no Chromium at ${CHROMIUM}.`);
+const describeBrowser = haveChromium ? describe : describe.skip;
+
+// The browser globals used inside page.evaluate callbacks (the project compiles without the DOM lib).
+declare const window: Record<string, unknown>;
+declare const document: { activeElement: { id: string; getAttribute(name: string): string | null } | null };
+declare function getComputedStyle(e: unknown): { outlineStyle: string };
+
+const AGENT = { id: 'aa-agent-1', name: 'Jordan Smith', email: 'jordan.smith@example.com' };
+const AXE = require.resolve('axe-core/axe.min.js');
+
+/** Retries an assertion until it holds (or rethrows its last failure). */
+async function until(check: () => void, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return check();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+function alert(n: number, over: Partial<FakeAlert> = {}): FakeAlert {
+  return {
+    notificationId: `n-${n}`,
+    alertId: `a-${n}`,
+    title: `Callback for queue ${n}`,
+    message: 'Customer <b>asked</b> for a call back.',
+    type: 'warning',
+    priority: 'high',
+    actions: [
+      { id: 'ack', label: 'Acknowledge', actionType: 'callback' },
+      { id: 'docs', label: 'Open runbook', actionType: 'openUrl', url: 'https://example.com/runbook' },
+    ],
+    expiresAt: new Date(Date.now() + 10 * 60_000).toISOString(),
+    ...over,
+  };
+}
+
+describeBrowser('agent app page in Chromium (standalone, emulator login, fake service)', () => {
+  let emulator: Emulator;
+  let fake: AgentAppFake;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const problems: string[] = [];
+  /** What the page asked the Genesys hosts from script (not navigations). */
+  const genesysCalls: string[] = [];
+
+  // A stand-in for the Genesys desktop: a page on another origin that frames the app and records what the
+  // Client App SDK posts to it.
+  let hostServer: http.Server;
+  let hostUrl: string;
+
+  beforeAll(async () => {
+    hostServer = http.createServer((req, res) => {
+      const app = new URL(req.url ?? '/', 'http://x').searchParams.get('app') ?? '';
+      res.setHeader('content-type', 'text/html; charset=utf-8');
+      res.end(
+        `<!doctype html><html lang="en"><head><title>Host</title></head><body>` +
+          `<script>window.received = []; addEventListener('message', (e) => window.received.push({origin: e.origin, data: e.data}));</script>` +
+          `<iframe title="agent app" id="app" style="width:320px;height:600px" src="${app.replace(/[&"<>]/g, (c) => `&#${c.charCodeAt(0)};`)}"></iframe></body></html>`,
+      );
+    });
+    await new Promise<void>((resolve) => hostServer.listen(0, '127.0.0.1', resolve));
+    hostUrl = `http://127.0.0.1:${(hostServer.address() as AddressInfo).port}`;
+    emulator = await startEmulator({ users: [AGENT] });
+    fake = await startAgentAppFake({
+      genesysApiBase: emulator.url,
+      config: {
+        clientId: 'emulator-agent-app',
+        hostOrigins: [emulator.url, hostUrl],
+        sessionTtlSeconds: 900,
+        heartbeatSeconds: 10,
+      },
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+      ],
+    });
+    context = await browser.newContext({ viewport: { width: 320, height: 640 } });
+    await context.route(`${emulator.url}/**`, async (route) => {
+      const req = route.request();
+      const cors = {
+        'access-control-allow-origin': fake.url,
+        'access-control-allow-headers': 'authorization, content-type',
+        'access-control-allow-methods': 'GET, POST, OPTIONS',
+      };
+      if (req.isNavigationRequest()) return route.continue();
+      if (req.method() === 'OPTIONS') return route.fulfill({ status: 204, headers: cors });
+      const path = new URL(req.url()).pathname;
+      genesysCalls.push(`${req.method()} ${path}`);
+      const response = await route.fetch(
+        path === '/api/v2/tokens/me' ? { url: `${emulator.url}/api/v2/users/me` } : {},
+      );
+      return route.fulfill({ response, headers: { ...response.headers(), ...cors } });
+    });
+    page = await context.newPage();
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+  });
+
+  afterAll(async () => {
+    await context?.close().catch(() => undefined);
+    await browser?.close();
+    await fake?.close();
+    await emulator?.close();
+    hostServer?.closeAllConnections();
+    await new Promise((resolve) => hostServer?.close(resolve));
+  });
+
+  async function signIn(query: string): Promise<void> {
+    await page.goto(`${fake.url}/agent-app/?${query}`);
+    // Standalone, the page goes straight to the login host: the emulator's "pick a demo agent".
+    await page.waitForURL(`${emulator.url}/oauth/authorize**`);
+    await page.getByRole('link', { name: AGENT.name }).click();
+    await page.waitForURL(`${fake.url}/agent-app/**`);
+    await page.locator('#connection[data-state="live"]').waitFor();
+  }
+
+  async function axeViolations(): Promise<unknown[]> {
+    // The page's CSP refuses inline scripts, so a <script> tag (addScriptTag) cannot carry axe; evaluating its
+    // source from the test (DevTools protocol) is not subject to the page's CSP.
+    await page.evaluate(fs.readFileSync(AXE, 'utf8'));
+    const results = await page.evaluate(async () => {
+      const axe = (
+        window as unknown as {
+          axe: { run: (o: unknown) => Promise<{ passes: unknown[]; violations: unknown[] }> };
+        }
+      ).axe;
+      const r = await axe.run({
+        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+      });
+      return { passes: r.passes.length, violations: r.violations };
+    });
+    expect(results.passes).toBeGreaterThan(20); // axe really ran
+    return (results.violations as { id: string; nodes: { target: unknown }[] }[]).map((v) => ({
+      id: v.id,
+      targets: v.nodes.map((n) => n.target),
+    }));
+  }
+
+  it('signs in, shows a pushed alert, sends the click with the session, and drops the alert on withdraw', async () => {
+    const query = `gcHostOrigin=${encodeURIComponent(emulator.url)}&gcTargetEnv=local&gcLangTag=en-us&gcUseDarkTheme=false`;
+    await signIn(query);
+    // The gc* parameters came back through `state` and are in the address bar again.
+    expect(new URL(page.url()).searchParams.get('gcLangTag')).toBe('en-us');
+    await expect(page.locator('#user').textContent()).resolves.toBe(`Signed in as ${AGENT.name}`);
+    await expect(page.locator('html').getAttribute('lang')).resolves.toBe('en-us');
+    // Not framed: it says so, and the list still works.
+    await expect(page.locator('#host-note').textContent()).resolves.toMatch(
+      /Not running inside Genesys Cloud/,
+    );
+    const hello = fake.frames.find((f) => f.event === 'hello');
+    expect(typeof hello?.data.sessionToken).toBe('string');
+    expect(page.url()).not.toContain(String(hello?.data.sessionToken));
+
+    expect(fake.push(AGENT.id, alert(1))).toBe(1);
+    const item = page.locator('li[data-notification-id="n-1"]');
+    await item.waitFor();
+    await expect(item.locator('h3').textContent()).resolves.toBe('Callback for queue 1');
+    // Caller text is text: the <b> is shown, not parsed.
+    await expect(item.locator('.message').textContent()).resolves.toBe(
+      'Customer <b>asked</b> for a call back.',
+    );
+    expect(await item.locator('b').count()).toBe(0);
+    await expect(item.locator('.badge').textContent()).resolves.toBe('Warning');
+    await until(() =>
+      expect(fake.frames.filter((f) => f.event === 'displayed').map((f) => f.data)).toEqual([
+        { notificationId: 'n-1' },
+      ]),
+    );
+    // The same alert again (a retry): listed once, receipt again.
+    fake.push(AGENT.id, alert(1));
+    await until(() => expect(fake.frames.filter((f) => f.event === 'displayed')).toHaveLength(2));
+    expect(await page.locator('li.alert').count()).toBe(1);
+
+    expect(await axeViolations()).toEqual([]);
+
+    // Keyboard only: Tab to the callback button, Enter presses it.
+    await page.locator('body').focus();
+    let onButton = false;
+    for (let i = 0; i < 15 && !onButton; i++) {
+      await page.keyboard.press('Tab');
+      onButton = await page.evaluate(() => document.activeElement?.getAttribute('data-action-id') === 'ack');
+    }
+    expect(onButton).toBe(true);
+    const focusStyle = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    expect(focusStyle).toBe('solid');
+    await page.keyboard.press('Enter');
+    await until(() => expect(fake.actions).toHaveLength(1));
+    const session = String(hello?.data.sessionToken);
+    expect(fake.actions[0]).toEqual({
+      authorization: `Bearer ${session}`,
+      body: { notificationId: 'n-1', actionId: 'ack' },
+      status: 202,
+    });
+    await page.locator('li[data-notification-id="n-1"] .result', { hasText: 'Done.' }).waitFor();
+
+    // Withdrawn: gone, announced, and the focus (on its button) moves to the list heading.
+    fake.withdraw(AGENT.id, 'n-1', 'handled');
+    await item.waitFor({ state: 'detached' });
+    await page.locator('#announcer', { hasText: 'Alert removed: Callback for queue 1' }).waitFor();
+    await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('alerts-heading');
+    await expect(page.locator('#empty').isVisible()).resolves.toBe(true);
+
+    // An alert past its expiry leaves on its own.
+    fake.push(AGENT.id, alert(2, { type: 'info', expiresAt: new Date(Date.now() + 1500).toISOString() }));
+    await page.locator('li[data-notification-id="n-2"]').waitFor();
+    await page.locator('li[data-notification-id="n-2"]').waitFor({ state: 'detached', timeout: 5000 });
+
+    // The real PKCE exchange and the platform client's token check went to the configured login/API base.
+    expect(genesysCalls).toEqual(expect.arrayContaining(['POST /oauth/token', 'GET /api/v2/tokens/me']));
+    expect(problems).toEqual([]);
+  });
+
+  it('dark theme and German: lang, strings, and no axe violations', async () => {
+    const query = `gcHostOrigin=${encodeURIComponent(emulator.url)}&gcTargetEnv=local&gcLangTag=de-de&gcUseDarkTheme=true`;
+    await signIn(query);
+    await expect(page.locator('html').getAttribute('class')).resolves.toContain('dark');
+    await expect(page.locator('html').getAttribute('lang')).resolves.toBe('de-de');
+    await expect(page.locator('#alerts-heading').textContent()).resolves.toBe('Offene Meldungen');
+    fake.push(AGENT.id, alert(3, { type: 'error' }));
+    fake.push(AGENT.id, alert(4, { type: 'info' }));
+    await page.locator('li[data-notification-id="n-3"]').waitFor();
+    await page.locator('li[data-notification-id="n-4"]').waitFor();
+    await expect(page.locator('li[data-notification-id="n-3"] .badge').textContent()).resolves.toBe('Fehler');
+    expect(await axeViolations()).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
+  it('framed by an allowed host: signs in through a popup, shows the host toast, keeps the attention count', async () => {
+    const appUrl =
+      `${fake.url}/agent-app/?gcHostOrigin=${encodeURIComponent(hostUrl)}&gcTargetEnv=prod` +
+      `&gcLangTag=en-us&gcUseDarkTheme=false`;
+    await page.goto(`${hostUrl}/?app=${encodeURIComponent(appUrl)}`);
+    const frame = page.frameLocator('#app');
+    // Framed, the login page may refuse to be framed: a click opens it in a popup.
+    const popupOpened = context.waitForEvent('page');
+    await frame.getByRole('button', { name: 'Sign in' }).click();
+    const popup = await popupOpened;
+    await popup.waitForURL(`${emulator.url}/oauth/authorize**`);
+    await popup.getByRole('link', { name: AGENT.name }).click();
+    await frame.locator('#connection[data-state="live"]').waitFor();
+    await expect(frame.locator('#host-note').isHidden()).resolves.toBe(true);
+
+    fake.push(AGENT.id, alert(5, { type: 'warning' }));
+    await frame.locator('li[data-notification-id="n-5"]').waitFor();
+    const received = async () =>
+      page.evaluate(
+        () =>
+          (window as unknown as { received: { origin: string; data: Record<string, unknown> }[] }).received,
+      );
+    let toast: { origin: string; data: Record<string, unknown> } | undefined;
+    for (let i = 0; i < 100 && !toast; i++) {
+      toast = (await received()).find((m) => m.data?.action === 'showToast' && m.data.id === 'n-5');
+      if (!toast) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(toast?.origin).toBe(fake.url);
+    expect(toast?.data).toMatchObject({
+      protocol: 'purecloud-client-apps',
+      title: 'Warning: Callback for queue 5',
+      message: 'Customer <b>asked</b> for a call back.',
+      id: 'n-5',
+      type: 'info',
+      timeout: 0,
+      showCloseButton: true,
+      markdownMessage: false,
+    });
+    // The alerts still open from the earlier test came with `welcome`: error and info, as README.md maps them.
+    const toasts = (await received()).filter((m) => m.data?.action === 'showToast').map((m) => m.data);
+    expect(toasts.find((d) => d.id === 'n-3')).toMatchObject({
+      type: 'error',
+      timeout: 0,
+      showCloseButton: true,
+    });
+    expect(toasts.find((d) => d.id === 'n-4')).toMatchObject({
+      type: 'info',
+      timeout: 10,
+      title: 'Callback for queue 4',
+    });
+    const counts = (await received())
+      .filter((m) => m.data?.action === 'setAttentionCount')
+      .map((m) => m.data.count);
+    expect(counts[counts.length - 1]).toBe(3);
+    expect(problems).toEqual([]);
+  });
+
+  it('framed, but gcHostOrigin is not an allowed host origin: says so and posts nothing to the host', async () => {
+    const appUrl =
+      `${fake.url}/agent-app/?gcHostOrigin=${encodeURIComponent('https://apps.mypurecloud.com')}&gcTargetEnv=prod` +
+      `&gcLangTag=en-us&gcUseDarkTheme=false`;
+    await page.goto(`${hostUrl}/?app=${encodeURIComponent(appUrl)}`);
+    const frame = page.frameLocator('#app');
+    await frame.locator('#host-note', { hasText: 'Not running inside Genesys Cloud' }).waitFor();
+    await frame.getByRole('button', { name: 'Sign in' }).waitFor();
+    await new Promise((r) => setTimeout(r, 300));
+    const received = await page.evaluate(() => (window as unknown as { received: unknown[] }).received);
+    expect(received).toEqual([]);
+  });
+
+  it('reconnects after a dropped connection and exchanges the session again on session_expired', async () => {
+    await signIn(`gcLangTag=en-us&gcUseDarkTheme=false`);
+    const welcomes = () => fake.frames.filter((f) => f.event === 'hello').length;
+    const sessionsBefore = fake.sessions.filter((x) => x.status === 200).length;
+
+    const hellosBefore = welcomes();
+    fake.dropConnections(AGENT.id);
+    await page.locator('#connection[data-state="retry"]').waitFor();
+    await expect(page.locator('#connection').textContent()).resolves.toMatch(/Reconnecting in 1 s/);
+    await page.locator('#connection[data-state="live"]').waitFor();
+    expect(welcomes()).toBe(hellosBefore + 1);
+
+    fake.expireSessions(AGENT.id);
+    await until(() => expect(fake.sessions.filter((x) => x.status === 200).length).toBe(sessionsBefore + 1));
+    await until(() => expect(welcomes()).toBe(hellosBefore + 2));
+    await page.locator('#connection[data-state="live"]').waitFor();
+    // The new hello carries the new session token, and a click uses it.
+    const hellos = fake.frames.filter((f) => f.event === 'hello');
+    const fresh = String(hellos[hellos.length - 1]?.data.sessionToken);
+    expect(fresh).not.toBe(String(hellos[hellos.length - 2]?.data.sessionToken));
+    fake.push(AGENT.id, alert(6, { type: 'info' }));
+    await page.locator('li[data-notification-id="n-6"] button[data-action-id="ack"]').click();
+    await until(() => expect(fake.actions[fake.actions.length - 1]?.authorization).toBe(`Bearer ${fresh}`));
+    expect(problems).toEqual([]);
+  });
+});
