@@ -27,8 +27,9 @@ export function parseNotificationId(key: Buffer, id: string): { alertId: string;
   if (first <= 0 || last <= first + 1) return null;
   const alertId = id.slice(0, first);
   const userId = id.slice(first + 1, last);
-  const given = Buffer.from(id.slice(last + 1), 'base64url');
-  const want = Buffer.from(macOf(key, alertId, userId), 'base64url');
+  // Compared as text: decoding would ignore trailing characters (base64url drops partial bits), so `<id>x` passed.
+  const given = Buffer.from(id.slice(last + 1));
+  const want = Buffer.from(macOf(key, alertId, userId));
   if (given.length !== want.length || !timingSafeEqual(given, want)) return null;
   return { alertId, userId };
 }

@@ -15,6 +15,7 @@ import { agentAppKeys } from '../agent-app/keys';
 import { attachLiveConnections, type LiveServer } from '../agent-app/live';
 import { createNodeActivities } from '../agent-app/node-activities';
 import { NodeWorker } from '../agent-app/node-worker';
+import { agentAppPageRouter } from '../agent-app/page';
 import { SESSION_TTL_SECONDS, type AgentAppRouteDeps } from '../api/routes/agent-app';
 import type { Config } from '../config';
 import type { Logger } from '../observability/logger';
@@ -36,7 +37,7 @@ export interface AgentAppNode {
   nodeId: string;
   hub: ConnectionHub;
   worker: NodeWorker;
-  routes: Omit<AgentAppRouteDeps, 'inbox' | 'logger'>;
+  routes: Omit<AgentAppRouteDeps, 'inbox' | 'logger'> & { page: ReturnType<typeof agentAppPageRouter> };
   /** Attaches the live connection endpoint to the ingress's HTTP server. */
   listenOn(server: Server): void;
   /** Closes every live connection (the apps reconnect elsewhere) and tells the registry this node is gone. */
@@ -102,6 +103,20 @@ export function startAgentAppNode(
     logger: o.logger,
     intervalMs: o.announceIntervalMs,
   }).start();
+  const sessionTtlSeconds = o.sessionTtlSeconds ?? SESSION_TTL_SECONDS;
+  const { agentApp, genesys } = o.config;
+  // A real org: the page signs in at its region. Explicit bases (emulator, proxies): the page uses them.
+  const page = agentAppPageRouter({
+    config: {
+      clientId: agentApp.clientId,
+      ...(agentApp.genesysHost
+        ? { region: agentApp.genesysHost }
+        : { apiBase: genesys.apiBase, loginBase: genesys.loginBase }),
+      hostOrigins: agentApp.hostOrigins,
+      sessionTtlSeconds,
+      heartbeatSeconds: agentApp.heartbeatSeconds,
+    },
+  });
   let live: LiveServer | undefined;
   const sweep = setInterval(() => hub.sweepExpired(), 60_000);
   sweep.unref();
@@ -121,7 +136,8 @@ export function startAgentAppNode(
       keys,
       genesysApiBase: o.config.genesys.apiBase,
       genesysTimeoutMs: o.config.genesys.timeoutMs,
-      sessionTtlSeconds: o.sessionTtlSeconds ?? SESSION_TTL_SECONDS,
+      sessionTtlSeconds,
+      page,
     },
     listenOn(server) {
       live = attachLiveConnections(server, {
