@@ -181,6 +181,13 @@ describeBrowser('desktop shell hosting a Client App (real SDK) in Chromium', () 
     );
     await expect(page.locator('#app-status').textContent()).resolves.toBe('ready');
 
+    // The shell with its app panel and a host toast stays free of WCAG 2 A/AA violations.
+    await page.evaluate(fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+    const violations = await page.evaluate(
+      `axe.run(document, { iframes: false, runOnly: ['wcag2a', 'wcag2aa'] }).then((r) => r.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`,
+    );
+    expect(violations).toEqual([]);
+
     // Sticky (timeout 0): it stays until the agent closes it.
     await page.getByRole('button', { name: 'Dismiss Compliance review' }).click();
     await toast.waitFor({ state: 'detached' });
@@ -188,6 +195,7 @@ describeBrowser('desktop shell hosting a Client App (real SDK) in Chromium', () 
   });
 
   it('ignores protocol messages that do not come from the app frame and origin', async () => {
+    await expect(page.locator('.host-toast').count()).resolves.toBe(0);
     // The shell's own window posting to itself: right origin, wrong source.
     await page.evaluate(
       `window.postMessage({protocol: 'purecloud-client-apps', action: 'showToast', title: 'forged', message: 'x'}, window.location.origin)`,
