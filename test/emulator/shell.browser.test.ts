@@ -32,6 +32,10 @@ const APP_JS = `
 (function () {
   var app = new purecloud.apps.ClientApp({ gcHostOriginQueryParam: 'gcHostOrigin', gcTargetEnvQueryParam: 'gcTargetEnv' });
   app.lifecycle.addBootstrapListener(function () { app.lifecycle.bootstrapped(); });
+  // Lifecycle hooks show up as attention counts, so the test sees that the real SDK accepted the host's message.
+  app.lifecycle.addBlurListener(function () { app.alerting.setAttentionCount(3); });
+  app.lifecycle.addFocusListener(function () { app.alerting.setAttentionCount(5); });
+  app.lifecycle.addStopListener(function () { app.lifecycle.stopped(); });
   app.alerting.showToastPopup('Compliance review', 'Call **now** <b>x</b>', { id: 'alert-1', type: 'success', timeout: 0, showCloseButton: true });
   app.alerting.setAttentionCount(2);
   document.getElementById('env').textContent = app.gcEnvironment;
@@ -237,6 +241,47 @@ describeBrowser('desktop shell hosting a Client App (real SDK) in Chromium', () 
     const me = await call<Loose>(emu.url, 'GET', '/api/v2/users/me', { token: tok.body.access_token });
     expect(me.body.id).toBe(AGENT.id);
     await page.frameLocator('#app-frame').getByText('Signed in').waitFor();
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('sends focus, blur and stop as the lifecycle config asks, in the shape the real SDK accepts', async () => {
+    const register = async (ephemeral: boolean) => {
+      emu.control.reset();
+      const token = await getToken(emu.url);
+      await registerClientApp((m, p, json) => call(emu.url, m, p, { token, json }), {
+        url: `${appServer.origin}/app/${APP_TEMPLATE}`,
+        advanced: {
+          lifecycle: { ephemeral, hooks: { bootstrap: true, focus: true, blur: true, stop: true } },
+        },
+      });
+      await page.goto(`${emu.url}/desktop?agent=${AGENT.id}`);
+      await page.locator('#app-status', { hasText: 'ready' }).waitFor();
+    };
+    const badge = page.locator('#attention');
+
+    await register(false);
+    await page.getByRole('button', { name: 'Hide app' }).click();
+    await page.locator('#attention[data-count="3"]').waitFor();
+    await page.getByRole('button', { name: 'Show app' }).click();
+    await page.locator('#attention[data-count="5"]').waitFor();
+    await expect(badge.textContent()).resolves.toBe('5');
+
+    // Ephemeral: hidden means stopped; the app answers `stopped` and its frame goes.
+    await register(true);
+    await page.getByRole('button', { name: 'Hide app' }).click();
+    await page.locator('#app-frame').waitFor({ state: 'detached' });
+    const names = (await control('/lifecycle')).body.map((e: Loose) => `${e.direction}:${e.name}`);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'sent:bootstrap',
+        'received:bootstrapped',
+        'sent:blur',
+        'sent:stop',
+        'received:stopped',
+      ]),
+    );
+    await page.getByRole('button', { name: 'Show app' }).click();
+    await page.locator('#app-status', { hasText: 'ready' }).waitFor();
     expect(pageErrors).toEqual([]);
   });
 });
