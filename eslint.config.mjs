@@ -51,9 +51,17 @@ export default tseslint.config(
       parserOptions: { projectService: false },
       // The browser globals the page uses.
       globals: Object.fromEntries(
-        ['window', 'document', 'location', 'fetch', 'EventSource', 'URLSearchParams', 'setInterval'].map(
-          (g) => [g, 'readonly'],
-        ),
+        [
+          'window',
+          'document',
+          'location',
+          'fetch',
+          'EventSource',
+          'URLSearchParams',
+          'setInterval',
+          'setTimeout',
+          'clearTimeout',
+        ].map((g) => [g, 'readonly']),
       ),
     },
   },

@@ -191,6 +191,24 @@ export async function handleControl(
       if (!d) throw new EmulatorControlError(404, 'not.found', `Unknown callback delivery ${p1}`);
       return ok(d);
     }
+    // what the desktop shell showed (the shell page reports it; tests read it)
+    case 'GET desktop/:1':
+      return ok(core.getShellState(p1));
+    case 'GET desktop/:1/host-toasts':
+      return ok(core.listHostToasts(p1));
+    case 'POST desktop/:1/host-toasts':
+      return ok(core.recordHostToast(p1, bodyOf(raw)), 201);
+    case 'POST desktop/:1/host-toast-dismissals':
+      return ok(core.recordHostToastDismissed(p1, bodyOf(raw)));
+    case 'GET desktop/:1/attention':
+      return ok(core.getShellState(p1).attention);
+    case 'PUT desktop/:1/attention':
+      return ok(core.recordAttentionCount(p1, bodyOf(raw)));
+    case 'GET desktop/:1/lifecycle':
+      return ok(core.getShellState(p1).lifecycle);
+    case 'POST desktop/:1/lifecycle':
+      return ok(core.recordShellLifecycle(p1, bodyOf(raw)), 201);
+
     case 'GET stats':
       return ok(core.stats());
   }

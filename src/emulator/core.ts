@@ -11,9 +11,11 @@ import { FaultInjector } from './faults';
 import { NotificationStore } from './notifications';
 import { RateLimiter } from './rate-limit';
 import { RegistrationStore } from './registrations';
+import { ShellRecords } from './shell-records';
 import { RequestLog } from './request-log';
 import { DEFAULT_CLIENT, DEFAULT_PKCE_CLIENT, TokenStore } from './tokens';
 import type {
+  AttentionCount,
   CallbackDelivery,
   CallbackFilter,
   ClickInput,
@@ -32,11 +34,14 @@ import type {
   FaultSettings,
   FaultState,
   ForcedStatusInput,
+  HostToast,
   ForcedStatusRule,
   NotificationFilter,
   RequestFilter,
   RequestLogEntry,
   RequestRate,
+  ShellLifecycleEntry,
+  ShellState,
   RequestRateQuery,
 } from './types';
 import { UserDirectory } from './users';
@@ -53,6 +58,7 @@ export class EmulatorCore implements EmulatorControl {
   readonly dispatcher: CallbackDispatcher;
   readonly notifications: NotificationStore;
   readonly requests: RequestLog;
+  readonly shell = new ShellRecords();
   private startedAt = new Date();
 
   constructor(private readonly opts: EmulatorOptions) {
@@ -83,6 +89,12 @@ export class EmulatorCore implements EmulatorControl {
     this.initState();
   }
 
+  /** The start option `agentAppUrl`: the Client App URL template the shell frames when no integration is registered. */
+  agentAppUrlOption(): string | undefined {
+    const o = this.opts.agentAppUrl;
+    return typeof o === 'function' ? o() : o;
+  }
+
   get logger(): EmulatorOptions['logger'] {
     return this.opts.logger;
   }
@@ -102,6 +114,7 @@ export class EmulatorCore implements EmulatorControl {
     this.notifications.reset();
     this.rateLimiter.reset();
     this.requests.reset();
+    this.shell.reset();
     this.startedAt = new Date();
     this.users.reset(this.opts.users ?? []);
   }
@@ -149,6 +162,27 @@ export class EmulatorCore implements EmulatorControl {
   }
   listIntegrations(): EmulatorIntegration[] {
     return this.registrations.listIntegrations();
+  }
+
+  // ---------------------------------------------------------------- the desktop shell's reports
+
+  getShellState(userId: string): ShellState {
+    return this.shell.state(userId);
+  }
+  listHostToasts(userId: string): HostToast[] {
+    return this.shell.state(userId).hostToasts;
+  }
+  recordHostToast(userId: string, report: Record<string, unknown>): HostToast {
+    return this.shell.addToast(userId, report);
+  }
+  recordHostToastDismissed(userId: string, report: Record<string, unknown>): HostToast {
+    return this.shell.dismissToast(userId, report);
+  }
+  recordAttentionCount(userId: string, report: Record<string, unknown>): AttentionCount {
+    return this.shell.setAttention(userId, report);
+  }
+  recordShellLifecycle(userId: string, report: Record<string, unknown>): ShellLifecycleEntry {
+    return this.shell.addLifecycle(userId, report);
   }
 
   // ---------------------------------------------------------------- configuration and faults

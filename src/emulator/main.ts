@@ -1,7 +1,8 @@
 /**
  * `npm run emulator`: a Genesys Cloud emulator on EMULATOR_PORT (default 4010) with demo agents.
  * Optional: EMULATOR_HOST, EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, EMULATOR_RATE_LIMIT_PER_MINUTE,
- * CALLBACK_SIGNING_SECRET (whsec_..., signs callbacks), EMULATOR_TIME_SCALE.
+ * CALLBACK_SIGNING_SECRET (whsec_..., signs callbacks), EMULATOR_TIME_SCALE, EMULATOR_AGENT_APP_URL (the
+ * Client App URL template the desktop shell frames when no integration is registered).
  */
 import { DEMO_USERS } from './demo-users';
 import { startEmulator } from './index';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     timeScale: envNumber('EMULATOR_TIME_SCALE', 1),
     callbackSigningSecret: process.env.CALLBACK_SIGNING_SECRET || undefined,
     users: DEMO_USERS,
+    agentAppUrl: process.env.EMULATOR_AGENT_APP_URL || undefined,
     logger: { info: (...a: unknown[]) => console.log(...a), warn: (...a: unknown[]) => console.warn(...a) },
   });
   const lines = [
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
     `  GENESYS_CLIENT_ID=${clientId}  GENESYS_CLIENT_SECRET=${clientSecret}`,
     `  PKCE sign-in: ${emulator.url}/oauth/authorize client_id=${DEFAULT_PKCE_CLIENT.clientId} (loopback redirect URIs)`,
     `  callbacks ${process.env.CALLBACK_SIGNING_SECRET ? 'signed (Standard Webhooks)' : 'NOT signed (set CALLBACK_SIGNING_SECRET)'}`,
+    `  desktop shell: ${emulator.url}/desktop?agent=<userId> (Client App: ${process.env.EMULATOR_AGENT_APP_URL ? 'EMULATOR_AGENT_APP_URL' : 'a registered integration'})`,
     `  control API: ${emulator.url}/__emulator (see src/emulator/README.md)`,
     '  seeded users:',
     ...emulator.control

@@ -8,11 +8,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handleControl } from './control-http';
 import type { EmulatorCore } from './core';
-import { loadDesktopPage, serveDesktopPage } from './desktop';
+import { loadDesktopPage, serveDesktopPage, serveDesktopScript } from './desktop';
 import { DesktopStreams } from './desktop-events';
 import { genesysError } from './genesys-errors';
 import { errorReply, sendReply, type Ctx } from './http-reply';
 import { handleApi } from './pipeline';
+import { shellPage } from './shell-page';
 import { nowMs, TimerSet } from './time';
 import { EmulatorControlError } from './types';
 
@@ -28,6 +29,8 @@ export async function startServer(core: EmulatorCore, host: string, port: number
   const desktopPage = loadDesktopPage();
   const timers = new TimerSet();
   const desktops = new DesktopStreams(core);
+  /** Known once listening; the shell's origin when a request has no usable Host header. */
+  let actualPort = port;
 
   /** Not part of the Genesys API: no auth, faults, rate limit or request log. */
   const control = (ctx: Ctx, res: http.ServerResponse): void => {
@@ -47,11 +50,14 @@ export async function startServer(core: EmulatorCore, host: string, port: number
   };
 
   const dispatch = (ctx: Ctx, res: http.ServerResponse, arrivedAt: number, started: number): void => {
-    // The live agent desktop: not part of the Genesys API (no auth, faults, rate limit or request log).
-    if (ctx.path === '/desktop' && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
-      serveDesktopPage(res, desktopPage);
+    // The desktop shell: not part of the Genesys API (no auth, faults, rate limit or request log).
+    const read = ctx.method === 'GET' || ctx.method === 'HEAD';
+    if (ctx.path === '/desktop' && read) {
+      const fallback = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+      serveDesktopPage(res, desktopPage, shellPage(core, ctx.query, ctx.headers.host, fallback));
       return;
     }
+    if (ctx.path.startsWith('/desktop/') && read && serveDesktopScript(res, desktopPage, ctx.path)) return;
     if (ctx.path === '/__emulator/events' && ctx.method === 'GET') {
       desktops.open(res, ctx.query.get('userId') || null);
       return;
@@ -105,7 +111,7 @@ export async function startServer(core: EmulatorCore, host: string, port: number
       resolve();
     });
   });
-  const actualPort = (server.address() as AddressInfo).port;
+  actualPort = (server.address() as AddressInfo).port;
 
   return {
     server,

@@ -92,13 +92,22 @@ describe('live agent desktop (page and event stream)', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     const csp = res.headers.get('content-security-policy')!;
-    const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
+    // No inline script runs: scripts come from the emulator itself, styles carry a fresh nonce.
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    const nonce = /style-src 'nonce-([^']+)'/.exec(csp)?.[1];
     expect(nonce).toBeTruthy();
     expect(csp).toContain("default-src 'none'");
     const html = await res.text();
-    // No caller data in the HTML itself: the page reads the agent from its URL and data from the stream.
-    expect(html).not.toContain(AGENT.id);
-    expect(html).toContain(`<script nonce="${nonce}">`);
+    expect(html).toContain(`<style nonce="${nonce}">`);
+    for (const tag of html.match(/<script[^>]*>/g) ?? [])
+      expect(tag).toMatch(/ src="\/desktop\/[a-z]+\.js"|type="application\/json"/);
+    for (const src of ['/desktop/desktop.js', '/desktop/shell.js']) {
+      const js = await fetch(emu.url + src);
+      expect(js.status).toBe(200);
+      expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
+      await js.text();
+    }
     expect(emu.control.listRequests()).toEqual([]);
   });
 

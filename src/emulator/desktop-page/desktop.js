@@ -1,5 +1,5 @@
-// The live agent desktop page's script (a browser script, no build step); ../desktop.ts inlines it into
-// desktop.html under the page's CSP nonce. It follows /__emulator/events?userId= and plays the agent
+// The desktop shell's REST-channel toasts (a browser script, no build step); ../desktop.ts serves it as
+// /desktop/desktop.js. It follows /__emulator/events?userId= and plays the agent
 // through the control API.
 // Everything the page shows comes from callers (titles, messages, labels, URLs): it is only ever put in
 // the DOM with textContent / setAttribute on known-safe attributes, never as HTML.

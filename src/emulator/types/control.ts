@@ -4,6 +4,7 @@ import type { FaultSettings, FaultState, ForcedStatusInput, ForcedStatusRule } f
 import type { ClickInput, ClickResult, EmulatorNotification, NotificationFilter } from './notifications';
 import type { EmulatorClientSeed, EmulatorConfig } from './options';
 import type { EmulatorIntegration, EmulatorOAuthClient } from './registrations';
+import type { AttentionCount, HostToast, ShellLifecycleEntry, ShellState } from './shell';
 import type { RequestFilter, RequestLogEntry, RequestRate, RequestRateQuery } from './requests';
 import type { EmulatorStats } from './stats';
 import type { EmulatorUser, EmulatorUserPatch, EmulatorUserSeed } from './users';
@@ -56,6 +57,16 @@ export interface EmulatorControl {
   waitForCallback(id: string, timeoutMs?: number): Promise<CallbackDelivery>;
   /** Resolves when no callback message is pending. */
   waitForCallbacksIdle(timeoutMs?: number): Promise<void>;
+  // the desktop shell (GET /desktop): what its page reports it showed (reset() forgets it)
+  /** Host toasts, the attention count and the lifecycle messages of that agent's shell. */
+  getShellState(userId: string): ShellState;
+  /** The host toasts that agent's shell drew, oldest first. */
+  listHostToasts(userId: string): HostToast[];
+  /** Reports from the shell page (bodies as in README.md; 400 on a malformed one). */
+  recordHostToast(userId: string, report: Record<string, unknown>): HostToast;
+  recordHostToastDismissed(userId: string, report: Record<string, unknown>): HostToast;
+  recordAttentionCount(userId: string, report: Record<string, unknown>): AttentionCount;
+  recordShellLifecycle(userId: string, report: Record<string, unknown>): ShellLifecycleEntry;
   stats(): EmulatorStats;
   /** Back to the initial state: seeded users and clients, initial config, no faults, tokens, notifications, logs, callbacks or registrations. */
   reset(): void;

@@ -11,3 +11,4 @@ export * from './requests';
 export * from './stats';
 export * from './registrations';
 export * from './control';
+export * from './shell';

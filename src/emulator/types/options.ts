@@ -51,6 +51,13 @@ export interface EmulatorOptions {
   maxNotifications?: number;
   /** Callback deliveries kept in memory (oldest finished ones evicted first). Default 100000. */
   maxCallbackDeliveries?: number;
+  /**
+   * The Client App the desktop shell (`GET /desktop`) frames when no enabled `embedded-client-app`
+   * integration with a `properties.url` is registered: a URL template with the same `{{gcHostOrigin}}`,
+   * `{{gcTargetEnv}}`, `{{gcLangTag}}`, `{{gcUseDarkTheme}}` placeholders. A function is asked on each
+   * page load (for a URL known only after the emulator started). No lifecycle hooks, no sandbox.
+   */
+  agentAppUrl?: string | (() => string | undefined);
   /** Random source for fault injection (tests may pass a seeded one). Default Math.random. */
   random?: () => number;
 }
