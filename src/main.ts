@@ -71,6 +71,8 @@ async function main(): Promise<void> {
 
     let emulator: Emulator | undefined;
     let credentials = config.genesys.credentials;
+    // The agent app's URL as a Genesys integration registers it; known once the ingress's port is.
+    let agentAppUrl: string | undefined;
     if (!credentials) {
       const secret = config.ingress.callbackSigningSecret ?? devSigningSecret(config.dataDir);
       emulator = await startEmulator({
@@ -79,6 +81,8 @@ async function main(): Promise<void> {
         callbackSigningSecret: secret,
         users: DEMO_USERS,
         notificationsPath: config.genesys.notificationsPath,
+        // The emulator's desktop shell frames the agent app, as Genesys frames an installed Client App.
+        agentAppUrl: () => agentAppUrl,
       });
       stops.push(() => emulator!.close());
       credentials = { clientId: 'emulator-client', clientSecret: 'emulator-secret' };
@@ -86,6 +90,12 @@ async function main(): Promise<void> {
         ...config,
         genesys: { ...config.genesys, credentials, apiBase: emulator.url, loginBase: emulator.url },
         ingress: { ...config.ingress, callbackSigningSecret: secret },
+        // The emulator's public PKCE client, and its desktop shell as the only host allowed to frame the app.
+        agentApp: {
+          ...config.agentApp,
+          clientId: config.agentApp.clientId ?? 'emulator-agent-app',
+          hostOrigins: config.agentApp.hostOrigins.length > 0 ? config.agentApp.hostOrigins : [emulator.url],
+        },
       };
     }
 
@@ -102,6 +112,12 @@ async function main(): Promise<void> {
         publicBaseUrl: config.ingress.publicBaseUrl ?? `http://127.0.0.1:${port}`,
       },
     };
+
+    if (config.desktopChannels.includes('agent-app')) {
+      agentAppUrl =
+        `${config.ingress.publicBaseUrl}/agent-app/?gcHostOrigin={{gcHostOrigin}}&gcTargetEnv={{gcTargetEnv}}` +
+        '&gcLangTag={{gcLangTag}}&gcUseDarkTheme={{gcUseDarkTheme}}';
+    }
 
     // One registry: the ingress's /metrics shows the worker's series too (alerts finished, stages, Genesys calls).
     const registry = new Registry();
@@ -135,7 +151,10 @@ async function main(): Promise<void> {
           ? `  Emulator     ${emulator.url}   (agents: ${DEMO_USERS.map((u) => u.email).join(', ')})`
           : '',
         emulator
-          ? `  Desktop      ${emulator.url}/desktop?agent=${DEMO_USERS[0]!.id}   (${DEMO_USERS[0]!.name}'s live toasts)`
+          ? `  Desktop      ${emulator.url}/desktop?agent=${DEMO_USERS[0]!.id}   (${DEMO_USERS[0]!.name}'s desktop: the agent app and live toasts)`
+          : '',
+        agentAppUrl
+          ? `  Agent app    ${ingress.url}/agent-app/   (channels: ${config.desktopChannels.join(', ')})`
           : '',
         `  Metrics      ${ingress.url}/metrics   (Temporal SDK: ${temporalMetricsUrl})`,
         '',

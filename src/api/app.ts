@@ -60,6 +60,15 @@ export function checkIngressConfig(config: Config, insecureDevMode = false): str
     problems.push('CALLBACK_SIGNING_SECRET: required to verify desktop callbacks');
   if (!config.ingress.publicBaseUrl)
     problems.push('PUBLIC_BASE_URL: required so desktop callbacks can find this service');
+  if (
+    config.desktopChannels.includes('agent-app') &&
+    config.agentApp.genesysHost &&
+    !config.agentApp.clientId
+  )
+    problems.push(
+      'GENESYS_APP_CLIENT_ID: required for the agent-app channel on a real org: the PKCE OAuth client the agent app ' +
+        'signs in with (`desktop-alerts genesys install-app --public-url <PUBLIC_BASE_URL>` creates it and prints the id)',
+    );
   return problems;
 }
 
