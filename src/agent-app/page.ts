@@ -79,7 +79,7 @@ export function clientAppSdkFile(): string {
   return path.join(dist, name);
 }
 
-/** The platform client's browser build that defines require('platformClient'). */
+/** The platform client's browser build (its own bundle defines the `platformClient` module for the page). */
 export function platformClientFile(): string {
   return path.join(
     path.dirname(require.resolve('purecloud-platform-client-v2/package.json')),

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { checkIngressConfig } from '../../src/api/app';
 import { ConfigError, genesysActivitiesPerSecond, genesysConnection, loadConfig } from '../../src/config';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -56,7 +57,7 @@ describe('configuration', () => {
     expect(c.genesys.loginBase).toBe(`https://login.${region}`);
   });
 
-  describe("a real org with the guide's default notifications path (not in the public API: 404 there)", () => {
+  describe('desktop channels: the agent app on a real org, both channels against an emulator', () => {
     const creds = { GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 's3cret' };
     const bases = (host: string) => ({
       GENESYS_API_BASE: `https://api.${host}/`,
@@ -72,67 +73,80 @@ describe('configuration', () => {
       }
     };
 
-    test.each<[string, NodeJS.ProcessEnv]>([
-      ['GENESYS_REGION', { GENESYS_REGION: 'mypurecloud.de', ...creds }],
-      ['a Genesys Cloud API base', { ...bases('usw2.pure.cloud'), ...creds }],
-      [
-        'the default path set explicitly (as docker-compose does)',
-        {
-          GENESYS_REGION: 'mypurecloud.ie',
-          GENESYS_NOTIFICATIONS_PATH: '/api/v2/desktop/notifications',
-          ...creds,
-        },
-      ],
-      [
-        'only the agent app as a channel',
-        { GENESYS_REGION: 'mypurecloud.ie', DESKTOP_CHANNELS: 'agent-app', ...creds },
-      ],
-      ['no credentials yet', { ...bases('edee1.eusc-pure.cloud') }],
-    ])('refuses to start: %s', (_what, env) => {
-      const refusal = problems(env).filter((p) => p.startsWith('DESKTOP_CHANNELS:'));
-      expect(refusal).toHaveLength(1);
-      // Says what is wrong and both ways to switch the channel on.
-      expect(refusal[0]).toMatch(/not part of the public Genesys Cloud API/);
-      expect(refusal[0]).toContain('DESKTOP_CHANNELS=notifications-endpoint');
-      expect(refusal[0]).toContain('GENESYS_NOTIFICATIONS_PATH');
-    });
+    test.each<[string, NodeJS.ProcessEnv, string]>([
+      ['GENESYS_REGION', { GENESYS_REGION: 'mypurecloud.de', ...creds }, 'mypurecloud.de'],
+      ['a Genesys Cloud API base', { ...bases('usw2.pure.cloud'), ...creds }, 'usw2.pure.cloud'],
+    ])(
+      'a real org (%s): the agent app alone (its public API has no notifications endpoint), framed by its apps host',
+      (_what, env, host) => {
+        const c = loadConfig(env);
+        expect(c.desktopChannels).toEqual(['agent-app']);
+        expect(c.agentApp.genesysHost).toBe(host);
+        expect(c.agentApp.hostOrigins).toEqual([`https://apps.${host}`]);
+      },
+    );
 
-    test.each<[string, NodeJS.ProcessEnv]>([
-      [
-        'DESKTOP_CHANNELS names the channel',
-        { GENESYS_REGION: 'mypurecloud.de', DESKTOP_CHANNELS: 'agent-app, notifications-endpoint', ...creds },
-      ],
-      [
-        'the endpoint is at another path',
-        {
-          ...bases('mypurecloud.com'),
-          GENESYS_NOTIFICATIONS_PATH: '/api/v2/middleware/desktop-notifications',
-          ...creds,
-        },
-      ],
-      [
-        'an emulator or proxy',
+    test('an emulator, a proxy or nothing set: the agent app first, then the notifications endpoint', () => {
+      for (const env of [
         { GENESYS_API_BASE: 'http://127.0.0.1:4010', GENESYS_LOGIN_BASE: 'http://127.0.0.1:4010', ...creds },
-      ],
-      ['the embedded emulator (nothing set)', {}],
-    ])('starts when %s', (_what, env) => {
-      expect(problems(env)).toEqual([]);
+        {},
+      ]) {
+        const c = loadConfig(env);
+        expect(c.desktopChannels).toEqual(['agent-app', 'notifications-endpoint']);
+        expect(c.agentApp.genesysHost).toBeUndefined();
+        expect(c.agentApp.hostOrigins).toEqual([]);
+      }
     });
 
-    test('a worker pointed at a real region without the opt-in exits 1 before connecting anywhere', () => {
-      const r = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'src/worker.ts'], {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH,
-          GENESYS_REGION: 'mypurecloud.ie',
-          ...creds,
-          TEMPORAL_ADDRESS: '127.0.0.1:9',
-        },
-        encoding: 'utf8',
-        timeout: 30_000,
+    test('a real org may switch the notifications endpoint on deliberately, for middleware that provides it', () => {
+      const c = loadConfig({
+        GENESYS_REGION: 'mypurecloud.ie',
+        DESKTOP_CHANNELS: 'agent-app, notifications-endpoint',
+        GENESYS_NOTIFICATIONS_PATH: '/api/v2/middleware/desktop-notifications',
+        ...creds,
       });
-      expect(r.status).toBe(1);
-      expect(r.stderr).toMatch(/^ {2}- DESKTOP_CHANNELS: GENESYS_REGION is a real Genesys Cloud org/m);
+      expect(c.desktopChannels).toEqual(['agent-app', 'notifications-endpoint']);
+      expect(c.genesys.notificationsPath).toBe('/api/v2/middleware/desktop-notifications');
+    });
+
+    test('GENESYS_APP_HOST_ORIGINS is a list of origins; GENESYS_APP_CLIENT_ID is taken as given', () => {
+      const c = loadConfig({
+        GENESYS_APP_HOST_ORIGINS: 'https://apps.mypurecloud.ie, https://apps.example.com/',
+        GENESYS_APP_CLIENT_ID: 'app-client',
+      });
+      expect(c.agentApp.hostOrigins).toEqual(['https://apps.mypurecloud.ie', 'https://apps.example.com']);
+      expect(c.agentApp.clientId).toBe('app-client');
+      for (const bad of [
+        'apps.mypurecloud.ie',
+        'https://apps.example.com/path',
+        'http://apps.example.com',
+        '*',
+      ]) {
+        expect(
+          problems({ GENESYS_APP_HOST_ORIGINS: bad }).some((p) => p.startsWith('GENESYS_APP_HOST_ORIGINS')),
+        ).toBe(true);
+      }
+      // A loopback host may be plain http (the emulator's desktop shell).
+      expect(loadConfig({ GENESYS_APP_HOST_ORIGINS: 'http://127.0.0.1:4010' }).agentApp.hostOrigins).toEqual([
+        'http://127.0.0.1:4010',
+      ]);
+    });
+
+    test('an ingress on a real org with the agent app needs GENESYS_APP_CLIENT_ID, and says how to get it', () => {
+      const ready = {
+        INGRESS_API_KEYS: 'k'.repeat(32),
+        CALLBACK_SIGNING_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+        PUBLIC_BASE_URL: 'https://alerts.example.com',
+        GENESYS_REGION: 'mypurecloud.de',
+        ...creds,
+      };
+      const missing = checkIngressConfig(loadConfig(ready));
+      expect(missing).toEqual([expect.stringMatching(/^GENESYS_APP_CLIENT_ID: .*genesys install-app/)]);
+      expect(checkIngressConfig(loadConfig({ ...ready, GENESYS_APP_CLIENT_ID: 'app-client' }))).toEqual([]);
+      // Without the agent app it is not needed.
+      expect(
+        checkIngressConfig(loadConfig({ ...ready, DESKTOP_CHANNELS: 'notifications-endpoint' })),
+      ).toEqual([]);
     });
 
     test('DESKTOP_CHANNELS is a comma list of agent-app and notifications-endpoint', () => {
@@ -140,7 +154,6 @@ describe('configuration', () => {
         'notifications-endpoint',
         'agent-app',
       ]);
-      expect(loadConfig({}).desktopChannels).toBeUndefined();
       expect(
         problems({ DESKTOP_CHANNELS: 'agent-app,toast' }).some((p) => p.startsWith('DESKTOP_CHANNELS')),
       ).toBe(true);
