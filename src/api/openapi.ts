@@ -187,6 +187,55 @@ export function buildOpenApi(): Record<string, unknown> {
           },
         },
       },
+      '/agent-app/session': {
+        post: {
+          summary:
+            "The agent app's sign-in: the agent's Genesys token for a service session (src/agent-app/README.md)",
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['accessToken'],
+                  properties: { accessToken: { type: 'string' } },
+                },
+              },
+            },
+          },
+          responses: {
+            '200': { description: '{sessionToken, expiresAt, user: {id, name, email}}' },
+            '400': problemResponse('Malformed body'),
+            '401': problemResponse('Genesys refused the token (invalid, expired, or not a user token)'),
+            '503': problemResponse('Genesys could not be reached'),
+          },
+        },
+      },
+      '/agent-app/actions': {
+        post: {
+          summary: "An agent's click in the agent app (Authorization: Bearer <sessionToken>)",
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['notificationId', 'actionId'],
+                  properties: { notificationId: { type: 'string' }, actionId: { type: 'string' } },
+                },
+              },
+            },
+          },
+          responses: {
+            '202': { description: 'Stored; will be applied' },
+            '200': { description: 'Already received (duplicate)' },
+            '400': problemResponse('Malformed body'),
+            '401': problemResponse('Missing, invalid or expired session'),
+            '403': problemResponse("Another agent's notification"),
+            '404': problemResponse('Unknown notification or action'),
+          },
+        },
+      },
       '/healthz': { get: { summary: 'Process is up', responses: { '200': { description: 'OK' } } } },
       '/readyz': {
         get: {
