@@ -17,7 +17,7 @@ import { SIGNING_SECRET, tempDir, testConfig } from '../helpers/config';
 import { emulatorCredentials, makeInput, quietRuntime, workflowBundle } from '../helpers/stack';
 import { testTemporalAddress } from '../helpers/temporal';
 
-jest.setTimeout(90_000);
+jest.setTimeout(150_000);
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const API_KEY = 'shutdown-test-key-0123456789';
@@ -267,7 +267,10 @@ describe('worker', () => {
     );
     try {
       const t0 = Date.now();
-      while (shown() < keys.length && Date.now() - t0 < 25_000) await new Promise((r) => setTimeout(r, 100));
+      // A send the old worker took but never finished is retried after its 10 s heartbeat time-out, later still on a
+      // loaded machine (seen: 17 s with load 7 on 2 cores). The loop ends as soon as every toast is there; the bound
+      // only stops a real loss from hanging the test. How fast the rest goes is the chaos bench's to measure.
+      while (shown() < keys.length && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 100));
       const notes = emulator.control.listNotifications().filter((x) => x.title.startsWith('shutdown sd-'));
       process.stdout.write(
         `replacement done in ${Date.now() - t0} ms; created at +ms: ${notes
