@@ -3,6 +3,9 @@
  * workflow, the ingress node's worker, the WebSocket and the click route, with the emulator as Genesys (PKCE
  * sign-in and users/me). The agent's app is a `ws` client that acknowledges display as the page does.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import { quietRuntime } from '../helpers/stack';
 import {
   connectAgent,
@@ -45,6 +48,27 @@ describe('agent-app channel (real workflow, real ingress node, emulator as Genes
     await stack?.close();
   });
 
+  /** RECORD_REPLAY_FIXTURES=1: keep the run's history for test/workflow/replay.test.ts (a run of this code). */
+  const recordFixture = async (alertId: string, name: string) => {
+    if (process.env.RECORD_REPLAY_FIXTURES !== '1') return;
+    const handle = stack.client.workflow.getHandle(alertId);
+    await handle.result(); // the whole run, to its close
+    const history = await handle.fetchHistory();
+    const file = path.join(__dirname, '..', 'workflow', 'fixtures', name);
+    fs.writeFileSync(
+      file,
+      JSON.stringify(
+        temporal.api.history.v1.History.toObject(history as never, {
+          longs: String,
+          enums: String,
+          bytes: String,
+          defaults: false,
+        }),
+        null,
+        1,
+      ),
+    );
+  };
   const send = async (over: Record<string, unknown>) => {
     const r = await stack.api('/v1/alerts', { body: alertRequest(over) });
     expect(r.status).toBe(202);
@@ -106,6 +130,7 @@ describe('agent-app channel (real workflow, real ingress node, emulator as Genes
     ).toBe('handled');
     const sa = (await stack.client.workflow.getHandle(alertId).describe()).typedSearchAttributes;
     expect(sa.get(SA.channel)).toBe('agent-app');
+    await recordFixture(alertId, 'agent-app-actioned-history.json');
   });
 
   it('goes on to the notifications endpoint for an agent with no live connection, and says why', async () => {
@@ -119,6 +144,9 @@ describe('agent-app channel (real workflow, real ingress node, emulator as Genes
     const sa = (await stack.client.workflow.getHandle(alertId).describe()).typedSearchAttributes;
     expect(sa.get(SA.channel)).toBe('notifications-endpoint');
     expect(sa.get(SA.channelSkips)).toEqual(['agent-app:no_live_session']);
+    await stack.api(`/v1/alerts/${alertId}/cancel`, { body: {} });
+    await stack.waitForAlert(alertId, (s) => s.status === 'cancelled');
+    await recordFixture(alertId, 'channels-fell-through-history.json');
   });
 
   it('withdraws a cancelled alert from every connection of the agent, and replays open ones to a new connection', async () => {

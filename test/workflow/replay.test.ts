@@ -38,3 +38,19 @@ test('an everyday run of the earlier code (sent, clicked, handed downstream) rep
     Worker.runReplayHistory(await replayOptions(), history('actioned-history.json')),
   ).resolves.toBeUndefined();
 });
+
+// Runs of this code with desktop channels in their input (recorded by test/agent-app/channel.test.ts with
+// RECORD_REPLAY_FIXTURES=1): a change to the channel steps must keep replaying them.
+test('a run delivered by the agent app (located, pushed, clicked, withdrawn) replays on this code', async () => {
+  quietRuntime();
+  await expect(
+    Worker.runReplayHistory(await replayOptions(), history('agent-app-actioned-history.json')),
+  ).resolves.toBeUndefined();
+});
+
+test('a run that fell through the agent app to the notifications endpoint, then was cancelled, replays on this code', async () => {
+  quietRuntime();
+  await expect(
+    Worker.runReplayHistory(await replayOptions(), history('channels-fell-through-history.json')),
+  ).resolves.toBeUndefined();
+});
