@@ -728,6 +728,86 @@ function genesysCallsSince(s: Service, since: number): number {
 }
 
 /**
+ * Where a connected agent's alert spends its time, p50 over a sample of the window's alerts, from their
+ * histories (server clock) and the app's receipt (this process's clock, the same machine): accept (request sent
+ * -> workflow started), first_task_wait (-> first workflow task picked up), locate (-> the push scheduled: the
+ * registry look-up, a local activity, in that task), push_wait (-> push picked up by the ingress node's worker),
+ * push_to_display (-> the app got the frame).
+ */
+async function agentAppStages(
+  s: Service,
+  sample: Array<{ alertId: string; start: number; displayedAt: number }>,
+): Promise<Metrics> {
+  const t = (e: temporal.api.history.v1.IHistoryEvent | undefined) => optionalTsToMs(e?.eventTime) ?? NaN;
+  const E = temporal.api.enums.v1.EventType;
+  const stages: Record<string, number[]> = {
+    stage_accept_ms: [],
+    stage_first_task_wait_ms: [],
+    stage_locate_ms: [],
+    stage_push_wait_ms: [],
+    stage_push_to_display_ms: [],
+  };
+  await Promise.all(
+    sample.map(async (a) => {
+      const events = (await s.client.workflow.getHandle(a.alertId).fetchHistory()).events ?? [];
+      const first = (type: number) => events.find((e) => e.eventType === type);
+      const started = t(first(E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED));
+      const wft = t(first(E.EVENT_TYPE_WORKFLOW_TASK_STARTED));
+      const scheduled = t(first(E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED));
+      const picked = t(first(E.EVENT_TYPE_ACTIVITY_TASK_STARTED));
+      stages.stage_accept_ms!.push(started - a.start);
+      stages.stage_first_task_wait_ms!.push(wft - started);
+      stages.stage_locate_ms!.push(scheduled - wft);
+      stages.stage_push_wait_ms!.push(picked - scheduled);
+      stages.stage_push_to_display_ms!.push(a.displayedAt - picked);
+    }),
+  );
+  return Object.fromEntries(
+    Object.entries(stages).flatMap(([k, v]) => {
+      const ok = v.filter(Number.isFinite);
+      return [
+        [k, round(percentile(ok, 50))],
+        [k.replace(/_ms$/, '_p99_ms'), round(percentile(ok, 99))],
+      ];
+    }),
+  );
+}
+
+/**
+ * Why alerts to connected agents were not shown by the app: the agent-app channel's skip detail from each lost
+ * alert's state, bucketed (logged with an example each).
+ */
+async function lostReasons(s: Service, alertIds: string[]): Promise<Metrics> {
+  const buckets = new Map<string, { n: number; example: string }>();
+  await Promise.all(
+    alertIds.slice(0, 100).map(async (id) => {
+      let detail: string;
+      try {
+        const st = await s.client.workflow.getHandle(id).query(getStateQuery);
+        const skip = st.channels?.find((c) => c.channel === 'agent-app' && c.outcome === 'skipped');
+        detail = skip ? `${skip.reason}: ${skip.detail ?? ''}` : `no agent-app skip (status ${st.status})`;
+      } catch (err) {
+        detail = `state not read: ${(err as Error).message}`;
+      }
+      const key = /registry/.test(detail)
+        ? 'lost_registry_unread'
+        : /receipt/.test(detail)
+          ? 'lost_no_receipt'
+          : /no live connection/.test(detail)
+            ? 'lost_not_located'
+            : /node /.test(detail)
+              ? 'lost_push_not_run'
+              : 'lost_other';
+      const b = buckets.get(key) ?? { n: 0, example: detail };
+      b.n++;
+      buckets.set(key, b);
+    }),
+  );
+  for (const [k, b] of buckets) log(`  ${k}: ${b.n}, e.g. ${b.example.slice(0, 300)}`);
+  return Object.fromEntries([...buckets].map(([k, b]) => [k, b.n]));
+}
+
+/**
  * The agent-app channel (DESKTOP_CHANNELS agent-app,notifications-endpoint) under AGENT_APP_RATE alerts/s, open
  * loop, for AGENT_APP_SECONDS, to AGENT_APP_AGENTS agents. `connected`: every agent signed in (PKCE at the
  * emulator, the session exchange) and holding a live connection before the window; each app acknowledges
@@ -809,6 +889,20 @@ async function agentAppRun(connected: boolean): Promise<Metrics> {
             return d ? [{ ...d, accepted: r.end }] : [];
           });
           displayed = shown.map((d) => d.at - d.accepted);
+          const every = Math.max(1, Math.floor(shown.length / 60));
+          Object.assign(
+            out,
+            await agentAppStages(
+              s,
+              shown
+                .filter((_, i) => i % every === 0)
+                .map((d) => ({
+                  alertId: d.alertId,
+                  start: byAlert.get(d.alertId)!.start,
+                  displayedAt: d.at,
+                })),
+            ),
+          );
           // The clicks: 202 -> the withdraw frame (reason handled) at the app, sent once the workflow applied
           // the action and closed (actioned).
           await fleet.clicksDone();
@@ -823,6 +917,8 @@ async function agentAppRun(connected: boolean): Promise<Metrics> {
             const w = fleet.withdrawn.get(c.notificationId);
             return w?.reason === 'handled' ? [w.at - c.end] : [];
           });
+          const lostIds = [...byAlert.keys()].filter((id) => !fleet.displayed.has(id));
+          if (lostIds.length > 0) Object.assign(out, await lostReasons(s, lostIds));
           Object.assign(out, {
             lost: byAlert.size - shown.length,
             duplicated: fleet.duplicates - warmDuplicates,
@@ -851,11 +947,28 @@ async function agentAppRun(connected: boolean): Promise<Metrics> {
           await settle(() => toastAt().size >= keys.size, AGENT_APP_SETTLE_MS);
           const at = toastAt();
           displayed = sent.flatMap((r) => (at.has(r.key) ? [at.get(r.key)! - r.end] : []));
+          // The same stages: here the registry look-up finds nobody, and the activity is the REST send.
+          const every = Math.max(1, Math.floor(sent.length / 60));
+          Object.assign(
+            out,
+            await agentAppStages(
+              s,
+              [...byAlert]
+                .filter(([, r], i) => i % every === 0 && at.has(r.key))
+                .map(([alertId, r]) => ({ alertId, start: r.start, displayedAt: at.get(r.key)! })),
+            ),
+          );
           out.lost = sent.length - displayed.length;
         }
         const usage = cpu();
         const calls = genesysCallsSince(s, since);
         Object.assign(out, {
+          accept_p99_ms: round(
+            percentile(
+              sent.map((r) => r.end - r.start),
+              99,
+            ),
+          ),
           displayed_p50_ms: round(percentile(displayed, 50)),
           displayed_p99_ms: round(percentile(displayed, 99)),
           displayed_max_ms: round(Math.max(...displayed)),
@@ -1211,6 +1324,10 @@ async function main(): Promise<void> {
           'connections_dropped',
           'signin_s',
         ].map((metric) => ({ scenario: 'agent_app', metric, design: a[metric]! })),
+        ...['accept', 'first_task_wait', 'locate', 'push_wait', 'push_to_display'].flatMap((st) => [
+          both(`stage_${st}_ms`),
+          both(`stage_${st}_p99_ms`),
+        ]),
         ...(['devserver', 'worker', 'ingress', 'bench'] as const).map((p) => both(`${p}_cores`)),
       );
     });
