@@ -876,7 +876,26 @@ async function agentAppRun(connected: boolean): Promise<Metrics> {
         const since = Date.now();
         const toastsBefore = s.emulator.control.listNotifications().length;
         const cpu = cpuMeter(s);
-        const sent = await postOpenLoop(s.url, '/v1/alerts', items, AGENT_APP_RATE);
+        // The registry look-up each alert makes (a query to one workflow), timed from here twice a second.
+        const registry = s.client.workflow.getHandle(agentAppRegistryId(s.taskQueue));
+        const probes: number[] = [];
+        let probing = true;
+        const probe = (async () => {
+          for (let i = 0; probing; i++) {
+            const t0 = performance.now();
+            await registry
+              .query(locateQuery, { userId: s.users[i % s.users.length]!.id })
+              .then(() => probes.push(performance.now() - t0))
+              .catch(() => undefined);
+            await sleep(500);
+          }
+        })();
+        const sent = await postOpenLoop(s.url, '/v1/alerts', items, AGENT_APP_RATE).finally(() => {
+          probing = false;
+        });
+        await probe;
+        out.registry_query_p50_ms = round(percentile(probes, 50));
+        out.registry_query_p99_ms = round(percentile(probes, 99));
         checkAccepted(sent, 'agent_app');
         const byAlert = new Map(sent.map((r) => [(JSON.parse(r.body) as { alertId: string }).alertId, r]));
         out.alerts = n;
@@ -962,6 +981,7 @@ async function agentAppRun(connected: boolean): Promise<Metrics> {
         }
         const usage = cpu();
         const calls = genesysCallsSince(s, since);
+        out.registry_history_events = (await registry.fetchHistory()).events?.length ?? NaN;
         Object.assign(out, {
           accept_p99_ms: round(
             percentile(
@@ -1324,6 +1344,9 @@ async function main(): Promise<void> {
           'connections_dropped',
           'signin_s',
         ].map((metric) => ({ scenario: 'agent_app', metric, design: a[metric]! })),
+        both('registry_query_p50_ms'),
+        both('registry_query_p99_ms'),
+        both('registry_history_events'),
         ...['accept', 'first_task_wait', 'locate', 'push_wait', 'push_to_display'].flatMap((st) => [
           both(`stage_${st}_ms`),
           both(`stage_${st}_p99_ms`),
