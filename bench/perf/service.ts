@@ -11,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { freePort } from '../../src/dev/temporal';
 import { startEmulator, type Emulator, type EmulatorUser } from '../../src/emulator';
+import type { DesktopChannel } from '../../src/config';
 import type { ChildStart } from './child';
 
 export type Kind = 'design' | 'baseline';
@@ -31,6 +32,13 @@ export interface ServiceOptions {
   /** Genesys calls per second: the design's queue cap, the baseline's token bucket (0: none). */
   capPerSecond: number;
   agents: number;
+  /**
+   * DESKTOP_CHANNELS, in order. Unset: the service's default, which against the emulator's explicit bases is
+   * `agent-app,notifications-endpoint` (each alert asks the registry first, then goes to the endpoint).
+   */
+  desktopChannels?: DesktopChannel[];
+  /** The agent app's PKCE client (GENESYS_APP_CLIENT_ID), given with the agent-app channel. */
+  agentApp?: { clientId: string };
 }
 
 export interface Service {
@@ -170,6 +178,8 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     PORT: String(port),
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     DATA_DIR: dir,
+    ...(o.desktopChannels ? { DESKTOP_CHANNELS: o.desktopChannels.join(',') } : {}),
+    ...(o.agentApp ? { GENESYS_APP_CLIENT_ID: o.agentApp.clientId } : {}),
   };
   const taskQueue = `bench-${o.kind}-${randomBytes(4).toString('hex')}`;
   const bundlePath = path.join(dir, 'workflow-bundle.js');
