@@ -290,6 +290,38 @@ describe('two ingress nodes behind one address', () => {
     expect(proxy.hits[1]! - (hitsBefore[1] ?? 0)).toBeGreaterThan(0);
   });
 
+  it('turns a frozen node (SIGSTOP: its sockets stay open) into no_live_session within seconds', async () => {
+    // A hung node, or one cut off without its sockets closing: a poll it had waiting at Temporal still takes the
+    // push. The push heartbeats while it waits for the receipt, so the heartbeat time-out ends it.
+    proxy.down.add(0);
+    const frozenAt = Date.now();
+    nodes[0]!.child.kill('SIGSTOP');
+    try {
+      const alertId = await send({ target: { email: agents[0]!.user.email }, title: 'Frozen node' });
+      const state = await waitForAlert(alertId, (s) => s.status === 'awaiting_action', 30_000);
+      const channels = state.channels as Array<{
+        channel: string;
+        outcome: string;
+        at: string;
+        detail?: string;
+      }>;
+      expect(channels[0]).toMatchObject({
+        channel: 'agent-app',
+        outcome: 'skipped',
+        reason: 'no_live_session',
+      });
+      expect(channels[1]).toMatchObject({ channel: 'notifications-endpoint', outcome: 'delivered' });
+      const fallthroughMs = Date.parse(channels[0]!.at) - frozenAt;
+      console.log(
+        `freeze -> agent-app skipped (no_live_session): ${fallthroughMs} ms; detail: ${channels[0]!.detail}`,
+      );
+      expect(fallthroughMs).toBeLessThan(10_000);
+    } finally {
+      nodes[0]!.child.kill('SIGCONT');
+      proxy.down.delete(0);
+    }
+  });
+
   it('turns a killed node into no_live_session within seconds, while the other node still delivers', async () => {
     const [gone, alive] = agents as [(typeof agents)[number], (typeof agents)[number]];
     const killAt = Date.now();

@@ -1,8 +1,9 @@
 /**
  * A round-robin TCP proxy (node:net) in front of several ingress nodes, as a load balancer without affinity
  * would be: each new TCP connection (an HTTP request on a fresh socket, a WebSocket) goes to the next backend.
- * A backend that refuses the connection (a dead node) is skipped for that connection. `steer(i)` sends the next
- * connection to backend i, for tests that must choose the node; `hits` counts connections per backend.
+ * A backend that refuses the connection (a dead node) is skipped for that connection, and one marked `down` (as a
+ * failed health check would) gets none. `steer(i)` sends the next connection to backend i, for tests that must
+ * choose the node; `hits` counts connections per backend.
  */
 import net from 'node:net';
 
@@ -17,6 +18,8 @@ export interface TcpProxy {
   backends: Backend[];
   /** Connections handed to each backend (index as in `backends`). */
   hits: number[];
+  /** Backends that get no new connections (a load balancer's failed health check); open ones stay. */
+  down: Set<number>;
   /** The next connection goes to backend `i` (then round robin again). */
   steer(i: number): void;
   close(): Promise<void>;
@@ -38,6 +41,10 @@ export async function startTcpProxy(backends: Backend[] = []): Promise<TcpProxy>
     const connect = (attempt: number, index: number) => {
       if (attempt >= tries || client.destroyed) {
         client.destroy();
+        return;
+      }
+      if (proxy.down.has(index % tries)) {
+        connect(attempt + 1, index + 1);
         return;
       }
       const b = proxy.backends[index % tries]!;
@@ -73,6 +80,7 @@ export async function startTcpProxy(backends: Backend[] = []): Promise<TcpProxy>
     port,
     backends,
     hits: [],
+    down: new Set(),
     steer: (i) => (steered = i),
     close: () =>
       new Promise<void>((resolve) => {
