@@ -231,14 +231,15 @@ describe('two ingress nodes behind one address', () => {
 
   it('has each node hold one agent, as the registry says', async () => {
     expect(agents.map((a) => a.frames[0]!.data.nodeId)).toEqual(nodes.map((n) => n.nodeId));
-    // Each node announced its agent to the registry (signal-with-start, a moment after the connect).
+    // Each node announced its agent to the registry (signal-with-start, a moment after the connect), and a node
+    // that held a connection dropped while balancing announced that it is gone.
     const registry = client.workflow.getHandle(agentAppRegistryId(taskQueue));
     for (let i = 0; i < agents.length; i++) {
       const found = await eventually(async () => {
         const r = await registry.query(locateQuery, { userId: agents[i]!.user.id }).catch(() => null);
-        return r?.nodes.some((n) => n.nodeId === nodes[i]!.nodeId) ? r : null;
+        return r?.nodes.length === 1 && r.nodes[0]!.nodeId === nodes[i]!.nodeId ? r : null;
       });
-      expect(found.nodes.map((n) => n.nodeId)).toEqual([nodes[i]!.nodeId]);
+      expect(found.agent).toMatchObject({ userId: agents[i]!.user.id, email: agents[i]!.user.email });
     }
   });
 
