@@ -53,6 +53,9 @@ export function alertActivities(
         scheduleToStartTimeout: '3s',
         // The push waits up to 5 s for the app's display receipt.
         startToCloseTimeout: '10s',
+        // A node that hung or was cut off without closing its sockets still had a poll waiting, which took the
+        // push: it stops heartbeating (the push beats every second while it waits), and this ends it.
+        heartbeatTimeout: '3s',
         // Retry policy: none. A push that did not show is the next channel's turn, not a second toast's.
         retry: { maximumAttempts: 1 },
         priority,
