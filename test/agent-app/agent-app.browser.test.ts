@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
 import { EMULATOR_APP_CLIENT_ID, emulatorUserToken, exchangeSession } from '../helpers/agent-app-client';
 import { quietRuntime } from '../helpers/stack';
@@ -196,7 +197,10 @@ describeBrowser('agent app in the emulator shell, against the whole service, in 
       const h = stack.client.workflow.getHandle(`agent-app-registry-${stack.ingress.alerts.taskQueue}`);
       return h.describe().then(
         () => true,
-        () => false,
+        (e: unknown) => {
+          if (e instanceof WorkflowNotFoundError) return false;
+          throw e;
+        },
       );
     });
     const sent = await stack.api('/v1/alerts', {
