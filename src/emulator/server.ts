@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { handleControl } from './control-http';
+import { applyCors, corsApplies } from './cors';
 import type { EmulatorCore } from './core';
 import { loadDesktopPage, serveDesktopPage, serveDesktopScript } from './desktop';
 import { DesktopStreams } from './desktop-events';
@@ -77,6 +78,11 @@ export async function startServer(core: EmulatorCore, host: string, port: number
     const started = performance.now();
     const correlationId = randomUUID();
     const url = new URL(req.url ?? '/', 'http://emulator');
+    // Cross-origin calls of a Client App page (the platform SDK in the browser); a preflight ends here.
+    if (corsApplies(url.pathname) && applyCors(req, res, url.pathname)) {
+      req.resume();
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;

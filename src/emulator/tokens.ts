@@ -98,6 +98,11 @@ export class TokenStore {
     return c !== undefined && c.grant === 'client_credentials' && c.clientSecret === secret;
   }
 
+  /** The grant of a known client (seeded or registered), for GET /api/v2/tokens/me. */
+  clientGrant(clientId: string): EmulatorClientSeed['grant'] | undefined {
+    return this.clients.get(clientId)?.grant;
+  }
+
   /** A client that may use the authorization code grant. */
   isCodeClient(clientId: string): boolean {
     return this.clients.get(clientId)?.grant === 'authorization_code';

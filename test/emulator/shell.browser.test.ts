@@ -270,7 +270,11 @@ describeBrowser('desktop shell hosting a Client App (real SDK) in Chromium', () 
     await register(true);
     await page.getByRole('button', { name: 'Hide app' }).click();
     await page.locator('#app-frame').waitFor({ state: 'detached' });
-    const names = (await control('/lifecycle')).body.map((e: Loose) => `${e.direction}:${e.name}`);
+    // The frame goes on `stopped` at once; the page's report of it reaches the control API a moment later.
+    const names = await until('the recorded stopped', async () => {
+      const got = (await control('/lifecycle')).body.map((e: Loose) => `${e.direction}:${e.name}`);
+      return got.includes('received:stopped') ? got : undefined;
+    });
     expect(names).toEqual(
       expect.arrayContaining([
         'sent:bootstrap',

@@ -8,7 +8,12 @@ import { Client, Connection } from '@temporalio/client';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Config } from '../../src/config';
-import { startEmulator, type Emulator, type EmulatorUserSeed } from '../../src/emulator';
+import {
+  startEmulator,
+  type Emulator,
+  type EmulatorOptions,
+  type EmulatorUserSeed,
+} from '../../src/emulator';
 import type { AlertWorkers, Ingress } from '../../src/service';
 import type { AgentAppNodeOptions } from '../../src/service/agent-app-node';
 import { startServiceOnFreePort } from '../helpers/service';
@@ -51,16 +56,26 @@ export async function startOpsStack(opts: {
   desktopChannels?: Config['desktopChannels'];
   /** Options of the ingress's agent-app node (receipt time-out, announce interval). */
   agentApp?: AgentAppNodeOptions;
+  /**
+   * More emulator options. `ingressUrl()` is the ingress's URL once it listens (undefined before), so a function
+   * option asked later (the desktop shell's `agentAppUrl`, on every page load) can point at it.
+   */
+  emulator?: (ctx: { ingressUrl: () => string | undefined }) => Partial<EmulatorOptions>;
+  /** The service's agent-app settings (client id, host origins), given the emulator's URL (its shell's origin). */
+  agentAppConfig?: (emulatorUrl: string) => Partial<Config['agentApp']>;
 }): Promise<OpsStack> {
   const logger = opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const registry = new Registry();
   const downstream = await startSink();
   // timeScale 0.2: a callback waits 1 s for the ingress's answer (5 s on the platform), enough on a busy machine.
+  /** Set once the ingress listens. */
+  const ingressRef: { url?: string } = {};
   const emulator = await startEmulator({
     rateLimitPerMinute: 0,
     timeScale: 0.2,
     callbackSigningSecret: TEST_SIGNING_SECRET,
     users: opts.users,
+    ...opts.emulator?.({ ingressUrl: () => ingressRef.url }),
   });
   const clientConnection = await Connection.connect({ address: testTemporalAddress() });
   const client = new Client({
@@ -77,6 +92,7 @@ export async function startOpsStack(opts: {
       },
       fallback: { webhookUrl: undefined },
       desktopChannels: opts.desktopChannels,
+      agentApp: opts.agentAppConfig?.(emulator.url),
     });
     return {
       ...base,
@@ -101,6 +117,7 @@ export async function startOpsStack(opts: {
     },
   });
   const ingress = service.ingress!;
+  ingressRef.url = ingress.url;
   const workers = service.workers!;
   const api = apiCaller(ingress.url, API_KEY);
   return {

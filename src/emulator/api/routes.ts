@@ -16,6 +16,7 @@ import {
   postOAuthClient,
   putIntegrationConfig,
 } from './registrations';
+import { tokensMe } from './tokens-me';
 import { usersSearch } from './user-search';
 import { bulkPresence, getUser, routingStatus, usersMe } from './users';
 
@@ -45,6 +46,11 @@ const routes: Route[] = [
     name: AUTHORIZE_ROUTE,
     match: re(/^\/oauth\/authorize$/),
     methods: { GET: (c, x) => oauthAuthorize(c, x) },
+  },
+  {
+    name: '/api/v2/tokens/me',
+    match: re(/^\/api\/v2\/tokens\/me$/),
+    methods: { GET: (c, x) => tokensMe(c, x) },
   },
   {
     name: '/api/v2/users/me',

@@ -218,6 +218,8 @@
   if (!app) {
     var none = $('app-none');
     none.hidden = false;
+    // No frame to hold: the empty box would only look like a blank app.
+    $('app-frame-box').hidden = true;
     none.textContent = cfg.problem
       ? cfg.problem
       : 'No Client App is installed: register an enabled embedded-client-app integration with a URL, or start the emulator with agentAppUrl.';
