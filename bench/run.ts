@@ -108,6 +108,8 @@ async function withService<T>(
   });
   const service = startService({
     ...o,
+    // The scenarios measure the notifications endpoint, as they did before the agent app; agent_app sets its own.
+    desktopChannels: o.desktopChannels ?? ['notifications-endpoint'],
     temporalAddress: `127.0.0.1:${port}`,
     temporalReady: server,
     bundle: bundles[o.kind],

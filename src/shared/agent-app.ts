@@ -48,6 +48,24 @@ export interface LocatedAgent {
   nodes: Array<{ nodeId: string; at: number }>;
 }
 export const locateQuery = defineQuery<LocatedAgent | null, [LocateRequest]>('locate');
+/** Every node's last snapshot: what the workers cache, so a look-up costs no query (src/agent-app/locate.ts). */
+export const snapshotsQuery = defineQuery<NodeSnapshot[]>('snapshots');
+
+/** The agent among the nodes' snapshots, by user id or (lower-case) email, with every node that holds them. */
+export function locateIn(nodes: Iterable<NodeSnapshot>, req: LocateRequest): LocatedAgent | null {
+  const wanted = req.email?.toLowerCase();
+  let agent: ConnectedAgent | undefined;
+  const at: LocatedAgent['nodes'] = [];
+  for (const n of nodes) {
+    const a = n.agents.find((x) =>
+      req.userId ? x.userId === req.userId : wanted !== undefined && x.email === wanted,
+    );
+    if (!a) continue;
+    agent = agent ? { ...agent, ...a } : a;
+    at.push({ nodeId: n.nodeId, at: n.at });
+  }
+  return agent ? { agent, nodes: at } : null;
+}
 
 /** Why a desktop channel did not deliver (besides the notifications endpoint's own DesktopSkipReason). */
 export type ChannelSkipReason =

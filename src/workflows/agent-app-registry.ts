@@ -19,9 +19,9 @@ import {
 import {
   locateQuery,
   nodeGoneSignal,
+  locateIn,
   nodeSnapshotSignal,
-  type ConnectedAgent,
-  type LocatedAgent,
+  snapshotsQuery,
   type NodeSnapshot,
 } from '../shared/agent-app';
 
@@ -47,24 +47,10 @@ export async function agentAppRegistry(carry?: RegistryCarry): Promise<void> {
     signals++;
     nodes.delete(nodeId);
   });
-  setHandler(locateQuery, (req) => locate(nodes, req.userId, req.email));
+  setHandler(locateQuery, (req) => locateIn(nodes.values(), req));
+  setHandler(snapshotsQuery, () => [...nodes.values()]);
 
   await condition(() => workflowInfo().continueAsNewSuggested || signals >= MAX_SIGNALS_PER_RUN);
   await condition(allHandlersFinished);
   await continueAsNew<typeof agentAppRegistry>({ nodes: [...nodes.values()] });
-}
-
-function locate(nodes: Map<string, NodeSnapshot>, userId?: string, email?: string): LocatedAgent | null {
-  const wanted = email?.toLowerCase();
-  let agent: ConnectedAgent | undefined;
-  const at: LocatedAgent['nodes'] = [];
-  for (const n of nodes.values()) {
-    const a = n.agents.find((x) =>
-      userId ? x.userId === userId : wanted !== undefined && x.email === wanted,
-    );
-    if (!a) continue;
-    agent = agent ? { ...agent, ...a } : a;
-    at.push({ nodeId: n.nodeId, at: n.at });
-  }
-  return agent ? { agent, nodes: at } : null;
 }
