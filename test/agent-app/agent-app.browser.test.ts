@@ -12,18 +12,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { chromium, type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
+import { axeViolations, describeBrowser, launchChromium } from '../helpers/browser';
 import { EMULATOR_APP_CLIENT_ID, emulatorUserToken, exchangeSession } from '../helpers/agent-app-client';
 import { quietRuntime } from '../helpers/stack';
 import { alertRequest, startOpsStack, uniqueId, type OpsStack } from '../ops/helpers';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium)
-  console.warn(
-    `Skipping the agent app end-to-end browser test: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH).`,
-  );
-const describeBrowser = haveChromium ? describe : describe.skip;
 
 const DOCS_SCREENSHOT = path.resolve(__dirname, '../../docs/agent-app.png');
 // The committed picture is rewritten only on request (or when missing), so a test run leaves the work tree clean.
@@ -31,7 +24,6 @@ const SCREENSHOT =
   process.env.UPDATE_SCREENSHOTS === '1' || !fs.existsSync(DOCS_SCREENSHOT)
     ? DOCS_SCREENSHOT
     : path.join(os.tmpdir(), `agent-app-${process.pid}.png`);
-const AXE = require.resolve('axe-core/axe.min.js');
 
 /** The integration URL an admin registers (AGENT-APP.md), on the stack's ingress. */
 const APP_TEMPLATE =
@@ -87,19 +79,7 @@ describeBrowser('agent app in the emulator shell, against the whole service, in 
         }),
         agentAppConfig: (emulatorUrl) => ({ clientId: EMULATOR_APP_CLIENT_ID, hostOrigins: [emulatorUrl] }),
       }),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      }),
+      launchChromium(),
     ]);
     context = await browser.newContext({ viewport: { width: 1200, height: 760 }, deviceScaleFactor: 1 });
     // Every page of the context: the shell, the framed app, the sign-in popup.
@@ -125,27 +105,6 @@ describeBrowser('agent app in the emulator shell, against the whole service, in 
   /** The framed app's Frame (for evaluate), once the shell has loaded it. */
   async function appFrame(): Promise<Frame> {
     return until('the app frame', () => page.frames().find((f) => f.url().includes('/agent-app/')));
-  }
-
-  async function axeViolations(frame: Frame): Promise<unknown[]> {
-    // The app's CSP refuses inline scripts; evaluating axe's source from the test (DevTools protocol) is not subject to it.
-    await frame.evaluate(fs.readFileSync(AXE, 'utf8'));
-    const results = await frame.evaluate(async () => {
-      const axe = (
-        globalThis as unknown as {
-          axe: { run: (o: unknown) => Promise<{ passes: unknown[]; violations: unknown[] }> };
-        }
-      ).axe;
-      const r = await axe.run({
-        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
-      });
-      return { passes: r.passes.length, violations: r.violations };
-    });
-    expect(results.passes).toBeGreaterThan(20); // axe really ran
-    return (results.violations as { id: string; nodes: { target: unknown }[] }[]).map((v) => ({
-      id: v.id,
-      targets: v.nodes.map((n) => n.target),
-    }));
   }
 
   it('shell -> app -> sign-in -> POST /v1/alerts -> host toast and button -> click -> actioned -> withdrawn', async () => {

@@ -9,17 +9,12 @@
  * The emulator is used as is: it answers the platform client's cross-origin calls (CORS) and GET /api/v2/tokens/me,
  * as real Genesys does.
  */
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { axeViolations, describeBrowser, launchChromium } from '../helpers/browser';
 import { startEmulator, type Emulator } from '../../src/emulator';
 import { startAgentAppFake, type AgentAppFake, type FakeAlert } from '../helpers/agent-app-fake';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`Skipping the agent app browser test: no Chromium at ${CHROMIUM}.`);
-const describeBrowser = haveChromium ? describe : describe.skip;
 
 // The browser globals used inside page.evaluate callbacks (the project compiles without the DOM lib).
 declare const window: Record<string, unknown>;
@@ -27,7 +22,6 @@ declare const document: { activeElement: { id: string; getAttribute(name: string
 declare function getComputedStyle(e: unknown): { outlineStyle: string };
 
 const AGENT = { id: 'aa-agent-1', name: 'Jordan Smith', email: 'jordan.smith@example.com' };
-const AXE = require.resolve('axe-core/axe.min.js');
 
 /** Retries an assertion until it holds (or rethrows its last failure). */
 async function until(check: () => void, timeoutMs = 10_000): Promise<void> {
@@ -94,16 +88,7 @@ describeBrowser('agent app page in Chromium (standalone, emulator login, fake se
         heartbeatSeconds: 10,
       },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 320, height: 640 } });
     page = await context.newPage();
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
@@ -130,28 +115,6 @@ describeBrowser('agent app page in Chromium (standalone, emulator login, fake se
     await page.getByRole('link', { name: AGENT.name }).click();
     await page.waitForURL(`${fake.url}/agent-app/**`);
     await page.locator('#connection[data-state="live"]').waitFor();
-  }
-
-  async function axeViolations(): Promise<unknown[]> {
-    // The page's CSP refuses inline scripts, so a <script> tag (addScriptTag) cannot carry axe; evaluating its
-    // source from the test (DevTools protocol) is not subject to the page's CSP.
-    await page.evaluate(fs.readFileSync(AXE, 'utf8'));
-    const results = await page.evaluate(async () => {
-      const axe = (
-        window as unknown as {
-          axe: { run: (o: unknown) => Promise<{ passes: unknown[]; violations: unknown[] }> };
-        }
-      ).axe;
-      const r = await axe.run({
-        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
-      });
-      return { passes: r.passes.length, violations: r.violations };
-    });
-    expect(results.passes).toBeGreaterThan(20); // axe really ran
-    return (results.violations as { id: string; nodes: { target: unknown }[] }[]).map((v) => ({
-      id: v.id,
-      targets: v.nodes.map((n) => n.target),
-    }));
   }
 
   it('signs in, shows a pushed alert, sends the click with the session, and drops the alert on withdraw', async () => {
@@ -189,7 +152,7 @@ describeBrowser('agent app page in Chromium (standalone, emulator login, fake se
     await until(() => expect(fake.frames.filter((f) => f.event === 'displayed')).toHaveLength(2));
     expect(await page.locator('li.alert').count()).toBe(1);
 
-    expect(await axeViolations()).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
 
     // Keyboard only: Tab to the callback button, Enter presses it.
     await page.locator('body').focus();
@@ -240,7 +203,7 @@ describeBrowser('agent app page in Chromium (standalone, emulator login, fake se
     await page.locator('li[data-notification-id="n-3"]').waitFor();
     await page.locator('li[data-notification-id="n-4"]').waitFor();
     await expect(page.locator('li[data-notification-id="n-3"] .badge').textContent()).resolves.toBe('Fehler');
-    expect(await axeViolations()).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     expect(problems).toEqual([]);
   });
 

@@ -10,16 +10,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { describeBrowser, launchChromium } from '../helpers/browser';
 import { startEmulator, type Emulator } from '../../src/emulator';
 import { call, getToken, type Loose } from './helpers';
 import { APP_TEMPLATE, registerClientApp } from './shell-helpers';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium)
-  console.warn(`Skipping the desktop shell browser test: no Chromium at ${CHROMIUM} (set CHROMIUM_PATH).`);
-const describeBrowser = haveChromium ? describe : describe.skip;
 
 const SDK_DIR = path.dirname(require.resolve('purecloud-client-app-sdk/package.json'));
 const SDK_FILE = fs
@@ -100,16 +95,7 @@ describeBrowser('desktop shell hosting a Client App (real SDK) in Chromium', () 
     [emu, appServer, browser] = await Promise.all([
       startEmulator({ users: [AGENT] }),
       startAppServer(),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--no-first-run',
-          '--disable-background-networking',
-        ],
-      }),
+      launchChromium(),
     ]);
     const token = await getToken(emu.url);
     await registerClientApp((m, p, json) => call(emu.url, m, p, { token, json }), {

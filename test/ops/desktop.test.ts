@@ -7,26 +7,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { describeBrowser, launchChromium } from '../helpers/browser';
 import { quietRuntime } from '../helpers/stack';
 import { alertRequest, startOpsStack, uniqueId, type OpsStack } from './helpers';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
 const DOCS_SCREENSHOT = path.resolve(__dirname, '../../docs/desktop.png');
 // The committed picture is rewritten only on request, so a test run leaves the work tree clean.
 const SCREENSHOT =
   process.env.UPDATE_SCREENSHOTS === '1' || !fs.existsSync(DOCS_SCREENSHOT)
     ? DOCS_SCREENSHOT
     : path.join(os.tmpdir(), `desktop-${process.pid}.png`);
-
-if (!haveChromium) {
-  // Visible in the output, not only as a skipped count.
-  console.warn(
-    `Skipping the agent desktop browser test: no Chromium at ${CHROMIUM}. Install it with \`apt-get install chromium\` (or set CHROMIUM_PATH).`,
-  );
-}
-const describeBrowser = haveChromium ? describe : describe.skip;
 
 describeBrowser('agent desktop page (emulator) in Chromium', () => {
   const agent = {
@@ -41,22 +32,7 @@ describeBrowser('agent desktop page (emulator) in Chromium', () => {
 
   beforeAll(async () => {
     quietRuntime();
-    [stack, browser] = await Promise.all([
-      startOpsStack({ users: [agent] }),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      }),
-    ]);
+    [stack, browser] = await Promise.all([startOpsStack({ users: [agent] }), launchChromium()]);
     page = await browser.newPage({ viewport: { width: 900, height: 640 }, deviceScaleFactor: 1 });
   });
 
