@@ -3,7 +3,7 @@
  * receipts a push is waiting for. The WebSocket side (./live.ts) attaches and detaches connections and hands in
  * receipts; the push and withdraw activities (./node-activities.ts) use the rest. One hub per ingress process.
  */
-import type { ConnectedAgent, WithdrawReason } from '../shared/agent-app';
+import type { AgentAppPushInput, ConnectedAgent, WithdrawReason } from '../shared/agent-app';
 
 /** One live connection, as the hub sees it. */
 export interface LiveConnection {
@@ -12,19 +12,11 @@ export interface LiveConnection {
   send(event: string, data: unknown): boolean;
 }
 
-/** An alert as the app gets it (`alert` event, src/agent-app/README.md). */
-export interface PushedAlert {
+/** An alert pushed to the app: the push's input, its notification id, and each action with its id. */
+export type PushedAlert = Omit<AgentAppPushInput, 'actions'> & {
   notificationId: string;
-  alertId: string;
-  correlationId: string;
-  userId: string;
-  title: string;
-  message: string;
-  type: 'info' | 'warning' | 'error';
-  priority: 'high' | 'normal' | 'low';
   actions: Array<{ id: string; label: string; actionType: 'callback' | 'openUrl'; url?: string }>;
-  expiresAt: string;
-}
+};
 
 interface AgentEntry {
   agent: ConnectedAgent;

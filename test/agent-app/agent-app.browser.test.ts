@@ -14,6 +14,7 @@ import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
 import { axeViolations, describeBrowser, launchChromium } from '../helpers/browser';
+import { until } from '../helpers/eventually';
 import { EMULATOR_APP_CLIENT_ID, emulatorUserToken, exchangeSession } from '../helpers/agent-app-client';
 import { quietRuntime } from '../helpers/stack';
 import { alertRequest, startOpsStack, uniqueId, type OpsStack } from '../ops/helpers';
@@ -30,20 +31,6 @@ const APP_TEMPLATE =
   '/agent-app/?gcHostOrigin={{gcHostOrigin}}&gcTargetEnv={{gcTargetEnv}}&gcLangTag={{gcLangTag}}&gcUseDarkTheme={{gcUseDarkTheme}}';
 
 jest.setTimeout(120_000);
-
-async function until<T>(
-  what: string,
-  f: () => Promise<T | undefined> | T | undefined,
-  ms = 20_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== null && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describeBrowser('agent app in the emulator shell, against the whole service, in Chromium', () => {
   const alex = {

@@ -12,6 +12,10 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { type Browser, type Page } from 'playwright-core';
 import { describeBrowser, launchChromium } from '../helpers/browser';
+import { until as untilWithin } from '../helpers/eventually';
+
+const until = <T>(what: string, f: Parameters<typeof untilWithin<T>>[1], ms = 10_000) =>
+  untilWithin(what, f, ms);
 import { startEmulator, type Emulator } from '../../src/emulator';
 import { call, getToken, type Loose } from './helpers';
 import { APP_TEMPLATE, registerClientApp } from './shell-helpers';
@@ -68,20 +72,6 @@ async function startAppServer() {
       await closed;
     },
   };
-}
-
-async function until<T>(
-  what: string,
-  f: () => Promise<T | undefined> | T | undefined,
-  ms = 10_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== null && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describeBrowser('desktop shell hosting a Client App (real SDK) in Chromium', () => {
