@@ -3,7 +3,7 @@ import pino, { type Logger } from 'pino';
 import { Agent, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { errorFromResponse, tryParseJson, type RawResponse } from './errors';
-import { send } from './http';
+import { sendAuthorized } from './http';
 import { TokenCache } from './token-cache';
 import {
   GenesysApiError,
@@ -178,21 +178,6 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysHttpClie
     ctx: CallContext = {},
   ): Promise<RawResponse> {
     const started = performance.now();
-    const json = body === undefined ? undefined : JSON.stringify(body);
-    const attempt = (token: string) =>
-      send(dispatcher, apiBase + path, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: 'application/json',
-          ...(json === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: json,
-        timeoutMs,
-        signal: ctx.signal,
-        operation,
-        observe: opts.onCall,
-      });
     const fields = (res?: RawResponse) => ({
       op: operation,
       status: res?.status,
@@ -202,15 +187,17 @@ export function createGenesysClient(opts: GenesysClientOptions): GenesysHttpClie
     });
 
     try {
-      let token = await tokens.getToken();
-      let res = await attempt(token);
-      if (res.status === 401) {
+      const res = await sendAuthorized(dispatcher, tokens, apiBase + path, {
+        method,
+        json: body,
+        timeoutMs,
+        signal: ctx.signal,
+        operation,
+        observe: opts.onCall,
         // The token expired or was revoked mid-batch: one fresh token, one retry.
-        log.debug(fields(res), 'Genesys answered 401: refreshing the token and retrying once');
-        tokens.invalidate(token);
-        token = await tokens.getToken();
-        res = await attempt(token);
-      }
+        onTokenRefused: (refused) =>
+          log.debug(fields(refused), 'Genesys answered 401: refreshing the token and retrying once'),
+      });
       if (res.status >= 200 && res.status < 300) {
         log.debug(fields(res), 'Genesys call succeeded');
         return res;

@@ -59,3 +59,37 @@ export async function send(dispatcher: Dispatcher, url: string, opts: SendOption
     throw mapped;
   }
 }
+
+/**
+ * One authorised call: a JSON body (when given) with the client's bearer token, and on a 401 one fresh token and
+ * one retry (GENESYS.md: the token expired or was revoked mid-batch). `onTokenRefused` is told before the retry.
+ * Statuses are left to the caller, as with send().
+ */
+export async function sendAuthorized(
+  dispatcher: Dispatcher,
+  tokens: { getToken(): Promise<string>; invalidate(token: string): void },
+  url: string,
+  opts: Omit<SendOptions, 'headers' | 'body'> & {
+    json?: unknown;
+    onTokenRefused?: (res: RawResponse) => void;
+  },
+): Promise<RawResponse> {
+  const { json, onTokenRefused, ...rest } = opts;
+  const body = json === undefined ? undefined : JSON.stringify(json);
+  const attempt = (token: string) =>
+    send(dispatcher, url, {
+      ...rest,
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body,
+    });
+  const token = await tokens.getToken();
+  const res = await attempt(token);
+  if (res.status !== 401) return res;
+  onTokenRefused?.(res);
+  tokens.invalidate(token);
+  return attempt(await tokens.getToken());
+}

@@ -6,8 +6,8 @@
  * IntegrationConfiguration, *EntityListing). Errors are GenesysApiError; `operation` names the call without ids.
  */
 import { Agent, type Dispatcher } from 'undici';
-import { errorFromResponse, tryParseJson, type RawResponse } from './errors';
-import { send } from './http';
+import { errorFromResponse, tryParseJson } from './errors';
+import { sendAuthorized } from './http';
 import { TokenCache } from './token-cache';
 import { GenesysApiError } from './types';
 
@@ -96,26 +96,12 @@ export function createPlatformAdmin(opts: PlatformAdminOptions): PlatformAdmin {
 
   /** One call; a 401 fetches a new token and tries once more (GENESYS.md). Returns the parsed 2xx body. */
   async function call<T>(operation: string, method: Dispatcher.HttpMethod, path: string, body?: unknown) {
-    const json = body === undefined ? undefined : JSON.stringify(body);
-    const attempt = (token: string) =>
-      send(agent, apiBase + path, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: 'application/json',
-          ...(json === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: json,
-        timeoutMs,
-        operation,
-      });
-    let token = await tokens.getToken();
-    let res: RawResponse = await attempt(token);
-    if (res.status === 401) {
-      tokens.invalidate(token);
-      token = await tokens.getToken();
-      res = await attempt(token);
-    }
+    const res = await sendAuthorized(agent, tokens, apiBase + path, {
+      method,
+      json: body,
+      timeoutMs,
+      operation,
+    });
     if (res.status < 200 || res.status >= 300) throw errorFromResponse(res, operation);
     const parsed = tryParseJson(res.text);
     if (!parsed || typeof parsed !== 'object')
