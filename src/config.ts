@@ -34,6 +34,21 @@ const opt = <T extends z.ZodTypeAny>(s: T) => z.preprocess(emptyToUndefined, s.o
 const url = z.url({ protocol: /^https?$/ });
 const num = (def: number, lo: number, hi: number) => z.coerce.number().min(lo).max(hi).default(def);
 
+/** The shortest Standard Webhooks key taken: 24 bytes (192 bits) once decoded. */
+const MIN_SECRET_BYTES = 24;
+/**
+ * A Standard Webhooks secret, `whsec_<base64>`, whose key is at least MIN_SECRET_BYTES. Checked decoded: padding
+ * alone (`whsec_================`) used to pass and then failed every signature with a 500.
+ */
+const webhookSecret = z
+  .string()
+  .refine(
+    (v) =>
+      /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(v) &&
+      Buffer.from(v.slice('whsec_'.length), 'base64').length >= MIN_SECRET_BYTES,
+    `whsec_<base64> of at least ${MIN_SECRET_BYTES} bytes once decoded (make one: echo whsec_$(openssl rand -base64 32))`,
+  );
+
 const EnvSchema = z.object({
   NODE_ENV: opt(z.string()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -75,7 +90,7 @@ const EnvSchema = z.object({
   // The longest Retry-After honoured (a 429 pauses every worker that long); at most a day.
   GENESYS_RETRY_AFTER_MAX_SECONDS: num(300, 1, 86_400),
   PUBLIC_BASE_URL: opt(url),
-  CALLBACK_SIGNING_SECRET: opt(z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'whsec_<base64>')),
+  CALLBACK_SIGNING_SECRET: opt(webhookSecret),
   INGRESS_API_KEYS: opt(z.string().min(1)),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default('0.0.0.0'),
@@ -83,7 +98,7 @@ const EnvSchema = z.object({
   SMTP_FROM: z.string().default('desktop-alerts@localhost'),
   FALLBACK_WEBHOOK_URL: opt(url),
   DOWNSTREAM_WEBHOOK_URL: opt(url),
-  DOWNSTREAM_SIGNING_SECRET: opt(z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'whsec_<base64>')),
+  DOWNSTREAM_SIGNING_SECRET: opt(webhookSecret),
   DOWNSTREAM_RETRY_MAX_SECONDS: z.coerce
     .number()
     .int()

@@ -187,6 +187,33 @@ describe('configuration', () => {
     }
   });
 
+  test('a signing secret must hold at least 24 bytes once decoded (padding alone used to pass, then every callback got 500)', () => {
+    const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (e) {
+        if (e instanceof ConfigError) return e.problems;
+        throw e;
+      }
+    };
+    const b64 = (n: number) => Buffer.alloc(n, 7).toString('base64');
+    for (const name of ['CALLBACK_SIGNING_SECRET', 'DOWNSTREAM_SIGNING_SECRET']) {
+      for (const weak of [
+        'whsec_================',
+        `whsec_${b64(23)}`,
+        'whsec_not base64!',
+        `whsec_${b64(24)}==x`,
+      ]) {
+        const problems = problemsOf({ [name]: weak });
+        expect(problems).toEqual([expect.stringMatching(new RegExp(`^${name}: whsec_<base64>`))]);
+        expect(problems[0]).not.toContain(weak);
+      }
+      expect(problemsOf({ [name]: `whsec_${b64(24)}` })).toEqual([]);
+      expect(problemsOf({ [name]: `whsec_${b64(32)}` })).toEqual([]);
+    }
+  });
+
   test('every problem gets its own line, and no value is echoed', () => {
     let err: unknown;
     try {
