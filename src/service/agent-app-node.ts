@@ -75,7 +75,8 @@ export function startAgentAppNode(
     help: 'Live agent-app connections held by this ingress node',
     registers: [o.registry],
   });
-  const agents = new Gauge({
+  // Read at each scrape (collect), so it needs no bookkeeping of its own.
+  new Gauge({
     name: 'desktop_alerts_agent_app_agents',
     help: 'Agents with at least one live agent-app connection on this ingress node',
     registers: [o.registry],
@@ -83,7 +84,6 @@ export function startAgentAppNode(
       this.set(hub.connectedAgents().length);
     },
   });
-  void agents;
   const worker = new NodeWorker({
     address: o.config.temporal.address ?? 'localhost:7233',
     namespace: o.config.temporal.namespace,

@@ -5,6 +5,17 @@ import { ConfigError, genesysActivitiesPerSecond, genesysConnection, loadConfig 
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
+/** The configuration's problems for `env`: none when it loads. */
+function problems(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+}
+
 describe('configuration', () => {
   test('embedded defaults: no Genesys credentials means the emulator; 80 % of 300/min is 4 calls/s', () => {
     const c = loadConfig({});
@@ -63,15 +74,6 @@ describe('configuration', () => {
       GENESYS_API_BASE: `https://api.${host}/`,
       GENESYS_LOGIN_BASE: `https://login.${host}`,
     });
-    const problems = (env: NodeJS.ProcessEnv): string[] => {
-      try {
-        loadConfig(env);
-        return [];
-      } catch (e) {
-        if (e instanceof ConfigError) return e.problems;
-        throw e;
-      }
-    };
 
     test.each<[string, NodeJS.ProcessEnv, string]>([
       ['GENESYS_REGION', { GENESYS_REGION: 'mypurecloud.de', ...creds }, 'mypurecloud.de'],
@@ -188,15 +190,6 @@ describe('configuration', () => {
   });
 
   test('a signing secret must hold at least 24 bytes once decoded (padding alone used to pass, then every callback got 500)', () => {
-    const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
-      try {
-        loadConfig(env);
-        return [];
-      } catch (e) {
-        if (e instanceof ConfigError) return e.problems;
-        throw e;
-      }
-    };
     const b64 = (n: number) => Buffer.alloc(n, 7).toString('base64');
     for (const name of ['CALLBACK_SIGNING_SECRET', 'DOWNSTREAM_SIGNING_SECRET']) {
       for (const weak of [
@@ -205,12 +198,12 @@ describe('configuration', () => {
         'whsec_not base64!',
         `whsec_${b64(24)}==x`,
       ]) {
-        const problems = problemsOf({ [name]: weak });
-        expect(problems).toEqual([expect.stringMatching(new RegExp(`^${name}: whsec_<base64>`))]);
-        expect(problems[0]).not.toContain(weak);
+        const found = problems({ [name]: weak });
+        expect(found).toEqual([expect.stringMatching(new RegExp(`^${name}: whsec_<base64>`))]);
+        expect(found[0]).not.toContain(weak);
       }
-      expect(problemsOf({ [name]: `whsec_${b64(24)}` })).toEqual([]);
-      expect(problemsOf({ [name]: `whsec_${b64(32)}` })).toEqual([]);
+      expect(problems({ [name]: `whsec_${b64(24)}` })).toEqual([]);
+      expect(problems({ [name]: `whsec_${b64(32)}` })).toEqual([]);
     }
   });
 
