@@ -92,6 +92,8 @@ const EnvSchema = z.object({
   PUBLIC_BASE_URL: opt(url),
   CALLBACK_SIGNING_SECRET: opt(webhookSecret),
   INGRESS_API_KEYS: opt(z.string().min(1)),
+  // Requests per minute each API key may make under /v1 (0: no limit).
+  INGRESS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(6000),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default('0.0.0.0'),
   SMTP_URL: opt(z.url({ protocol: /^smtps?$/ })),
@@ -130,6 +132,7 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
   if (set('GENESYS_CLIENT_ID') !== set('GENESYS_CLIENT_SECRET')) {
     out.push('GENESYS_CLIENT_SECRET: set GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET together');
   }
+  if (set('INGRESS_API_KEYS')) out.push(...apiKeyProblems(list(env.INGRESS_API_KEYS)));
   if (set('GENESYS_CLIENT_ID') && !set('GENESYS_REGION') && !bases) {
     out.push('GENESYS_REGION: credentials are set: also set GENESYS_REGION (or both base URLs)');
   }
@@ -172,6 +175,69 @@ function isGenesysCloudHost(base: string | undefined): boolean {
 
 export type Env = z.infer<typeof EnvSchema>;
 
+/** What an API key may do: `sender` starts alerts and reads or cancels its own; `reader` reads any; `admin` all. */
+export const API_KEY_ROLES = ['sender', 'reader', 'admin'] as const;
+export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
+
+export interface ApiKey {
+  /** Shown in logs, audit lines and the AlertSource search attribute; never the key itself. */
+  name: string;
+  role: ApiKeyRole;
+  key: string;
+}
+
+const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** A named key's secret part: long enough that guessing is hopeless (openssl rand -hex 16 gives 32). */
+const MIN_NAMED_KEY_CHARS = 16;
+
+/**
+ * INGRESS_API_KEYS entries: `name:role:key` (the key may itself hold colons), or a plain key with no colon, read as
+ * it always was: it may do everything (role admin), named `key-1`, `key-2`... by its position in the list.
+ */
+export function parseApiKeys(entries: readonly string[]): ApiKey[] {
+  return entries.map((entry, i) => {
+    const at = entry.indexOf(':');
+    if (at < 0) return { name: `key-${i + 1}`, role: 'admin', key: entry };
+    const second = entry.indexOf(':', at + 1);
+    return {
+      name: entry.slice(0, at),
+      role: entry.slice(at + 1, second) as ApiKeyRole,
+      key: entry.slice(second + 1),
+    };
+  });
+}
+
+/** One line per bad INGRESS_API_KEYS entry, by position and name (never the key). */
+function apiKeyProblems(entries: readonly string[]): string[] {
+  const out: string[] = [];
+  const names = new Set<string>();
+  entries.forEach((entry, i) => {
+    const where = `INGRESS_API_KEYS: entry ${i + 1}`;
+    const colons = entry.split(':').length - 1;
+    if (colons === 0) return;
+    if (colons < 2) return out.push(`${where}: expected name:role:key (or a plain key with no colon)`);
+    const k = parseApiKeys([entry])[0]!;
+    if (!KEY_NAME.test(k.name))
+      out.push(
+        `${where}: the name must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+      );
+    if (!(API_KEY_ROLES as readonly string[]).includes(k.role))
+      out.push(`${where} (${k.name}): the role must be one of ${API_KEY_ROLES.join(', ')}`);
+    if (k.key.length < MIN_NAMED_KEY_CHARS)
+      out.push(
+        `${where} (${k.name}): the key must be at least ${MIN_NAMED_KEY_CHARS} characters (openssl rand -hex 24)`,
+      );
+  });
+  const parsed = parseApiKeys(entries);
+  for (const [i, k] of parsed.entries()) {
+    if (names.has(k.name)) out.push(`INGRESS_API_KEYS: entry ${i + 1}: the name ${k.name} is used twice`);
+    names.add(k.name);
+  }
+  const keys = parsed.map((k) => k.key);
+  if (new Set(keys).size !== keys.length) out.push('INGRESS_API_KEYS: the same key is listed twice');
+  return out;
+}
+
 export interface Config {
   logLevel: Env['LOG_LEVEL'];
   /**
@@ -206,7 +272,10 @@ export interface Config {
     port: number;
     host: string;
     publicBaseUrl?: string;
-    apiKeys: string[];
+    /** INGRESS_API_KEYS: who may call /v1 and with which role (see parseApiKeys). */
+    apiKeys: ApiKey[];
+    /** Requests per minute per API key under /v1 (INGRESS_RATE_LIMIT_PER_MINUTE; 0: no limit). */
+    rateLimitPerMinute: number;
     callbackSigningSecret?: string;
     actionUrlAllowedHosts: string[];
   };
@@ -285,7 +354,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       port: e.PORT,
       host: e.HOST,
       publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
-      apiKeys: list(e.INGRESS_API_KEYS),
+      apiKeys: parseApiKeys(list(e.INGRESS_API_KEYS)),
+      rateLimitPerMinute: e.INGRESS_RATE_LIMIT_PER_MINUTE,
       callbackSigningSecret: e.CALLBACK_SIGNING_SECRET,
       actionUrlAllowedHosts: list(e.ACTION_URL_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
     },

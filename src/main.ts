@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { loadConfigOrExit, type Config } from './config';
+import { loadConfigOrExit, type ApiKey, type Config } from './config';
 import { freePort, startDevServer, type DevServer } from './dev/temporal';
 import { startEmulator, type Emulator } from './emulator';
 import { DEMO_USERS } from './emulator/demo-users';
@@ -16,7 +16,8 @@ import { createLogger } from './observability/logger';
 import { installTemporalRuntime } from './observability/temporal-runtime';
 import { closeInReverse, startService } from './service';
 
-const DEV_API_KEY = 'dev-key';
+/** `npm start`'s key when INGRESS_API_KEYS is unset: an admin named `dev` (its alerts' AlertSource). */
+const DEV_API_KEY: ApiKey = { name: 'dev', role: 'admin', key: 'dev-key' };
 
 /** The conventional port when it is free (so the UI is where people expect it), any free port when not. */
 function portOr(preferred: number): Promise<number> {
@@ -140,7 +141,9 @@ async function main(): Promise<void> {
       'desktop-alerts is running',
     );
     if (emulator && config.ingress.apiKeys.includes(DEV_API_KEY)) {
-      logger.warn(`embedded mode: the API key is '${DEV_API_KEY}' (set INGRESS_API_KEYS for anything else)`);
+      logger.warn(
+        `embedded mode: the API key is '${DEV_API_KEY.key}', role admin (set INGRESS_API_KEYS for anything else)`,
+      );
     }
     process.stdout.write(
       [

@@ -27,7 +27,7 @@ export interface BuildAlertInputOptions {
   config: Config;
   /** Value of the `Idempotency-Key` header, when the caller sent one. */
   idempotencyKeyHeader?: string;
-  /** Caller identity (used when metadata.source is absent). */
+  /** The caller: the API key's name (AlertSource). Unset (tests, tools): metadata.source, else 'api'. */
   source?: string;
   correlationId: string;
   now?: Date;
@@ -202,7 +202,7 @@ export function buildAlertInput(request: unknown, opts: BuildAlertInputOptions):
       operationalPresences: operationalPresences ?? [...DEFAULT_OPERATIONAL_PRESENCES[req.type]],
     },
     metadata,
-    source: (metadata.source ?? opts.source ?? 'api').slice(0, 100),
+    source: (opts.source ?? metadata.source ?? 'api').slice(0, 100),
     correlationId: opts.correlationId.slice(0, 200),
     callbackUrl: callbackUrlFor(config),
     acceptedAt: now.toISOString(),

@@ -43,6 +43,15 @@ export class AlertNotFoundError extends Error {
   }
 }
 
+/** The idempotency key already started another caller's alert (a sender's own retry is a 'duplicate' instead). */
+export class IdempotencyKeyTakenError extends Error {
+  override readonly name = 'IdempotencyKeyTakenError';
+  readonly code = 'idempotency_key_taken';
+  constructor(readonly idempotencyKey: string) {
+    super('this idempotency key was used by another caller');
+  }
+}
+
 /** The alert's workflow is closed: it takes no more actions or cancellations. */
 export class AlertClosedError extends Error {
   override readonly name = 'AlertClosedError';

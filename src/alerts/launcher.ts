@@ -25,6 +25,7 @@ import {
   type AlertState,
 } from '../shared/messages';
 import type { AlertInput } from '../shared/schemas';
+import { SA } from '../shared/search-attributes';
 import { deliverAlert } from '../workflows';
 import { buildAlertInput, type BuildAlertInputOptions } from './build-input';
 import { CLOSED_RUN_STATUSES, closeReason, closedAlertState } from './closed-alert';
@@ -33,6 +34,7 @@ import {
   AlertClosedError,
   AlertNotFoundError,
   AlertValidationError,
+  IdempotencyKeyTakenError,
   TemporalUnavailableError,
   isTemporalUnavailable,
 } from './errors';
@@ -53,6 +55,18 @@ export interface AlertsClientOptions {
 }
 
 export type StartAlertOptions = Omit<BuildAlertInputOptions, 'config'>;
+
+/**
+ * Whose alerts a caller may see: `owner` set (a sender key's name) limits it to the alerts that key started (their
+ * AlertSource); another's alert is answered as unknown, so a sender cannot even learn that it exists.
+ */
+export interface AlertScope {
+  owner?: string;
+}
+
+/** The key that started a run, from the AlertSource search attribute every run is started with. */
+const sourceOf = (desc: WorkflowExecutionDescription): string | undefined =>
+  desc.typedSearchAttributes.get(SA.source);
 
 export interface StartAlertResult {
   alertId: string;
@@ -121,8 +135,12 @@ export class AlertsClient {
       await this.rpc(() => this.client.workflow.start(deliverAlert, { ...options, args: [input] }));
       return { alertId: input.alertId, status: 'accepted' };
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError)
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        // The key is taken. A retry by the caller that took it is a duplicate; anyone else must not learn the alert.
+        const desc = await this.rpc(() => this.client.workflow.getHandle(input.alertId).describe());
+        if (sourceOf(desc) !== input.source) throw new IdempotencyKeyTakenError(input.idempotencyKey);
         return { alertId: input.alertId, status: 'duplicate' };
+      }
       if (err instanceof TemporalUnavailableError) {
         throw new TemporalUnavailableError(err.message, {
           cause: err,
@@ -134,7 +152,7 @@ export class AlertsClient {
   }
 
   /** The alert's state: live from the workflow while it runs, its result once closed; null if unknown. */
-  async getAlert(alertId: string): Promise<AlertState | null> {
+  async getAlert(alertId: string, scope: AlertScope = {}): Promise<AlertState | null> {
     const handle = this.client.workflow.getHandle(alertId);
     let desc;
     try {
@@ -143,6 +161,7 @@ export class AlertsClient {
       if (err instanceof WorkflowNotFoundError) return null;
       throw err;
     }
+    if (scope.owner !== undefined && sourceOf(desc) !== scope.owner) return null;
     const status = desc.status.name;
     if (!CLOSED_RUN_STATUSES.has(status)) return this.rpc(() => handle.query(getStateQuery));
     if (status === 'COMPLETED') return this.rpc(() => handle.result() as Promise<AlertState>);
@@ -169,10 +188,11 @@ export class AlertsClient {
   }
 
   /** Ask the alert to stop. Throws AlertNotFoundError / AlertClosedError. */
-  async cancelAlert(alertId: string, reason?: string): Promise<void> {
+  async cancelAlert(alertId: string, reason?: string, scope: AlertScope = {}): Promise<void> {
     const handle = this.client.workflow.getHandle(alertId);
     try {
       const desc = await this.rpc(() => handle.describe());
+      if (scope.owner !== undefined && sourceOf(desc) !== scope.owner) throw new AlertNotFoundError(alertId);
       if (CLOSED_RUN_STATUSES.has(desc.status.name)) throw new AlertClosedError(alertId);
       await this.rpc(() => handle.signal(cancelSignal, reason ? { reason } : {}));
     } catch (err) {

@@ -11,10 +11,12 @@ import type { Registry } from 'prom-client';
 import type { CallbackInbox } from '../callbacks/inbox';
 import type { AlertsClient } from '../alerts';
 import type { Config } from '../config';
+import { auditTrail } from './audit';
 import { bearerAuth } from './auth';
 import { ingressMetrics } from './metrics';
 import { buildOpenApi } from './openapi';
 import { sendProblem } from './problem';
+import { perKeyRateLimit } from './rate-limit';
 import { agentAppRoutes, type AgentAppRouteDeps } from './routes/agent-app';
 import { alertRoutes } from './routes/alerts';
 import { callbackRoute } from './routes/callbacks';
@@ -151,9 +153,11 @@ export function createApp(deps: AppDeps): Express {
     app.use(agentAppRoutes({ ...deps.agentApp, inbox: deps.inbox, logger }));
   }
 
-  // Everything under /v1 needs an API key.
+  // Everything under /v1 needs an API key; each route names the roles it allows (auth.ts PERMISSIONS).
   const v1 = express.Router();
+  v1.use(auditTrail(logger.child({ component: 'audit' })));
   v1.use(bearerAuth(deps.config.ingress.apiKeys));
+  v1.use(perKeyRateLimit(deps.config.ingress.rateLimitPerMinute));
   v1.use(express.json({ limit: BODY_LIMIT, strict: false }));
   v1.use(alertRoutes({ alerts: deps.alerts, metrics, logger }));
   v1.use(deadLetterRoutes({ inbox: deps.inbox }));

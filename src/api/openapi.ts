@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AlertRequestSchema, DesktopCallbackSchema } from '../shared/schemas';
 import { CALLBACK_PATH } from '../shared/constants';
+import { PERMISSIONS, type Action } from './auth';
 import { PROBLEM_TYPES } from './problem';
 
 const schema = (s: z.ZodType) => {
@@ -21,6 +22,20 @@ const json = (ref: string, description: string) => ({
   content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
 });
 const bearer = [{ bearerAuth: [] }];
+
+/** What every /v1 operation shares: the key, the roles allowed (403 for the others), the per-key limit (429). */
+const v1 = (action: Action, ownOnly = false) => ({
+  security: bearer,
+  description: `Roles: ${PERMISSIONS[action].join(', ')}${ownOnly ? " (a sender only for the alerts its own key started; another's answers 404)" : ''}.`,
+  'x-roles': [...PERMISSIONS[action]],
+});
+const v1Problems = {
+  '401': problemResponse('Missing or unknown API key'),
+  '403': problemResponse("The key's role may not do this"),
+  '429': problemResponse(
+    "Over this key's requests per minute (INGRESS_RATE_LIMIT_PER_MINUTE); see Retry-After",
+  ),
+};
 const alertIdParam = { name: 'alertId', in: 'path', required: true, schema: { type: 'string' } };
 
 /** OpenAPI 3.1 for the public API, built from the same zod schemas the routes parse with. */
@@ -78,7 +93,7 @@ export function buildOpenApi(): Record<string, unknown> {
       '/v1/alerts': {
         post: {
           summary: 'Start an alert',
-          security: bearer,
+          ...v1('alert.start'),
           parameters: [
             { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string' } },
           ],
@@ -93,7 +108,8 @@ export function buildOpenApi(): Record<string, unknown> {
               'The same idempotency key was already used: the existing alert',
             ),
             '400': problemResponse('Invalid request; `errors` names each bad field'),
-            '401': problemResponse('Missing or unknown API key'),
+            ...v1Problems,
+            '409': problemResponse('The idempotency key was already used by another API key'),
             '503': {
               description:
                 'Temporal unreachable or did not confirm the start in time; retry after Retry-After seconds. The start may have happened ' +
@@ -120,11 +136,11 @@ export function buildOpenApi(): Record<string, unknown> {
       '/v1/alerts/{alertId}': {
         get: {
           summary: "An alert's state",
-          security: bearer,
+          ...v1('alert.read', true),
           parameters: [alertIdParam],
           responses: {
             '200': json('AlertState', 'State'),
-            '401': problemResponse('Unauthorized'),
+            ...v1Problems,
             '404': problemResponse('Unknown alert'),
           },
         },
@@ -132,10 +148,11 @@ export function buildOpenApi(): Record<string, unknown> {
       '/v1/alerts/{alertId}/cancel': {
         post: {
           summary: 'Cancel an alert',
-          security: bearer,
+          ...v1('alert.cancel', true),
           parameters: [alertIdParam],
           responses: {
             '202': { description: 'Cancellation requested' },
+            ...v1Problems,
             '404': problemResponse('Unknown alert'),
             '409': problemResponse('Already closed'),
           },
@@ -144,16 +161,17 @@ export function buildOpenApi(): Record<string, unknown> {
       '/v1/dead-letters': {
         get: {
           summary: 'List dead-lettered callbacks',
-          security: bearer,
-          responses: { '200': { description: 'Dead letters' } },
+          ...v1('deadLetter.list'),
+          responses: { '200': { description: 'Dead letters' }, ...v1Problems },
         },
       },
       '/v1/dead-letters/{id}/replay': {
         post: {
           summary: 'Replay one dead letter',
-          security: bearer,
+          ...v1('deadLetter.replay'),
           responses: {
             '202': { description: 'Queued again' },
+            ...v1Problems,
             '404': problemResponse('Unknown'),
             '409': problemResponse('Not replayable'),
           },
@@ -162,8 +180,8 @@ export function buildOpenApi(): Record<string, unknown> {
       '/v1/dead-letters/replay': {
         post: {
           summary: 'Replay every dead letter',
-          security: bearer,
-          responses: { '202': { description: 'Counts' } },
+          ...v1('deadLetter.replay'),
+          responses: { '202': { description: 'Counts' }, ...v1Problems },
         },
       },
       [CALLBACK_PATH]: {

@@ -29,6 +29,7 @@ export const PROBLEM_TYPES = {
     title: 'Content-Type must be application/json',
     status: 415,
   },
+  tooManyRequests: { type: '/problems/too-many-requests', title: 'Too many requests', status: 429 },
   unavailable: {
     type: '/problems/temporal-unavailable',
     title: 'The workflow service is unreachable',

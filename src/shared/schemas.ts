@@ -122,7 +122,7 @@ export const AlertRequestSchema = z.strictObject({
   idempotencyKey: IdempotencyKeySchema.optional(),
   fallback: FallbackSchema.optional(),
   policy: PolicySchema.optional(),
-  /** Free-form routing data; `source` and `transactionId` become search attributes. */
+  /** Free-form routing data; `transactionId` becomes a search attribute (AlertSource is the API key's name). */
   metadata: StringMapSchema.optional(),
 });
 export type AlertRequest = z.input<typeof AlertRequestSchema>;

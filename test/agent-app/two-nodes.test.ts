@@ -9,6 +9,7 @@
  *   to the dead node's queue is not started within its schedule-to-start time-out) and the notifications endpoint
  *   delivers it; the surviving node's agent still gets the agent app.
  */
+import { parseApiKeys } from '../../src/config';
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
@@ -185,7 +186,7 @@ describe('two ingress nodes behind one address', () => {
     connection = await Connection.connect({ address: testTemporalAddress() });
     client = new Client({ connection, namespace: common.namespace });
     const base = testConfig({
-      ingress: { publicBaseUrl: proxy.url, apiKeys: [API_KEY], callbackSigningSecret: TEST_SIGNING_SECRET },
+      ingress: { publicBaseUrl: proxy.url, apiKeys: parseApiKeys([API_KEY]), callbackSigningSecret: TEST_SIGNING_SECRET },
       fallback: { webhookUrl: undefined },
       desktopChannels: common.desktopChannels,
     });

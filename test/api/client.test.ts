@@ -73,12 +73,17 @@ describe('buildAlertInput', () => {
     expect(r2.ok && r2.input.downstreamRetrySeconds).toBe(60);
   });
 
-  test('source from metadata, then the caller, then "api"; requireAck false without callback actions', () => {
+  test('source is the caller (the API key name), not metadata.source; requireAck false without callback actions', () => {
     const r = build(alertBody({ actions: [], metadata: { source: 'crm' } }), { source: 'svc' });
-    expect(r.ok && r.input.source).toBe('crm');
+    expect(r.ok && r.input.source).toBe('svc');
+    expect(r.ok && r.input.metadata.source).toBe('crm'); // kept as the caller's routing data
     expect(r.ok && r.input.policy.requireAck).toBe(false);
-    const r2 = build(alertBody({ metadata: {} }), { source: 'svc' });
-    expect(r2.ok && r2.input.source).toBe('svc');
+    // Built without a caller (tools, tests): metadata.source, else "api".
+    expect(build(alertBody({ metadata: { source: 'crm' } }))).toMatchObject({
+      ok: true,
+      input: { source: 'crm' },
+    });
+    expect(build(alertBody({ metadata: {} }))).toMatchObject({ ok: true, input: { source: 'api' } });
   });
 
   test('idempotency key from the body or the header; both and different is an error', () => {

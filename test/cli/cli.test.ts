@@ -5,6 +5,7 @@ import { webhookHeaders } from '../../src/shared/standard-webhooks';
 import { ALERT_ID_METADATA_KEY, CALLBACK_PATH } from '../../src/shared/constants';
 import { TEST_SIGNING_SECRET } from '../helpers/stack';
 import {
+  CLI_KEY_NAME,
   AGENT,
   cli,
   closedPort,
@@ -133,7 +134,7 @@ describe('send', () => {
         title: 'From a file',
         message: 'm',
         type: 'info',
-        metadata: { source: 'cli-test' },
+        metadata: { source: 'cli-test' }, // routing data only: the source is the key's name
       }),
     );
     const r = await cli(
@@ -146,7 +147,7 @@ describe('send', () => {
       priority: string;
       source: string;
     };
-    expect(state).toMatchObject({ priority: 'high', source: 'cli-test' });
+    expect(state).toMatchObject({ priority: 'high', source: CLI_KEY_NAME });
 
     const stdin = await cli(['send', '--json', '-'], env, {
       stdin: JSON.stringify({
@@ -255,10 +256,7 @@ describe('status, list, cancel', () => {
   const alertId = `alert-${key}`;
 
   beforeAll(async () => {
-    const r = await cli(
-      sendFlags(key, ['--metadata', `transactionId=${txn}`, '--metadata', 'source=cli-suite']),
-      env,
-    );
+    const r = await cli(sendFlags(key, ['--metadata', `transactionId=${txn}`]), env);
     expect(r.code).toBe(0);
   });
 
@@ -285,7 +283,7 @@ describe('status, list, cancel', () => {
           '--transaction-id',
           txn,
           '--source',
-          'cli-suite',
+          CLI_KEY_NAME,
           '--type',
           'warning',
           '--agent',
@@ -306,7 +304,7 @@ describe('status, list, cancel', () => {
       priority: 'normal',
       agent: AGENT.id,
       transactionId: txn,
-      source: 'cli-suite',
+      source: CLI_KEY_NAME,
     });
 
     const table = await cli(['list', '--transaction-id', txn], env);

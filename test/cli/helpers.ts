@@ -1,4 +1,5 @@
 /** The CLI run in-process with its output captured, and the stack it runs against. */
+import { parseApiKeys } from '../../src/config';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -78,6 +79,9 @@ export interface CliStack {
   close(): Promise<void>;
 }
 
+/** The name of the CLI's API key: the source of every alert the CLI tests send. */
+export const CLI_KEY_NAME = 'cli-suite';
+
 /** Emulator + real workers (unique task queue) + the real ingress on port 0, all against the shared dev server. */
 export async function startCliStack(): Promise<CliStack> {
   const stack = await startStack({ emulator: { users: [AGENT] } });
@@ -87,7 +91,8 @@ export async function startCliStack(): Promise<CliStack> {
     // Callbacks are posted by the tests themselves; the emulator's deliveries go nowhere.
     ingress: {
       publicBaseUrl: 'http://127.0.0.1:9',
-      apiKeys: [API_KEY],
+      // A named key: the CLI's alerts carry its name as their source (AlertSource).
+      apiKeys: parseApiKeys([`${CLI_KEY_NAME}:admin:${API_KEY}`]),
       callbackSigningSecret: TEST_SIGNING_SECRET,
     },
     fallback: { webhookUrl: undefined },

@@ -189,6 +189,33 @@ describe('configuration', () => {
     }
   });
 
+  test('INGRESS_API_KEYS: name:role:key entries, plain keys read as admins named by position, one problem per bad entry', () => {
+    const strong = 'k'.repeat(16);
+    expect(
+      loadConfig({ INGRESS_API_KEYS: `crm:sender:${strong}, plainkey ,ops:reader:${strong}:with:colons` })
+        .ingress.apiKeys,
+    ).toEqual([
+      { name: 'crm', role: 'sender', key: strong },
+      { name: 'key-2', role: 'admin', key: 'plainkey' },
+      { name: 'ops', role: 'reader', key: `${strong}:with:colons` },
+    ]);
+    expect(loadConfig({}).ingress.rateLimitPerMinute).toBe(6000);
+    expect(loadConfig({ INGRESS_RATE_LIMIT_PER_MINUTE: '0' }).ingress.rateLimitPerMinute).toBe(0);
+    const cases: Array<[string, RegExp]> = [
+      [`crm:${strong}`, /entry 1: expected name:role:key/],
+      [`crm:owner:${strong}`, /entry 1 \(crm\): the role must be one of sender, reader, admin/],
+      [`c rm:admin:${strong}`, /entry 1: the name must be/],
+      ['crm:admin:short-secret', /entry 1 \(crm\): the key must be at least 16 characters/],
+      [`crm:admin:${strong},crm:reader:${strong}x`, /entry 2: the name crm is used twice/],
+      [`a:admin:${strong},b:reader:${strong}`, /the same key is listed twice/],
+    ];
+    for (const [value, message] of cases) {
+      const found = problems({ INGRESS_API_KEYS: value });
+      expect(found).toEqual([expect.stringMatching(message)]);
+      expect(found.join('\n')).not.toContain(strong); // never the key
+    }
+  });
+
   test('a signing secret must hold at least 24 bytes once decoded (padding alone used to pass, then every callback got 500)', () => {
     const b64 = (n: number) => Buffer.alloc(n, 7).toString('base64');
     for (const name of ['CALLBACK_SIGNING_SECRET', 'DOWNSTREAM_SIGNING_SECRET']) {

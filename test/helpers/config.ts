@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Config } from '../../src/config';
+import { parseApiKeys, type Config } from '../../src/config';
 
 export const SIGNING_SECRET = 'whsec_' + Buffer.from('api-test-signing-secret-0123456789').toString('base64');
 export const API_KEY = 'test-key-0123456789abcdef';
@@ -37,7 +37,9 @@ export function testConfig(over: TestConfigOverrides = {}): Config {
       port: 0,
       host: '127.0.0.1',
       publicBaseUrl: 'https://alerts.example.com',
-      apiKeys: [API_KEY, OTHER_API_KEY],
+      // Plain keys: both are admins (key-1, key-2), as keys were before roles.
+      apiKeys: parseApiKeys([API_KEY, OTHER_API_KEY]),
+      rateLimitPerMinute: 6000,
       callbackSigningSecret: SIGNING_SECRET,
       actionUrlAllowedHosts: [],
       ...over.ingress,

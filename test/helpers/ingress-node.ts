@@ -6,7 +6,7 @@
  */
 import pino from 'pino';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import type { Config } from '../../src/config';
+import { parseApiKeys, type Config } from '../../src/config';
 import { startService } from '../../src/service';
 import { testConfig } from './config';
 
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     ingress: {
       port: spec.port,
       publicBaseUrl: spec.publicBaseUrl,
-      apiKeys: [spec.apiKey],
+      apiKeys: parseApiKeys([spec.apiKey]),
       callbackSigningSecret: spec.signingSecret,
     },
     temporal: { address: spec.temporalAddress, namespace: spec.namespace },

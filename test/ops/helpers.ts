@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { Client, Connection } from '@temporalio/client';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import type { Config } from '../../src/config';
+import { parseApiKeys, type Config } from '../../src/config';
 import {
   startEmulator,
   type Emulator,
@@ -63,6 +63,8 @@ export async function startOpsStack(opts: {
   emulator?: (ctx: { ingressUrl: () => string | undefined }) => Partial<EmulatorOptions>;
   /** The service's agent-app settings (client id, host origins), given the emulator's URL (its shell's origin). */
   agentAppConfig?: (emulatorUrl: string) => Partial<Config['agentApp']>;
+  /** INGRESS_API_KEYS entries (default: API_KEY, a plain key, so an admin). `api` uses the first one's key. */
+  apiKeys?: string[];
 }): Promise<OpsStack> {
   const logger = opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const registry = new Registry();
@@ -87,7 +89,7 @@ export async function startOpsStack(opts: {
       ingress: {
         port,
         publicBaseUrl: `http://127.0.0.1:${port}`,
-        apiKeys: [API_KEY],
+        apiKeys: parseApiKeys(opts.apiKeys ?? [API_KEY]),
         callbackSigningSecret: TEST_SIGNING_SECRET,
       },
       fallback: { webhookUrl: undefined },
@@ -119,7 +121,7 @@ export async function startOpsStack(opts: {
   const ingress = service.ingress!;
   ingressRef.url = ingress.url;
   const workers = service.workers!;
-  const api = apiCaller(ingress.url, API_KEY);
+  const api = apiCaller(ingress.url, config.ingress.apiKeys[0]!.key);
   return {
     emulator,
     ingress,

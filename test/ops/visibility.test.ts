@@ -47,27 +47,36 @@ describe('Temporal visibility: search attributes and summary', () => {
     presence: 'Available',
   };
   const txn = uniqueId('TXN');
+  const COMPLIANCE_KEY = `compliance-${uniqueId('key')}`;
+  const CRM_KEY = `crm-${uniqueId('key')}`;
   let stack: OpsStack;
   const sent: Record<string, string> = {};
 
   beforeAll(async () => {
     quietRuntime();
-    stack = await startOpsStack({ users: [x, y] });
-    const send = async (name: string, over: Record<string, unknown>) => {
+    // Two senders (AlertSource is the name of the key that started the alert) and a reader for stack.api.
+    stack = await startOpsStack({
+      users: [x, y],
+      apiKeys: [
+        `ops:reader:ops-${uniqueId('key')}`,
+        `compliance:sender:${COMPLIANCE_KEY}`,
+        `crm:sender:${CRM_KEY}`,
+      ],
+    });
+    const send = async (name: string, over: Record<string, unknown>, key = COMPLIANCE_KEY) => {
       const r = await stack.api('/v1/alerts', {
         body: alertRequest({ idempotencyKey: uniqueId(name), ...over }),
+        key,
       });
       expect(r.status).toBe(202);
       sent[name] = r.json.alertId as string;
     };
-    const compliance = (extra: Record<string, string> = {}) => ({
-      metadata: { source: 'compliance', ...extra },
-    });
+    const compliance = (extra: Record<string, string> = {}) => ({ metadata: extra });
     // Sent to X by email: AlertAgent must become X's user id once resolved.
     await send('byEmail', { target: { email: x.email }, ...compliance({ transactionId: txn }) });
     await send('error', { target: { userId: x.id }, type: 'error', ...compliance() });
     await send('acked', { target: { userId: x.id }, ...compliance() });
-    await send('otherSource', { target: { userId: x.id }, metadata: { source: 'crm' } });
+    await send('otherSource', { target: { userId: x.id } }, CRM_KEY);
     await send('otherAgent', { target: { userId: y.id }, ...compliance() });
     // 'acked' is acknowledged by the agent (real callback path).
     const emu = stack.emulator.control;

@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import express from 'express';
 import fc from 'fast-check';
+import { parseApiKeys } from '../../src/config';
 import request from 'supertest';
 import { bearerAuth } from '../../src/api/auth';
 import { API_KEY, OTHER_API_KEY, alertBody, signed } from '../api/helpers';
@@ -17,7 +18,7 @@ jest.setTimeout(30_000);
 describe('bearerAuth compares in constant time', () => {
   const keys = ['k-0123456789abcdef', 'another-key-with-a-different-length-0123456789', 'third'];
   const app = express();
-  app.use(bearerAuth(keys));
+  app.use(bearerAuth(parseApiKeys(keys)));
   app.get('/', (_req, res) => {
     res.json({ ok: true });
   });

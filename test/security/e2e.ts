@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
-import type { Config } from '../../src/config';
+import { parseApiKeys, type Config } from '../../src/config';
 import { startEmulator, type Emulator } from '../../src/emulator';
 import type { AlertWorkers, Ingress } from '../../src/service';
 import { startServiceOnFreePort } from '../helpers/service';
@@ -102,7 +102,7 @@ export async function startE2E(opts: {
       ingress: {
         port,
         publicBaseUrl: `http://127.0.0.1:${port}`,
-        apiKeys: secrets.apiKeys,
+        apiKeys: parseApiKeys(secrets.apiKeys),
         callbackSigningSecret: secrets.signingSecret,
         actionUrlAllowedHosts: opts.actionUrlAllowedHosts ?? [],
       },

@@ -4,9 +4,11 @@ import {
   AlertClosedError,
   AlertNotFoundError,
   AlertValidationError,
+  IdempotencyKeyTakenError,
   TemporalUnavailableError,
   type AlertsClient,
 } from '../../alerts';
+import { callerOf, ownerScope, permit } from '../auth';
 import type { IngressMetrics } from '../metrics';
 import { sendProblem } from '../problem';
 
@@ -23,7 +25,7 @@ interface Deps {
 export function alertRoutes({ alerts, metrics, logger }: Deps): Router {
   const r = Router();
 
-  r.post('/alerts', async (req, res) => {
+  r.post('/alerts', permit('alert.start'), async (req, res) => {
     const correlationId = (res.locals as { requestId: string }).requestId;
     if (
       req.body === undefined ||
@@ -41,7 +43,9 @@ export function alertRoutes({ alerts, metrics, logger }: Deps): Router {
       const out = await alerts.startAlert(req.body, {
         correlationId,
         idempotencyKeyHeader: req.get('idempotency-key'),
+        source: callerOf(res).name,
       });
+      res.locals.alertId = out.alertId;
       metrics.alertsStarted.inc({ outcome: out.status });
       logger.info({ alertId: out.alertId, status: out.status, correlationId }, 'alert request');
       res.status(out.status === 'accepted' ? 202 : 200).json(out);
@@ -53,6 +57,12 @@ export function alertRoutes({ alerts, metrics, logger }: Deps): Router {
           errors: err.issues.map((i) => ({ field: i.path, message: i.message })),
         });
       }
+      if (err instanceof IdempotencyKeyTakenError) {
+        metrics.alertsStarted.inc({ outcome: 'invalid' });
+        return sendProblem(res, 'conflict', {
+          detail: 'this idempotency key was already used by another API key; choose another',
+        });
+      }
       if (err instanceof TemporalUnavailableError) {
         metrics.alertsStarted.inc({ outcome: 'unavailable' });
         return unavailable(res, logger, err);
@@ -62,11 +72,11 @@ export function alertRoutes({ alerts, metrics, logger }: Deps): Router {
     }
   });
 
-  r.get('/alerts/:alertId', async (req, res) => {
-    const { alertId } = req.params;
+  r.get('/alerts/:alertId', permit('alert.read'), async (req, res) => {
+    const alertId = String(req.params.alertId);
     if (!ALERT_ID.test(alertId)) return sendProblem(res, 'notFound', { detail: 'no such alert' });
     try {
-      const state = await alerts.getAlert(alertId);
+      const state = await alerts.getAlert(alertId, ownerScope(callerOf(res)));
       if (!state) return sendProblem(res, 'notFound', { detail: 'no such alert' });
       res.json(state);
     } catch (err) {
@@ -75,15 +85,16 @@ export function alertRoutes({ alerts, metrics, logger }: Deps): Router {
     }
   });
 
-  r.post('/alerts/:alertId/cancel', async (req, res) => {
-    const { alertId } = req.params;
+  r.post('/alerts/:alertId/cancel', permit('alert.cancel'), async (req, res) => {
+    const alertId = String(req.params.alertId);
     if (!ALERT_ID.test(alertId)) return sendProblem(res, 'notFound', { detail: 'no such alert' });
+    res.locals.alertId = alertId;
     const reason =
       typeof (req.body as { reason?: unknown } | undefined)?.reason === 'string'
         ? String((req.body as { reason: string }).reason).slice(0, 200)
         : undefined;
     try {
-      await alerts.cancelAlert(alertId, reason);
+      await alerts.cancelAlert(alertId, reason, ownerScope(callerOf(res)));
       res.status(202).json({ alertId, status: 'cancelling' });
     } catch (err) {
       if (err instanceof AlertNotFoundError) return sendProblem(res, 'notFound', { detail: 'no such alert' });

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { CallbackInbox, InboxRecord } from '../../callbacks/inbox';
+import { permit } from '../auth';
 import { sendProblem } from '../problem';
 
 const view = (r: InboxRecord) => ({
@@ -26,7 +27,7 @@ const int = (v: unknown): number | undefined => {
 export function deadLetterRoutes({ inbox }: { inbox: CallbackInbox }): Router {
   const r = Router();
 
-  r.get('/dead-letters', (req, res) => {
+  r.get('/dead-letters', permit('deadLetter.list'), (req, res) => {
     const limit = Math.min(int(req.query.limit) ?? 100, 1000);
     const items = inbox.listDeadLetters({ afterId: int(req.query.after) ?? 0, limit });
     const last = items.at(-1);
@@ -37,11 +38,11 @@ export function deadLetterRoutes({ inbox }: { inbox: CallbackInbox }): Router {
     });
   });
 
-  r.post('/dead-letters/replay', (_req, res) => {
+  r.post('/dead-letters/replay', permit('deadLetter.replay'), (_req, res) => {
     res.status(202).json(inbox.replayAll());
   });
 
-  r.post('/dead-letters/:id/replay', (req, res) => {
+  r.post('/dead-letters/:id/replay', permit('deadLetter.replay'), (req, res) => {
     const id = int(req.params.id);
     const out = id === undefined ? 'not_found' : inbox.replay(id);
     if (out === 'not_found') return sendProblem(res, 'notFound', { detail: 'no such dead letter' });
