@@ -186,7 +186,11 @@ describe('two ingress nodes behind one address', () => {
     connection = await Connection.connect({ address: testTemporalAddress() });
     client = new Client({ connection, namespace: common.namespace });
     const base = testConfig({
-      ingress: { publicBaseUrl: proxy.url, apiKeys: parseApiKeys([API_KEY]), callbackSigningSecret: TEST_SIGNING_SECRET },
+      ingress: {
+        publicBaseUrl: proxy.url,
+        apiKeys: parseApiKeys([API_KEY]),
+        callbackSigningSecret: TEST_SIGNING_SECRET,
+      },
       fallback: { webhookUrl: undefined },
       desktopChannels: common.desktopChannels,
     });
