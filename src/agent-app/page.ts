@@ -127,25 +127,20 @@ export function agentAppPageRouter(opts: AgentAppPageOptions): Router {
     res.type('application/json').send(configJson);
   });
 
-  r.get('/assets/:file', (req, res) => {
+  // Unknown files fall through to the ingress's 404 (problem+json): only the listed files are ever served.
+  r.get('/assets/:file', (req, res, next) => {
     const file = req.params.file;
+    if (!assets.has(file)) return next();
     commonHeaders(res);
-    if (!assets.has(file)) {
-      res.status(404).type('text/plain').send('not found');
-      return;
-    }
     res.set('Cache-Control', 'no-cache');
     res.type(CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream');
     res.sendFile(path.join(webDir, file));
   });
 
-  r.get('/vendor/:file', (req, res) => {
+  r.get('/vendor/:file', (req, res, next) => {
     const file = Object.hasOwn(vendor, req.params.file) ? vendor[req.params.file] : undefined;
+    if (!file) return next();
     commonHeaders(res);
-    if (!file) {
-      res.status(404).type('text/plain').send('not found');
-      return;
-    }
     res.set('Cache-Control', 'public, max-age=3600');
     res.type('text/javascript; charset=utf-8');
     res.sendFile(file);

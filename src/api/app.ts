@@ -158,6 +158,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(auditTrail(logger.child({ component: 'audit' })));
   v1.use(bearerAuth(deps.config.ingress.apiKeys));
   v1.use(perKeyRateLimit(deps.config.ingress.rateLimitPerMinute));
+  v1.use(jsonBodiesOnly());
   v1.use(express.json({ limit: BODY_LIMIT, strict: false }));
   v1.use(alertRoutes({ alerts: deps.alerts, metrics, logger }));
   v1.use(deadLetterRoutes({ inbox: deps.inbox }));
@@ -166,6 +167,23 @@ export function createApp(deps: AppDeps): Express {
   app.use((_req, res) => sendProblem(res, 'notFound'));
   app.use(errorHandler(logger));
   return app;
+}
+
+/**
+ * A /v1 body must be JSON in UTF-8 (RFC 8259): anything else (text, XML, forms, application/problem+json, UTF-7)
+ * is a 415 before it is read, not a confusing 400 for an empty object. Bodiless requests (a cancel) pass.
+ */
+function jsonBodiesOnly(): RequestHandler {
+  return (req, res, next) => {
+    const length = Number(req.get('content-length') ?? 0);
+    const hasBody = req.get('transfer-encoding') !== undefined || length > 0;
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.get('content-type') ?? '')?.[1]?.toLowerCase();
+    if (hasBody && (!req.is('application/json') || (charset !== undefined && charset !== 'utf-8')))
+      return sendProblem(res, 'unsupportedMedia', {
+        detail: `send the body as application/json (got ${String(req.get('content-type') ?? 'no Content-Type').slice(0, 100)})`,
+      });
+    next();
+  };
 }
 
 function errorHandler(logger: Logger): ErrorRequestHandler {
@@ -177,6 +195,9 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       return sendProblem(res, 'tooLarge', { detail: `bodies are limited to ${BODY_LIMIT}` });
     if (type === 'encoding.unsupported' || type === 'charset.unsupported')
       return sendProblem(res, 'unsupportedMedia', { detail: String((err as Error).message) });
+    // The router's own 400: a path whose percent-escapes do not decode (`/v1/alerts/%E0%A4%A`).
+    if (err instanceof URIError || (err as { status?: number }).status === 400)
+      return sendProblem(res, 'validation', { detail: 'the request path or its encoding is malformed' });
     logger.error({ err, requestId: requestIdOf(res) }, 'unhandled error');
     if (res.headersSent) return;
     sendProblem(res, 'internal');

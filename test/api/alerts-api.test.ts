@@ -233,7 +233,8 @@ describe('POST /v1/alerts', () => {
     const arr = await api.post('/v1/alerts').set(auth()).send([1, 2]);
     expect(arr.status).toBe(400);
     const text = await api.post('/v1/alerts').set(auth()).set('Content-Type', 'text/plain').send('hello');
-    expect(text.status).toBe(400);
+    expect(text.status).toBe(415);
+    expect(text.body.type).toBe('/problems/unsupported-media-type');
     const big = await api
       .post('/v1/alerts')
       .set(auth())
