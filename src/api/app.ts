@@ -11,6 +11,7 @@ import type { Registry } from 'prom-client';
 import type { CallbackInbox } from '../callbacks/inbox';
 import type { AlertsClient } from '../alerts';
 import type { Config } from '../config';
+import { payloadCodecFor } from '../codec';
 import { bearerAuth } from './auth';
 import { ingressMetrics } from './metrics';
 import { buildOpenApi } from './openapi';
@@ -18,6 +19,7 @@ import { sendProblem } from './problem';
 import { agentAppRoutes, type AgentAppRouteDeps } from './routes/agent-app';
 import { alertRoutes } from './routes/alerts';
 import { callbackRoute } from './routes/callbacks';
+import { codecRoutes } from './routes/codec';
 import { deadLetterRoutes } from './routes/dead-letters';
 
 export interface AppDeps {
@@ -149,6 +151,14 @@ export function createApp(deps: AppDeps): Express {
   if (deps.agentApp) {
     if (deps.agentApp.page) app.use('/agent-app', deps.agentApp.page);
     app.use(agentAppRoutes({ ...deps.agentApp, inbox: deps.inbox, logger }));
+  }
+
+  // The codec endpoint for operators (Temporal's codec server protocol), only when payloads are encrypted.
+  const codec = payloadCodecFor(deps.config.temporal);
+  if (codec) {
+    // TODO(roles): admin only
+    const auth = bearerAuth(deps.config.ingress.apiKeys);
+    app.use('/codec', codecRoutes({ codec, corsOrigins: deps.config.temporal.codecCorsOrigins ?? [], auth }));
   }
 
   // Everything under /v1 needs an API key.
