@@ -76,7 +76,10 @@ const payloadKeys = z.string().transform((v, ctx) => {
     const b64 = colon > 0 ? entry.slice(colon + 1) : '';
     const where = `entry ${i + 1}${/^[A-Za-z0-9._-]{1,64}$/.test(id) ? ` (key id ${id})` : ''}`;
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) {
-      ctx.addIssue({ code: 'custom', message: `${where}: keyId:base64, the key id of 1-64 letters, digits, . _ -` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `${where}: keyId:base64, the key id of 1-64 letters, digits, . _ -`,
+      });
     } else if (keys.some((k) => k.id === id)) {
       ctx.addIssue({ code: 'custom', message: `${where}: the key id is used twice` });
     } else if (

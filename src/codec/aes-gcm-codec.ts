@@ -68,15 +68,21 @@ export class AesGcmCodec implements PayloadCodec {
       );
     }
     const data = Buffer.from(payload.data ?? new Uint8Array());
-    if (data.length < IV_BYTES + TAG_BYTES) throw new PayloadDecryptionError(`key id "${id}": payload too short`);
+    if (data.length < IV_BYTES + TAG_BYTES)
+      throw new PayloadDecryptionError(`key id "${id}": payload too short`);
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
       decipher.setAAD(utf8(id));
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-      const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
+      const plain = Buffer.concat([
+        decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)),
+        decipher.final(),
+      ]);
       return temporal.api.common.v1.Payload.decode(plain);
     } catch {
-      throw new PayloadDecryptionError(`payload with key id "${id}" failed to decrypt (tampered, or another key with that id)`);
+      throw new PayloadDecryptionError(
+        `payload with key id "${id}" failed to decrypt (tampered, or another key with that id)`,
+      );
     }
   }
 }

@@ -20,7 +20,9 @@ export function payloadCodecFor(temporal: Pick<Config['temporal'], 'payloadKeys'
 }
 
 /** The data converter of these settings: undefined (the SDK default) when no key is configured. */
-export function dataConverterFor(temporal: Pick<Config['temporal'], 'payloadKeys'>): DataConverter | undefined {
+export function dataConverterFor(
+  temporal: Pick<Config['temporal'], 'payloadKeys'>,
+): DataConverter | undefined {
   const codec = payloadCodecFor(temporal);
   return codec ? { payloadCodecs: [codec], failureConverterPath: FAILURE_CONVERTER_PATH } : undefined;
 }

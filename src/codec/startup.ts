@@ -5,8 +5,7 @@
  */
 import type { Config } from '../config';
 
-export const PLAINTEXT_WARNING =
-  'payloads are stored in plaintext in Temporal; set TEMPORAL_PAYLOAD_KEYS';
+export const PLAINTEXT_WARNING = 'payloads are stored in plaintext in Temporal; set TEMPORAL_PAYLOAD_KEYS';
 
 export function payloadEncryptionCheck(
   temporal: Pick<Config['temporal'], 'payloadKeys' | 'payloadEncryptionOff'>,

@@ -28,7 +28,9 @@ export interface CreateWorkersOptions {
   connection: NativeConnection;
   namespace: string;
   /** `temporal.payloadKeys`: the payload codec of both workers and the locate client (none: plaintext). */
-  config: Pick<Config, 'genesys' | 'downstream' | 'fallback'> & { temporal?: Pick<Config['temporal'], 'payloadKeys'> };
+  config: Pick<Config, 'genesys' | 'downstream' | 'fallback'> & {
+    temporal?: Pick<Config['temporal'], 'payloadKeys'>;
+  };
   genesys: GenesysClient;
   logger: Logger;
   /**

@@ -207,6 +207,49 @@ describe('configuration', () => {
     }
   });
 
+  test('TEMPORAL_PAYLOAD_KEYS: keyId:base64 of exactly 32 bytes, in order (the first encrypts); unset: no keys', () => {
+    const k1 = Buffer.alloc(32, 1).toString('base64');
+    const k2 = Buffer.alloc(32, 2).toString('base64');
+    const c = loadConfig({ TEMPORAL_PAYLOAD_KEYS: ` 2026-06:${k2} , 2026-01:${k1}` });
+    expect(c.temporal.payloadKeys?.map((k) => k.id)).toEqual(['2026-06', '2026-01']);
+    expect(c.temporal.payloadKeys?.[0]?.key.equals(Buffer.alloc(32, 2))).toBe(true);
+    expect(c.temporal.payloadEncryptionOff).toBe(false);
+    expect(loadConfig({}).temporal.payloadKeys).toBeUndefined();
+    expect(loadConfig({ TEMPORAL_PAYLOAD_ENCRYPTION: 'off' }).temporal.payloadEncryptionOff).toBe(true);
+    const short = Buffer.alloc(31, 3).toString('base64');
+    const long = Buffer.alloc(33, 3).toString('base64');
+    for (const [bad, why] of [
+      [`k1:${short}`, /entry 1 \(key id k1\): the key must be base64 of exactly 32 bytes/],
+      [`k1:${long}`, /exactly 32 bytes/],
+      [`k1:${k1},k2:not*base64`, /entry 2 \(key id k2\): the key must be base64/],
+      [k1, /entry 1: keyId:base64/],
+      [`:${k1}`, /entry 1: keyId:base64/],
+      [`k1:${k1},k1:${k2}`, /entry 2 \(key id k1\): the key id is used twice/],
+      [',', /at least one keyId:base64 entry/],
+    ] as const) {
+      const found = problems({ TEMPORAL_PAYLOAD_KEYS: bad });
+      expect(found).toEqual([expect.stringMatching(/^TEMPORAL_PAYLOAD_KEYS: /)]);
+      expect(found[0]).toMatch(why);
+      // Never the key material.
+      for (const secret of [short, long, k1, k2, 'not*base64']) expect(found[0]).not.toContain(secret);
+    }
+    expect(problems({ TEMPORAL_PAYLOAD_ENCRYPTION: 'no' })).toEqual([
+      expect.stringMatching(/^TEMPORAL_PAYLOAD_ENCRYPTION: /),
+    ]);
+  });
+
+  test('TEMPORAL_CODEC_CORS_ORIGINS: a comma list of http(s) origins', () => {
+    expect(
+      loadConfig({ TEMPORAL_CODEC_CORS_ORIGINS: 'http://temporal-ui:8080/, https://ui.example.com' }).temporal
+        .codecCorsOrigins,
+    ).toEqual(['http://temporal-ui:8080', 'https://ui.example.com']);
+    expect(loadConfig({}).temporal.codecCorsOrigins).toEqual([]);
+    for (const bad of ['ui.example.com', 'https://ui.example.com/path', 'ftp://ui.example.com'])
+      expect(problems({ TEMPORAL_CODEC_CORS_ORIGINS: bad })).toEqual([
+        expect.stringMatching(/^TEMPORAL_CODEC_CORS_ORIGINS\.?\d*: a comma list of origins/),
+      ]);
+  });
+
   test('every problem gets its own line, and no value is echoed', () => {
     let err: unknown;
     try {

@@ -37,6 +37,8 @@ function start(entry: string, env: Record<string, string>): Proc {
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'info',
       TEMPORAL_LOG_LEVEL: 'ERROR',
+      // Production entry points refuse to start without payload keys (src/codec/startup.ts).
+      TEMPORAL_PAYLOAD_KEYS: `sigterm:${Buffer.alloc(32, 9).toString('base64')}`,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -14,17 +14,24 @@ import { sendProblem } from '../problem';
 const CODEC_BODY_LIMIT = '4mb';
 const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
 const Body = z.object({
-  payloads: z.array(z.object({ metadata: z.record(z.string(), b64).optional(), data: b64.optional() })).max(10_000),
+  payloads: z
+    .array(z.object({ metadata: z.record(z.string(), b64).optional(), data: b64.optional() }))
+    .max(10_000),
 });
 type JsonPayload = z.infer<typeof Body>['payloads'][number];
 
 const fromJson = (p: JsonPayload): Payload => ({
-  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
+  ),
   data: Buffer.from(p.data ?? '', 'base64'),
 });
 const toJson = (p: Payload): JsonPayload => ({
   metadata: Object.fromEntries(
-    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')]),
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [
+      k,
+      Buffer.from(v ?? new Uint8Array()).toString('base64'),
+    ]),
   ),
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
@@ -50,7 +57,11 @@ export function codecCors(origins: readonly string[]): RequestHandler {
   };
 }
 
-export function codecRoutes(deps: { codec: PayloadCodec; corsOrigins: readonly string[]; auth: RequestHandler }): Router {
+export function codecRoutes(deps: {
+  codec: PayloadCodec;
+  corsOrigins: readonly string[];
+  auth: RequestHandler;
+}): Router {
   const r = express.Router();
   r.use(codecCors(deps.corsOrigins));
   r.use(deps.auth);
