@@ -24,7 +24,7 @@ export function addListCommand(program: Command, ctx: CommandContext): void {
     .option('--priority <priority>', `${PRIORITIES.join(' | ')} (repeatable)`, collectList)
     .option(
       '--agent <agent>',
-      'Genesys user id (an alert sent to an email carries the email only until the agent is resolved) (repeatable)',
+      'Genesys user id (never an email: an alert sent to an email is indexed once its user is resolved) (repeatable)',
       collectList,
     )
     .option('--source <source>', 'metadata.source (repeatable)', collectList)
