@@ -20,7 +20,13 @@ describe('configuration', () => {
   test('embedded defaults: no Genesys credentials means the emulator; 80 % of 300/min is 4 calls/s', () => {
     const c = loadConfig({});
     expect(c.genesys.credentials).toBeUndefined();
-    expect(c.temporal).toEqual({ address: undefined, namespace: 'default' });
+    expect(c.temporal).toEqual({
+      address: undefined,
+      namespace: 'default',
+      payloadKeys: undefined, // plaintext payloads (npm start warns; server and worker refuse)
+      payloadEncryptionOff: false,
+      codecCorsOrigins: [],
+    });
     expect(genesysActivitiesPerSecond(c.genesys)).toBeCloseTo(4);
     expect(c.genesys.notificationsPath).toBe('/api/v2/desktop/notifications');
   });
@@ -280,6 +286,27 @@ describe('configuration', () => {
     );
     expect((err as Error).message).not.toContain('super-secret-but-malformed');
   });
+
+  test.each(['src/server.ts', 'src/worker.ts'])(
+    '%s refuses to start without TEMPORAL_PAYLOAD_KEYS, naming both variables (exit 1)',
+    (entry) => {
+      const r = spawnSync(process.execPath, [require.resolve('tsx/cli'), entry], {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH,
+          NODE_ENV: 'production',
+          LOG_LEVEL: 'silent',
+          TEMPORAL_ADDRESS: '127.0.0.1:1',
+        },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(
+        /cannot start:\n {2}- TEMPORAL_PAYLOAD_KEYS: .*TEMPORAL_PAYLOAD_ENCRYPTION=off/,
+      );
+    },
+  );
 
   test('npm start refuses a bad configuration with one line per problem and exit code 1', () => {
     const r = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'src/main.ts'], {

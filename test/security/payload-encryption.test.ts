@@ -9,10 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { AesGcmCodec, ENCODING } from '../../src/codec';
+import { AesGcmCodec, ENCODING, dataConverterFor } from '../../src/codec';
 import type { PayloadKey } from '../../src/config';
 import { createLogger } from '../../src/observability/logger';
-import { SA } from '../../src/shared/search-attributes';
 import { testTemporalAddress } from '../helpers/temporal';
 import { AVAILABLE, OFFLINE, startE2E, waitForAlert, type E2E } from './e2e';
 
@@ -27,11 +26,17 @@ const logger = createLogger({ level: 'silent', name: 'payload-encryption-test' }
 let e: E2E;
 let plainConnection: Connection;
 let plain: Client;
+let withCodec: Client;
 
 beforeAll(async () => {
   e = await startE2E({ logger, payloadKeys: keys, codecCorsOrigins: [UI_ORIGIN] });
   plainConnection = await Connection.connect({ address: testTemporalAddress() });
   plain = new Client({ connection: plainConnection, namespace: 'default' });
+  withCodec = new Client({
+    connection: plainConnection,
+    namespace: 'default',
+    dataConverter: dataConverterFor({ payloadKeys: keys }),
+  });
 });
 afterAll(async () => {
   await plainConnection?.close();
@@ -143,11 +148,22 @@ test('nothing readable in the raw history but the search attributes; operators d
       ['email', email],
     ].filter(([, v]) => text.includes(v!));
     expect(leaks).toEqual([]);
-    // The search attributes stay readable without the codec; the agent is its user id, never the email.
-    const desc = await plain.workflow.getHandle(id).describe();
-    expect(desc.typedSearchAttributes.get(SA.agent)).toBe(agentId);
-    expect(desc.typedSearchAttributes.get(SA.type)).toBe('warning');
-    expect(['actioned', 'fallback_delivered']).toContain(desc.typedSearchAttributes.get(SA.status));
+    // The search attributes stay readable without the codec (raw describe: a plain Client's describe() would
+    // decode the memo, which it cannot); the agent is its user id, never the email.
+    const raw = await plain.workflowService.describeWorkflowExecution({
+      namespace: 'default',
+      execution: { workflowId: id },
+    });
+    const attrs = Object.fromEntries(
+      Object.entries(raw.workflowExecutionInfo?.searchAttributes?.indexedFields ?? {}).map(([k, p]) => [
+        k,
+        JSON.parse(Buffer.from(p.data ?? []).toString('utf8')) as unknown,
+      ]),
+    );
+    expect(attrs).toMatchObject({ AlertAgent: agentId, AlertType: 'warning', AlertSource: 'api' });
+    expect(['actioned', 'fallback_delivered']).toContain(attrs.AlertStatus);
+    // The summary goes through the codec too (the SDK encodes user metadata); decoded, it names no one.
+    const desc = await withCodec.workflow.getHandle(id).describe();
     await expect(desc.staticSummary()).resolves.toBe('warning alert (normal) to an agent by email');
   }
 
