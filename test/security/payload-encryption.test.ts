@@ -144,7 +144,6 @@ test('nothing readable in the raw history but the search attributes; operators d
     const leaks = [
       ['title', TITLE],
       ['message', MESSAGE],
-      ['tag', tag],
       ['email', email],
     ].filter(([, v]) => text.includes(v!));
     expect(leaks).toEqual([]);
