@@ -43,8 +43,9 @@ export interface AlertMemo {
 }
 
 /**
- * The static summary: what the UI lists for the run. Like the search attributes it is not a payload of the codec
- * (it stays readable in Temporal), so it holds no title, message or email: a user id at most.
+ * The static summary: what the UI lists for the run. It goes through the payload codec (the SDK encodes user
+ * metadata) but is plaintext where no key is set, so, like the search attributes, it holds no title, message or
+ * email: a user id at most.
  */
 export const staticSummaryOf = (input: Pick<AlertInput, 'type' | 'priority' | 'target'>): string =>
   `${input.type} alert (${input.priority}) to ${

@@ -7,6 +7,7 @@ import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import {
   AesGcmCodec,
   ENCODING,
+  FAILURE_CONVERTER_PATH,
   KEY_ID_HEADER,
   dataConverterFor,
   payloadEncryptionCheck,
@@ -88,4 +89,18 @@ test('start-up: production refuses without keys unless TEMPORAL_PAYLOAD_ENCRYPTI
   );
   expect(payloadEncryptionCheck({}, 'development').error).toBeUndefined();
   expect(payloadEncryptionCheck({ payloadKeys: [key('k1')] }, 'production')).toEqual({});
+});
+
+test('the failure converter moves messages and stack traces into a payload the codec encrypts', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module the workers load by path
+  const { failureConverter } = require(
+    FAILURE_CONVERTER_PATH,
+  ) as typeof import('../../src/codec/failure-converter');
+  const failure = failureConverter.errorToFailure(
+    new Error('cannot reach jordan@example.com'),
+    defaultPayloadConverter,
+  );
+  expect(failure.message).toBe('Encoded failure');
+  expect(failure.stackTrace).toBe('');
+  expect(text(failure.encodedAttributes?.data)).toContain('jordan@example.com');
 });
