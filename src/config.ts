@@ -422,6 +422,16 @@ export function genesysConnection(g: Config['genesys']): {
   };
 }
 
+/**
+ * TEMPORAL_PAYLOAD_KEYS alone, for tools that read Temporal without the rest of the configuration (the CLI's
+ * `list`). Undefined when unset; ConfigError (no key material echoed) when malformed.
+ */
+export function payloadKeysFromEnv(env: NodeJS.ProcessEnv = process.env): PayloadKey[] | undefined {
+  const r = opt(payloadKeys).safeParse(env.TEMPORAL_PAYLOAD_KEYS);
+  if (!r.success) throw new ConfigError(r.error.issues.map((i) => `TEMPORAL_PAYLOAD_KEYS: ${i.message}`));
+  return r.data;
+}
+
 /** For entry points: the parsed configuration, or one line per problem on stderr and exit code 1. */
 export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
   try {

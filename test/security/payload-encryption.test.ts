@@ -12,6 +12,8 @@ import { temporal } from '@temporalio/proto';
 import { AesGcmCodec, ENCODING, dataConverterFor } from '../../src/codec';
 import type { PayloadKey } from '../../src/config';
 import { createLogger } from '../../src/observability/logger';
+import { cli } from '../cli/helpers';
+import { eventually } from '../helpers/eventually';
 import { testTemporalAddress } from '../helpers/temporal';
 import { AVAILABLE, OFFLINE, startE2E, waitForAlert, type E2E } from './e2e';
 
@@ -53,6 +55,7 @@ const alert = (key: string, email: string) => ({
   title: TITLE,
   message: MESSAGE,
   type: 'warning',
+  metadata: { transactionId: `TXN-${tag}` }, // a search attribute: readable by design
   actions: [
     { id: 'open', label: 'Open Case', actionType: 'openUrl', url: 'https://crm.example.com/cases/1' },
     { id: 'ack', label: 'Acknowledge', actionType: 'callback', metadata: { transactionId: `TXN-${tag}` } },
@@ -165,6 +168,23 @@ test('nothing readable in the raw history but the search attributes; operators d
     const desc = await withCodec.workflow.getHandle(id).describe();
     await expect(desc.staticSummary()).resolves.toBe('warning alert (normal) to an agent by email');
   }
+
+  // The CLI's list decodes each run's memo: with the service's keys it reads encrypted runs.
+  const cliEnv = {
+    TEMPORAL_ADDRESS: testTemporalAddress(),
+    TEMPORAL_PAYLOAD_KEYS: keys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
+  };
+  const listed = await eventually(async () => {
+    const r = await cli(['list', '--transaction-id', `TXN-${tag}`, '--json'], cliEnv);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as Array<{ alertId: string; agent: string }>;
+    return rows.length === 2 ? rows : undefined;
+  });
+  expect(listed.map((r) => r.alertId).sort()).toEqual([shownId, fallbackId].sort());
+  expect(
+    (await cli(['list', '--transaction-id', `TXN-${tag}`], { ...cliEnv, TEMPORAL_PAYLOAD_KEYS: 'k:x' }))
+      .stderr,
+  ).toMatch(/TEMPORAL_PAYLOAD_KEYS: entry 1 \(key id k\)/);
 
   // 3. The codec endpoint (Temporal's codec server protocol): decodes for a key, 401 without, CORS for the UI.
   const { payloads } = await historyText(shownId);
