@@ -17,10 +17,13 @@ const LAYERS = {
   workflows: ['shared', 'type:activities'],
   activities: ['shared', 'genesys', 'observability', 'agent-app'],
   'agent-app': ['shared', 'config', 'genesys', 'observability'],
+  // The payload codec (AES-GCM) and the data converter every Temporal Client and Worker uses; never workflows.
+  codec: ['shared', 'config'],
   alerts: ['shared', 'config', 'workflows'],
   callbacks: ['shared', 'alerts'],
-  api: ['shared', 'config', 'alerts', 'callbacks', 'agent-app', 'observability'],
-  cli: ['shared', 'config', 'alerts', 'genesys'], // genesys + config: `genesys install-app` calls the Platform API
+  api: ['shared', 'config', 'alerts', 'callbacks', 'agent-app', 'observability', 'codec'],
+  // genesys + config: `genesys install-app` calls the Platform API; codec: visibility reads memos and results.
+  cli: ['shared', 'config', 'alerts', 'genesys', 'codec'],
   service: [
     'shared',
     'config',
@@ -32,6 +35,7 @@ const LAYERS = {
     'callbacks',
     'agent-app',
     'workflows',
+    'codec',
   ],
   // Entry points wire everything.
   main: ['*'],

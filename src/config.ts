@@ -49,11 +49,84 @@ const webhookSecret = z
     `whsec_<base64> of at least ${MIN_SECRET_BYTES} bytes once decoded (make one: echo whsec_$(openssl rand -base64 32))`,
   );
 
+/** The length of an AES-256 key: each TEMPORAL_PAYLOAD_KEYS key decodes to exactly this many bytes. */
+export const PAYLOAD_KEY_BYTES = 32;
+
+/** One key of TEMPORAL_PAYLOAD_KEYS: its id (recorded in each payload it encrypts) and its 32 bytes. */
+export interface PayloadKey {
+  id: string;
+  key: Buffer;
+}
+
+/**
+ * TEMPORAL_PAYLOAD_KEYS: `keyId:base64,...`, the first key encrypts and every key decrypts (rotation: prepend the
+ * new key, drop the old one once no open run or history you still read needs it). Problems name the entry by its
+ * position and id, never its value.
+ */
+const payloadKeys = z.string().transform((v, ctx) => {
+  const keys: PayloadKey[] = [];
+  const entries = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  if (entries.length === 0) ctx.addIssue({ code: 'custom', message: 'at least one keyId:base64 entry' });
+  entries.forEach((entry, i) => {
+    const colon = entry.indexOf(':');
+    const id = colon > 0 ? entry.slice(0, colon) : '';
+    const b64 = colon > 0 ? entry.slice(colon + 1) : '';
+    const where = `entry ${i + 1}${/^[A-Za-z0-9._-]{1,64}$/.test(id) ? ` (key id ${id})` : ''}`;
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${where}: keyId:base64, the key id of 1-64 letters, digits, . _ -`,
+      });
+    } else if (keys.some((k) => k.id === id)) {
+      ctx.addIssue({ code: 'custom', message: `${where}: the key id is used twice` });
+    } else if (
+      !/^[A-Za-z0-9+/]+={0,2}$/.test(b64) ||
+      Buffer.from(b64, 'base64').length !== PAYLOAD_KEY_BYTES
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${where}: the key must be base64 of exactly ${PAYLOAD_KEY_BYTES} bytes (make one: echo key1:$(openssl rand -base64 32))`,
+      });
+    } else keys.push({ id, key: Buffer.from(b64, 'base64') });
+  });
+  return keys;
+});
+
+/** A comma list of origins (`scheme://host[:port]`), http or https: where an operator's Temporal UI runs. */
+const originList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((x) => x.trim().replace(/\/+$/, ''))
+      .filter(Boolean),
+  )
+  .pipe(
+    z
+      .array(
+        z.string().refine((o) => {
+          try {
+            const u = new URL(o);
+            return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === o;
+          } catch {
+            return false;
+          }
+        }, 'a comma list of origins (http[s]://host[:port])'),
+      )
+      .min(1),
+  );
+
 const EnvSchema = z.object({
   NODE_ENV: opt(z.string()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TEMPORAL_ADDRESS: opt(z.string().regex(/^[^\s:]+:\d+$/, 'host:port')),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_PAYLOAD_KEYS: opt(payloadKeys),
+  TEMPORAL_PAYLOAD_ENCRYPTION: opt(z.enum(['on', 'off'])),
+  TEMPORAL_CODEC_CORS_ORIGINS: opt(originList),
   GENESYS_REGION: opt(z.enum(GENESYS_REGIONS)),
   GENESYS_API_BASE: opt(url),
   GENESYS_LOGIN_BASE: opt(url),
@@ -255,7 +328,16 @@ export interface Config {
     hostOrigins: string[];
     heartbeatSeconds: number;
   };
-  temporal: { address?: string; namespace: string };
+  temporal: {
+    address?: string;
+    namespace: string;
+    /** TEMPORAL_PAYLOAD_KEYS: the first encrypts, all decrypt. Undefined or empty: payloads stay plaintext. */
+    payloadKeys?: PayloadKey[];
+    /** TEMPORAL_PAYLOAD_ENCRYPTION=off: plaintext payloads on purpose (production entry points refuse it unset). */
+    payloadEncryptionOff?: boolean;
+    /** Origins of Temporal UIs allowed to call the codec endpoint (TEMPORAL_CODEC_CORS_ORIGINS). */
+    codecCorsOrigins?: string[];
+  };
   genesys: {
     /** Undefined: no credentials configured, so `npm start` embeds the emulator. */
     credentials?: { clientId: string; clientSecret: string };
@@ -336,7 +418,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         (genesysHost ? [`https://apps.${genesysHost}`] : []),
       heartbeatSeconds: e.AGENT_APP_HEARTBEAT_SECONDS,
     },
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      payloadKeys: e.TEMPORAL_PAYLOAD_KEYS,
+      payloadEncryptionOff: e.TEMPORAL_PAYLOAD_ENCRYPTION === 'off',
+      codecCorsOrigins: e.TEMPORAL_CODEC_CORS_ORIGINS ?? [],
+    },
     genesys: {
       credentials:
         e.GENESYS_CLIENT_ID && e.GENESYS_CLIENT_SECRET
@@ -402,6 +490,16 @@ export function genesysConnection(g: Config['genesys']): {
     timeoutMs: g.timeoutMs,
     retryAfterMaxSeconds: g.retryAfterMaxSeconds,
   };
+}
+
+/**
+ * TEMPORAL_PAYLOAD_KEYS alone, for tools that read Temporal without the rest of the configuration (the CLI's
+ * `list`). Undefined when unset; ConfigError (no key material echoed) when malformed.
+ */
+export function payloadKeysFromEnv(env: NodeJS.ProcessEnv = process.env): PayloadKey[] | undefined {
+  const r = opt(payloadKeys).safeParse(env.TEMPORAL_PAYLOAD_KEYS);
+  if (!r.success) throw new ConfigError(r.error.issues.map((i) => `TEMPORAL_PAYLOAD_KEYS: ${i.message}`));
+  return r.data;
 }
 
 /** For entry points: the parsed configuration, or one line per problem on stderr and exit code 1. */

@@ -12,6 +12,7 @@ import { loadConfigOrExit, type ApiKey, type Config } from './config';
 import { freePort, startDevServer, type DevServer } from './dev/temporal';
 import { startEmulator, type Emulator } from './emulator';
 import { DEMO_USERS } from './emulator/demo-users';
+import { payloadEncryptionCheck } from './codec';
 import { createLogger } from './observability/logger';
 import { installTemporalRuntime } from './observability/temporal-runtime';
 import { closeInReverse, startService } from './service';
@@ -41,6 +42,9 @@ function devSigningSecret(dataDir: string): string {
 async function main(): Promise<void> {
   let config: Config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel, name: 'desktop-alerts' });
+  // Embedded mode runs without a payload key, but says so once.
+  const payloads = payloadEncryptionCheck(config.temporal, 'embedded');
+  if (payloads.warning) logger.warn(payloads.warning);
   // The SDK's own metrics on their own port (Runtime.install: once per process, before any worker).
   const { metricsBindAddress: temporalMetricsBind } = installTemporalRuntime(logger, {
     metricsBindAddress: config.metrics?.temporalBind ?? `127.0.0.1:${await portOr(9464)}`,

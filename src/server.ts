@@ -1,10 +1,12 @@
 /**
  * `npm run server`: an ingress-only process (startService without workers). Start-up refuses an empty
  * INGRESS_API_KEYS, a missing CALLBACK_SIGNING_SECRET or a missing PUBLIC_BASE_URL with one line per problem
- * (exit 1); only NODE_ENV=development relaxes that, loudly. Temporal being down never blocks start-up.
+ * (exit 1), and so does a missing TEMPORAL_PAYLOAD_KEYS unless TEMPORAL_PAYLOAD_ENCRYPTION=off; only NODE_ENV=development
+ * relaxes that, loudly. Temporal being down never blocks start-up.
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { IngressConfigError } from './api/app';
+import { payloadEncryptionCheck } from './codec';
 import { loadConfigOrExit } from './config';
 import { createLogger } from './observability/logger';
 import { startService } from './service';
@@ -18,6 +20,12 @@ async function main(): Promise<void> {
     logger.warn(
       'NODE_ENV=development: missing API keys / signing secret are tolerated. Never run like this in production.',
     );
+  const payloads = payloadEncryptionCheck(config.temporal, insecureDevMode ? 'development' : 'production');
+  if (payloads.error) {
+    process.stderr.write(`Ingress cannot start:\n  - ${payloads.error}\n`);
+    process.exit(1);
+  }
+  if (payloads.warning) logger.warn(payloads.warning);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   let ingress: Ingress;

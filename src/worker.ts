@@ -1,9 +1,11 @@
 /**
  * `npm run worker`: a worker-only process (startService without the ingress) against the configured Temporal
- * and Genesys, with its Prometheus metrics on WORKER_METRICS_PORT when set.
+ * and Genesys, with its Prometheus metrics on WORKER_METRICS_PORT when set. It refuses to start without
+ * TEMPORAL_PAYLOAD_KEYS unless TEMPORAL_PAYLOAD_ENCRYPTION=off (or NODE_ENV=development) says plaintext on purpose.
  */
 import http from 'node:http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { payloadEncryptionCheck } from './codec';
 import { ConfigError, loadConfigOrExit } from './config';
 import { createLogger, type Logger } from './observability/logger';
 import { installTemporalRuntime } from './observability/temporal-runtime';
@@ -14,6 +16,15 @@ import { ALERTS_TASK_QUEUE, GENESYS_TASK_QUEUE } from './shared/constants';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel, name: 'worker' });
+  const payloads = payloadEncryptionCheck(
+    config.temporal,
+    process.env.NODE_ENV === 'development' ? 'development' : 'production',
+  );
+  if (payloads.error) {
+    process.stderr.write(`Worker cannot start:\n  - ${payloads.error}\n`);
+    process.exit(1);
+  }
+  if (payloads.warning) logger.warn(payloads.warning);
   installTemporalRuntime(logger, { metricsBindAddress: config.metrics?.temporalBind });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });

@@ -4,7 +4,7 @@
  * background and tries again, with back-off, whenever it cannot connect or its worker stops with an error. While
  * it is not polling, pushes to this node time out before they start, and its agents are `no_live_session`.
  */
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from '../observability/logger';
 import type { NodeActivities } from './node-activities';
 
@@ -16,6 +16,8 @@ export interface NodeWorkerOptions {
   logger: Logger;
   /** A connection to use (the caller's to close); default: one of its own, made when Temporal is reachable. */
   connection?: NativeConnection;
+  /** The service's data converter (src/codec: the payload codec when keys are configured). */
+  dataConverter?: WorkerOptions['dataConverter'];
 }
 
 export class NodeWorker {
@@ -48,6 +50,7 @@ export class NodeWorker {
           connection,
           namespace: this.o.namespace,
           taskQueue: this.o.taskQueue,
+          dataConverter: this.o.dataConverter,
           activities: this.o.activities,
           // The pushes wait for receipts, not CPU: many at once are cheap.
           maxConcurrentActivityTaskExecutions: 500,

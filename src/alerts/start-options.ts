@@ -42,21 +42,30 @@ export interface AlertMemo {
   acceptedAt: string;
 }
 
-const agentOf = (target: AlertInput['target']): string => ('userId' in target ? target.userId : target.email);
+/**
+ * The static summary: what the UI lists for the run. It goes through the payload codec (the SDK encodes user
+ * metadata) but is plaintext where no key is set, so, like the search attributes, it holds no title, message or
+ * email: a user id at most.
+ */
+export const staticSummaryOf = (input: Pick<AlertInput, 'type' | 'priority' | 'target'>): string =>
+  `${input.type} alert (${input.priority}) to ${
+    'userId' in input.target ? `user ${input.target.userId}` : 'an agent by email'
+  }`.slice(0, 400);
 
 /** Everything but the arguments: the options of one alert's run. */
 export function alertStartOptions(
   input: AlertInput,
   opts: { taskQueue: string; taskPriority: boolean },
 ): Omit<WorkflowStartOptions<typeof deliverAlert>, 'args'> {
-  const agent = agentOf(input.target);
   const searchAttributes: SearchAttributePair[] = [
     // The run's first step is the send: indexing it here saves the workflow an upsert (an event, a billable action).
     { key: SA.status, value: 'sending' },
     { key: SA.type, value: input.type },
     { key: SA.priority, value: input.priority },
     { key: SA.source, value: input.source },
-    { key: SA.agent, value: agent },
+    // Only a user id is indexed: an email target's AlertAgent is set by the run to the user id it resolves, on the
+    // upsert of its next status change (AlertRun.setStatus), so search attributes never hold an email.
+    ...('userId' in input.target ? [{ key: SA.agent, value: input.target.userId }] : []),
   ];
   if (input.metadata.transactionId)
     searchAttributes.push({ key: SA.transactionId, value: input.metadata.transactionId });
@@ -80,7 +89,7 @@ export function alertStartOptions(
     workflowExecutionTimeout: executionTimeoutMs(input),
     typedSearchAttributes: searchAttributes,
     memo: { alert: memo },
-    staticSummary: `${input.type} alert to agent ${agent}: ${input.title}`.slice(0, 400),
+    staticSummary: staticSummaryOf(input),
     ...(opts.taskPriority ? { priority: taskPriority(input.priority) } : {}),
   };
 }

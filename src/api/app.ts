@@ -11,6 +11,7 @@ import type { Registry } from 'prom-client';
 import type { CallbackInbox } from '../callbacks/inbox';
 import type { AlertsClient } from '../alerts';
 import type { Config } from '../config';
+import { payloadCodecFor } from '../codec';
 import { auditTrail } from './audit';
 import { bearerAuth } from './auth';
 import { ingressMetrics } from './metrics';
@@ -20,6 +21,7 @@ import { perKeyRateLimit } from './rate-limit';
 import { agentAppRoutes, type AgentAppRouteDeps } from './routes/agent-app';
 import { alertRoutes } from './routes/alerts';
 import { callbackRoute } from './routes/callbacks';
+import { codecRoutes } from './routes/codec';
 import { deadLetterRoutes } from './routes/dead-letters';
 
 export interface AppDeps {
@@ -151,6 +153,18 @@ export function createApp(deps: AppDeps): Express {
   if (deps.agentApp) {
     if (deps.agentApp.page) app.use('/agent-app', deps.agentApp.page);
     app.use(agentAppRoutes({ ...deps.agentApp, inbox: deps.inbox, logger }));
+  }
+
+  // The codec endpoint for operators (Temporal's codec server protocol), only when payloads are encrypted: admin
+  // keys only, each call audited (a decode reveals what the encryption hides).
+  const codec = payloadCodecFor(deps.config.temporal);
+  if (codec) {
+    const auth = [
+      auditTrail(logger.child({ component: 'audit' })),
+      bearerAuth(deps.config.ingress.apiKeys),
+      perKeyRateLimit(deps.config.ingress.rateLimitPerMinute),
+    ];
+    app.use('/codec', codecRoutes({ codec, corsOrigins: deps.config.temporal.codecCorsOrigins ?? [], auth }));
   }
 
   // Everything under /v1 needs an API key; each route names the roles it allows (auth.ts PERMISSIONS).

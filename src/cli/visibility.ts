@@ -3,6 +3,7 @@
  * alert.
  */
 import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { DESKTOP_CHANNELS } from '../shared/agent-app';
 import { SA } from '../shared/search-attributes';
 import { ALERT_TYPES, ALERT_WORKFLOW_TYPE, PRIORITIES } from '../shared/constants';
@@ -99,6 +100,8 @@ interface TemporalTarget {
   address: string;
   namespace: string;
   connectTimeoutMs: number;
+  /** The service's data converter (TEMPORAL_PAYLOAD_KEYS): listing decodes each run's memo, encrypted or not. */
+  dataConverter?: DataConverter;
 }
 
 /** Newest first, at most `limit` alerts. */
@@ -116,7 +119,7 @@ export async function listAlerts(t: TemporalTarget, query: string, limit: number
     );
   }
   try {
-    const client = new Client({ connection, namespace: t.namespace });
+    const client = new Client({ connection, namespace: t.namespace, dataConverter: t.dataConverter });
     const rows: AlertRow[] = [];
     for await (const w of client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
       rows.push(toRow(w));

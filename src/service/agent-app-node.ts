@@ -16,6 +16,7 @@ import { attachLiveConnections, type LiveServer } from '../agent-app/live';
 import { createNodeActivities } from '../agent-app/node-activities';
 import { NodeWorker } from '../agent-app/node-worker';
 import { agentAppPageRouter } from '../agent-app/page';
+import { dataConverterFor } from '../codec';
 import { SESSION_TTL_SECONDS, type AgentAppRouteDeps } from '../api/routes/agent-app';
 import type { Config } from '../config';
 import type { Logger } from '../observability/logger';
@@ -95,6 +96,7 @@ export function startAgentAppNode(
     }),
     logger: o.logger,
     connection: o.nativeConnection,
+    dataConverter: dataConverterFor(o.config.temporal),
   }).start();
   const announcer = new RegistryAnnouncer({
     client: o.client,

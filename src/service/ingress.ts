@@ -14,6 +14,7 @@ import { CallbackInbox } from '../callbacks/inbox';
 import { CallbackRelay } from '../callbacks/relay';
 import { InboxRetention } from '../callbacks/retention';
 import { AlertsClient, type AlertsClientOptions } from '../alerts';
+import { dataConverterFor } from '../codec';
 import { ALERTS_TASK_QUEUE } from '../shared/constants';
 import type { Config } from '../config';
 import { startAgentAppNode, type AgentAppNode, type AgentAppNodeOptions } from './agent-app-node';
@@ -22,7 +23,7 @@ import type { Logger } from '../observability/logger';
 export interface StartIngressOptions {
   config: Config;
   logger: Logger;
-  /** A ready Client (its connection is the caller's to close). */
+  /** A ready Client (its connection is the caller's to close; its data converter must match config.temporal's). */
   client?: Client;
   /** A connection to build the Client on (the caller's to close). Neither given: a lazy one is made and owned. */
   connection?: Connection;
@@ -76,7 +77,11 @@ export async function startIngress(opts: StartIngressOptions): Promise<Ingress> 
     opts.client || opts.connection ? undefined : createTemporalConnection(config.temporal.address);
   const client =
     opts.client ??
-    new Client({ connection: (opts.connection ?? ownedConnection)!, namespace: config.temporal.namespace });
+    new Client({
+      connection: (opts.connection ?? ownedConnection)!,
+      namespace: config.temporal.namespace,
+      dataConverter: dataConverterFor(config.temporal),
+    });
   const alerts = new AlertsClient(client, config, opts.alertsClientOptions);
   const registry = opts.registry ?? new Registry();
   const inbox = new CallbackInbox(opts.inboxFile ?? path.join(config.dataDir, 'callbacks.sqlite'));

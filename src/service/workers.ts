@@ -7,6 +7,7 @@ import { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createLocateActivity } from '../agent-app/locate';
 import { createActivities, type ActivityDeps } from '../activities';
+import { dataConverterFor } from '../codec';
 import { GenesysThrottle, type GenesysThrottleOptions } from '../activities/throttle';
 import { genesysActivitiesPerSecond, type Config } from '../config';
 import type { GenesysClient } from '../genesys/types';
@@ -26,10 +27,16 @@ export interface AlertWorkers {
 export interface CreateWorkersOptions {
   connection: NativeConnection;
   namespace: string;
-  config: Pick<Config, 'genesys' | 'downstream' | 'fallback'>;
+  /** `temporal.payloadKeys`: the payload codec of both workers and the locate client (none: plaintext). */
+  config: Pick<Config, 'genesys' | 'downstream' | 'fallback'> & {
+    temporal?: Pick<Config['temporal'], 'payloadKeys'>;
+  };
   genesys: GenesysClient;
   logger: Logger;
-  /** Pre-bundled workflow code (tests bundle once per file); default: bundle src/workflows. */
+  /**
+   * Pre-bundled workflow code (tests bundle once per file); default: bundle src/workflows. With payload keys, bundle
+   * it with `failureConverterPath: FAILURE_CONVERTER_PATH` (src/codec) so workflow failures are encoded too.
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** The alerts task queue (its Genesys companion is derived); default ALERTS_TASK_QUEUE. */
   taskQueue?: string;
@@ -81,6 +88,9 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
   // it. With the SDK's default of 0, a delivery in flight at SIGTERM was cancelled at once and its outcome never
   // reached the server: the send then waited out its 30 s start-to-close time-out before another worker retried.
   const shutdownGraceTime = o.shutdownGraceTime ?? '20s';
+  // Every payload and failure through the codec when keys are configured (the bundle built here includes the
+  // failure converter; a pre-built one must have been bundled with it).
+  const dataConverter = dataConverterFor(o.config.temporal ?? {});
   const workflowSource = o.workflowBundle
     ? { workflowBundle: o.workflowBundle }
     : { workflowsPath: require.resolve(path.join(__dirname, '..', 'workflows')) };
@@ -90,12 +100,15 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
       connection: o.connection,
       namespace: o.namespace,
       taskQueue: queues.alerts,
+      dataConverter,
       ...workflowSource,
       sinks: alertSinks(o.metrics),
       interceptors: { activity: [correlationLogInterceptor] },
       activities: {
         // The agent app's locate runs as a local activity of the alert workflow: a query to the registry.
-        ...createLocateActivity({ client: new Client({ connection: o.connection, namespace: o.namespace }) }),
+        ...createLocateActivity({
+          client: new Client({ connection: o.connection, namespace: o.namespace, dataConverter }),
+        }),
         forwardAction: activities.forwardAction,
         sendFallbackEmail: activities.sendFallbackEmail,
         sendFallbackWebhook: activities.sendFallbackWebhook,
@@ -107,6 +120,7 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
       connection: o.connection,
       namespace: o.namespace,
       taskQueue: queues.genesys,
+      dataConverter,
       activities: { deliverToDesktop: activities.deliverToDesktop },
       interceptors: { activity: [correlationLogInterceptor] },
       // Under a cap, about a second's worth of slots: enough to keep the rate, and few enough that tasks wait

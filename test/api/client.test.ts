@@ -276,9 +276,7 @@ describe('AlertsClient on a real Temporal server', () => {
       expect(after.typedSearchAttributes.get(SA.agent)).toBe(AGENT.id);
       expect(after.typedSearchAttributes.get(SA.source)).toBe('crm');
       expect(after.typedSearchAttributes.get(SA.transactionId)).toBe('TXN-88921');
-      expect(await after.staticSummary()).toBe(
-        `warning alert to agent ${AGENT.id}: Compliance Review Required`,
-      );
+      expect(await after.staticSummary()).toBe(`warning alert (normal) to user ${AGENT.id}`);
       // The run itself carries the task priority, so its first workflow task is ordered too (normal: key 3).
       expect(after.priority).toMatchObject({ priorityKey: 3, fairnessKey: 'normal', fairnessWeight: 4 });
     } finally {

@@ -20,7 +20,13 @@ describe('configuration', () => {
   test('embedded defaults: no Genesys credentials means the emulator; 80 % of 300/min is 4 calls/s', () => {
     const c = loadConfig({});
     expect(c.genesys.credentials).toBeUndefined();
-    expect(c.temporal).toEqual({ address: undefined, namespace: 'default' });
+    expect(c.temporal).toEqual({
+      address: undefined,
+      namespace: 'default',
+      payloadKeys: undefined, // plaintext payloads (npm start warns; server and worker refuse)
+      payloadEncryptionOff: false,
+      codecCorsOrigins: [],
+    });
     expect(genesysActivitiesPerSecond(c.genesys)).toBeCloseTo(4);
     expect(c.genesys.notificationsPath).toBe('/api/v2/desktop/notifications');
   });
@@ -234,6 +240,49 @@ describe('configuration', () => {
     }
   });
 
+  test('TEMPORAL_PAYLOAD_KEYS: keyId:base64 of exactly 32 bytes, in order (the first encrypts); unset: no keys', () => {
+    const k1 = Buffer.alloc(32, 1).toString('base64');
+    const k2 = Buffer.alloc(32, 2).toString('base64');
+    const c = loadConfig({ TEMPORAL_PAYLOAD_KEYS: ` 2026-06:${k2} , 2026-01:${k1}` });
+    expect(c.temporal.payloadKeys?.map((k) => k.id)).toEqual(['2026-06', '2026-01']);
+    expect(c.temporal.payloadKeys?.[0]?.key.equals(Buffer.alloc(32, 2))).toBe(true);
+    expect(c.temporal.payloadEncryptionOff).toBe(false);
+    expect(loadConfig({}).temporal.payloadKeys).toBeUndefined();
+    expect(loadConfig({ TEMPORAL_PAYLOAD_ENCRYPTION: 'off' }).temporal.payloadEncryptionOff).toBe(true);
+    const short = Buffer.alloc(31, 3).toString('base64');
+    const long = Buffer.alloc(33, 3).toString('base64');
+    for (const [bad, why] of [
+      [`k1:${short}`, /entry 1 \(key id k1\): the key must be base64 of exactly 32 bytes/],
+      [`k1:${long}`, /exactly 32 bytes/],
+      [`k1:${k1},k2:not*base64`, /entry 2 \(key id k2\): the key must be base64/],
+      [k1, /entry 1: keyId:base64/],
+      [`:${k1}`, /entry 1: keyId:base64/],
+      [`k1:${k1},k1:${k2}`, /entry 2 \(key id k1\): the key id is used twice/],
+      [',', /at least one keyId:base64 entry/],
+    ] as const) {
+      const found = problems({ TEMPORAL_PAYLOAD_KEYS: bad });
+      expect(found).toEqual([expect.stringMatching(/^TEMPORAL_PAYLOAD_KEYS: /)]);
+      expect(found[0]).toMatch(why);
+      // Never the key material.
+      for (const secret of [short, long, k1, k2, 'not*base64']) expect(found[0]).not.toContain(secret);
+    }
+    expect(problems({ TEMPORAL_PAYLOAD_ENCRYPTION: 'no' })).toEqual([
+      expect.stringMatching(/^TEMPORAL_PAYLOAD_ENCRYPTION: /),
+    ]);
+  });
+
+  test('TEMPORAL_CODEC_CORS_ORIGINS: a comma list of http(s) origins', () => {
+    expect(
+      loadConfig({ TEMPORAL_CODEC_CORS_ORIGINS: 'http://temporal-ui:8080/, https://ui.example.com' }).temporal
+        .codecCorsOrigins,
+    ).toEqual(['http://temporal-ui:8080', 'https://ui.example.com']);
+    expect(loadConfig({}).temporal.codecCorsOrigins).toEqual([]);
+    for (const bad of ['ui.example.com', 'https://ui.example.com/path', 'ftp://ui.example.com'])
+      expect(problems({ TEMPORAL_CODEC_CORS_ORIGINS: bad })).toEqual([
+        expect.stringMatching(/^TEMPORAL_CODEC_CORS_ORIGINS\.?\d*: a comma list of origins/),
+      ]);
+  });
+
   test('every problem gets its own line, and no value is echoed', () => {
     let err: unknown;
     try {
@@ -264,6 +313,27 @@ describe('configuration', () => {
     );
     expect((err as Error).message).not.toContain('super-secret-but-malformed');
   });
+
+  test.each(['src/server.ts', 'src/worker.ts'])(
+    '%s refuses to start without TEMPORAL_PAYLOAD_KEYS, naming both variables (exit 1)',
+    (entry) => {
+      const r = spawnSync(process.execPath, [require.resolve('tsx/cli'), entry], {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH,
+          NODE_ENV: 'production',
+          LOG_LEVEL: 'silent',
+          TEMPORAL_ADDRESS: '127.0.0.1:1',
+        },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(
+        /cannot start:\n {2}- TEMPORAL_PAYLOAD_KEYS: .*TEMPORAL_PAYLOAD_ENCRYPTION=off/,
+      );
+    },
+  );
 
   test('npm start refuses a bad configuration with one line per problem and exit code 1', () => {
     const r = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'src/main.ts'], {

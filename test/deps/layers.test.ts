@@ -68,3 +68,18 @@ test('allowed imports pass: activity types into workflows, alerts into the API, 
     ),
   ).toEqual([]);
 });
+
+test('the payload codec: the service, the API, the CLI and entry points may import it; workflow code may not', async () => {
+  expect(await lint('src/workflows/example.ts', "import { dataConverterFor } from '../codec';\n")).toEqual([
+    expect.stringContaining("src/workflows must not import src/codec ('../codec')"),
+  ]);
+  for (const file of ['src/service/example.ts', 'src/api/routes/example.ts', 'src/cli/example.ts'])
+    expect(
+      await lint(
+        file,
+        `import { dataConverterFor } from '${file.split('/').length > 3 ? '../..' : '..'}/codec';\n`,
+      ),
+    ).toEqual([]);
+  expect(await lint('src/codec/example.ts', "import type { Config } from '../config';\n")).toEqual([]);
+  expect(await lint('src/codec/example.ts', "import { startService } from '../service';\n")).toHaveLength(1);
+});

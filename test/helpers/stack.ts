@@ -33,14 +33,25 @@ export function quietRuntime(): void {
   }
 }
 
-let bundlePromise: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** Bundle the workflow code once per test file. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundlePromise ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('../../src/workflows'),
-    logger: new DefaultLogger('WARN'),
-  });
-  return bundlePromise;
+const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
+/**
+ * Bundle the workflow code once per test file. `failureConverterPath`: the encoding failure converter of an
+ * encrypted stack (src/codec FAILURE_CONVERTER_PATH), bundled in as a worker with payload keys bundles it.
+ */
+export function workflowBundle(
+  opts: { failureConverterPath?: string } = {},
+): Promise<WorkflowBundleWithSourceMap> {
+  const key = opts.failureConverterPath ?? '';
+  let bundle = bundles.get(key);
+  if (!bundle) {
+    bundle = bundleWorkflowCode({
+      workflowsPath: require.resolve('../../src/workflows'),
+      logger: new DefaultLogger('WARN'),
+      ...(opts.failureConverterPath ? { failureConverterPath: opts.failureConverterPath } : {}),
+    });
+    bundles.set(key, bundle);
+  }
+  return bundle;
 }
 
 export interface Stack {

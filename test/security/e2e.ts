@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
-import { parseApiKeys, type Config } from '../../src/config';
+import { FAILURE_CONVERTER_PATH, dataConverterFor } from '../../src/codec';
+import { parseApiKeys, type Config, type PayloadKey } from '../../src/config';
 import { startEmulator, type Emulator } from '../../src/emulator';
 import type { AlertWorkers, Ingress } from '../../src/service';
 import { startServiceOnFreePort } from '../helpers/service';
@@ -65,6 +66,10 @@ export async function startE2E(opts: {
   logger: Logger;
   secrets?: Secrets;
   actionUrlAllowedHosts?: string[];
+  /** TEMPORAL_PAYLOAD_KEYS: the service's clients and workers encrypt every payload (and the codec endpoint is on). */
+  payloadKeys?: PayloadKey[];
+  /** TEMPORAL_CODEC_CORS_ORIGINS. */
+  codecCorsOrigins?: string[];
 }): Promise<E2E> {
   quietRuntime();
   const secrets = opts.secrets ?? makeSecrets();
@@ -96,7 +101,13 @@ export async function startE2E(opts: {
     return t;
   };
   const clientConnection = await Connection.connect({ address: testTemporalAddress() });
-  const client = new Client({ connection: clientConnection, namespace: 'default' });
+  const temporal = { payloadKeys: opts.payloadKeys, codecCorsOrigins: opts.codecCorsOrigins };
+  // The ingress's client: the service's own data converter, as startIngress would make it.
+  const client = new Client({
+    connection: clientConnection,
+    namespace: 'default',
+    dataConverter: dataConverterFor(temporal),
+  });
   const configFor = (port: number): Config => {
     const base = testConfig({
       ingress: {
@@ -110,6 +121,7 @@ export async function startE2E(opts: {
     });
     return {
       ...base,
+      temporal: { ...base.temporal, ...temporal },
       logLevel: 'trace',
       genesys: {
         ...base.genesys,
@@ -124,7 +136,12 @@ export async function startE2E(opts: {
     logger,
     client,
     taskQueue: uniqueQueue('sec-e2e'),
-    workers: { workflowBundle: await workflowBundle(), genesysActivitiesPerSecond: 0 },
+    workers: {
+      workflowBundle: await workflowBundle(
+        opts.payloadKeys?.length ? { failureConverterPath: FAILURE_CONVERTER_PATH } : {},
+      ),
+      genesysActivitiesPerSecond: 0,
+    },
     ingress: { relay: { initialBackoffMs: 100, maxBackoffMs: 1_000, pollIntervalMs: 250 } },
   });
   const ingress = service.ingress!;

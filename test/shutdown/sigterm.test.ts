@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import pino from 'pino';
 import { CallbackInbox } from '../../src/callbacks/inbox';
+import { FAILURE_CONVERTER_PATH, dataConverterFor } from '../../src/codec';
 import { startEmulator, type Emulator } from '../../src/emulator';
 import { ALERTS_TASK_QUEUE, ALERT_ID_METADATA_KEY } from '../../src/shared/constants';
 import { webhookHeaders } from '../../src/shared/standard-webhooks';
@@ -28,6 +29,9 @@ interface Proc {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
 }
 
+/** The processes' TEMPORAL_PAYLOAD_KEYS: this file's client and replacement worker use the same, as a deployment must. */
+const PAYLOAD_KEYS = [{ id: 'sigterm', key: Buffer.alloc(32, 9) }];
+
 function start(entry: string, env: Record<string, string>): Proc {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
@@ -37,6 +41,8 @@ function start(entry: string, env: Record<string, string>): Proc {
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'info',
       TEMPORAL_LOG_LEVEL: 'ERROR',
+      // Production entry points refuse to start without payload keys (src/codec/startup.ts).
+      TEMPORAL_PAYLOAD_KEYS: PAYLOAD_KEYS.map((k) => `${k.id}:${k.key.toString('base64')}`).join(','),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -65,7 +71,11 @@ let connection: Connection;
 let client: Client;
 beforeAll(async () => {
   connection = await Connection.connect({ address: testTemporalAddress() });
-  client = new Client({ connection, namespace: 'default' });
+  client = new Client({
+    connection,
+    namespace: 'default',
+    dataConverter: dataConverterFor({ payloadKeys: PAYLOAD_KEYS }),
+  });
 });
 afterAll(async () => {
   await connection?.close();
@@ -258,11 +268,15 @@ describe('worker', () => {
           timeoutMs: 5_000,
         },
         fallback: { smtpFrom: 'x@test' },
+        temporal: { ...base.temporal, payloadKeys: PAYLOAD_KEYS },
       },
       {
         logger: pino({ level: 'silent' }),
         ingress: false,
-        workers: { workflowBundle: await workflowBundle(), genesysActivitiesPerSecond: 0 },
+        workers: {
+          workflowBundle: await workflowBundle({ failureConverterPath: FAILURE_CONVERTER_PATH }),
+          genesysActivitiesPerSecond: 0,
+        },
       },
     );
     try {

@@ -1,5 +1,7 @@
 /** `list`: find alerts through Temporal visibility. */
 import type { Command } from 'commander';
+import { dataConverterFor } from '../../codec';
+import { ConfigError, payloadKeysFromEnv } from '../../config';
 import { ALERT_TYPES, PRIORITIES } from '../../shared/constants';
 import { addOutputOptions, type CommandContext, type OutputOptions } from '../context';
 import { UsageError } from '../errors';
@@ -24,7 +26,7 @@ export function addListCommand(program: Command, ctx: CommandContext): void {
     .option('--priority <priority>', `${PRIORITIES.join(' | ')} (repeatable)`, collectList)
     .option(
       '--agent <agent>',
-      'Genesys user id (an alert sent to an email carries the email only until the agent is resolved) (repeatable)',
+      'Genesys user id (never an email: an alert sent to an email is indexed once its user is resolved) (repeatable)',
       collectList,
     )
     .option('--source <source>', 'metadata.source (repeatable)', collectList)
@@ -54,11 +56,20 @@ export function addListCommand(program: Command, ctx: CommandContext): void {
       const limit = parsePositiveInt(limitText, '--limit', 10_000);
       if (!/^[^\s:]+:\d+$/.test(g.temporalAddress))
         throw new UsageError(`--temporal-address: expected host:port, got '${g.temporalAddress}'`);
+      // The service's payload keys: a run's memo is encrypted when they are set (README, Payload encryption).
+      let payloadKeys;
+      try {
+        payloadKeys = payloadKeysFromEnv(ctx.io.env);
+      } catch (err) {
+        if (err instanceof ConfigError) throw new UsageError(err.problems.join('; '));
+        throw err;
+      }
       const rows = await listAlerts(
         {
           address: g.temporalAddress,
           namespace: g.namespace,
           connectTimeoutMs: parseDuration(g.timeout, '--timeout'),
+          dataConverter: dataConverterFor({ payloadKeys }),
         },
         query,
         limit,
