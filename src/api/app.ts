@@ -17,6 +17,7 @@ import { bearerAuth } from './auth';
 import { ingressMetrics } from './metrics';
 import { buildOpenApi } from './openapi';
 import { sendProblem } from './problem';
+import { jsonBodiesOnly } from './json-bodies';
 import { perKeyRateLimit } from './rate-limit';
 import { agentAppRoutes, type AgentAppRouteDeps } from './routes/agent-app';
 import { alertRoutes } from './routes/alerts';
@@ -181,23 +182,6 @@ export function createApp(deps: AppDeps): Express {
   app.use((_req, res) => sendProblem(res, 'notFound'));
   app.use(errorHandler(logger));
   return app;
-}
-
-/**
- * A /v1 body must be JSON in UTF-8 (RFC 8259): anything else (text, XML, forms, application/problem+json, UTF-7)
- * is a 415 before it is read, not a confusing 400 for an empty object. Bodiless requests (a cancel) pass.
- */
-function jsonBodiesOnly(): RequestHandler {
-  return (req, res, next) => {
-    const length = Number(req.get('content-length') ?? 0);
-    const hasBody = req.get('transfer-encoding') !== undefined || length > 0;
-    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.get('content-type') ?? '')?.[1]?.toLowerCase();
-    if (hasBody && (!req.is('application/json') || (charset !== undefined && charset !== 'utf-8')))
-      return sendProblem(res, 'unsupportedMedia', {
-        detail: `send the body as application/json (got ${String(req.get('content-type') ?? 'no Content-Type').slice(0, 100)})`,
-      });
-    next();
-  };
 }
 
 function errorHandler(logger: Logger): ErrorRequestHandler {

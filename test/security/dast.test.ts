@@ -6,8 +6,11 @@
  */
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { parseApiKeys } from '../../src/config';
 import { CALLBACK_PATH } from '../../src/shared/constants';
+import { testConfig } from '../helpers/config';
 import { startOpsStack, uniqueId, type OpsStack } from '../ops/helpers';
+import { startIngressHarness, type IngressHarness } from './harness';
 
 jest.setTimeout(120_000);
 
@@ -236,4 +239,86 @@ describe('DAST pass over the running ingress', () => {
   ])('a traversal in the path: %s -> 4xx', async (path) => {
     expectSafe(await call('GET', path, bearer(KEYS.admin)), path);
   });
+});
+
+describe('DAST pass over the codec endpoint (payload keys set)', () => {
+  let h: IngressHarness;
+  const call = (method: string, path: string, headers?: Record<string, string>, body?: Buffer | string) =>
+    raw(h.ingress.url, method, path, headers, body);
+  beforeAll(async () => {
+    const base = testConfig();
+    h = await startIngressHarness({
+      config: {
+        ...base,
+        temporal: { ...base.temporal, payloadKeys: [{ id: 'k1', key: randomBytes(32) }] },
+        ingress: {
+          ...base.ingress,
+          apiKeys: parseApiKeys(Object.entries(KEYS).map(([role, key]) => `${role}:${role}:${key}`)),
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+  const payloads = JSON.stringify({
+    payloads: [{ metadata: { encoding: 'anNvbi9wbGFpbg==' }, data: 'e30=' }],
+  });
+
+  test.each(['/codec/decode', '/codec/encode'])(
+    '%s: no key 401, sender and reader 403, admin 200',
+    async (path) => {
+      const json = { 'content-type': 'application/json' };
+      const none = await call('POST', path, json, payloads);
+      expectSafe(none, 'no key');
+      expect(none.status).toBe(401);
+      for (const role of ['sender', 'reader'] as const) {
+        const a = await call('POST', path, { ...json, ...bearer(KEYS[role]) }, payloads);
+        expectSafe(a, role);
+        expect(a.status).toBe(403);
+      }
+      expect((await call('POST', path, { ...json, ...bearer(KEYS.admin) }, payloads)).status).toBe(200);
+    },
+  );
+
+  test.each([
+    [
+      'an oversized body',
+      'application/json',
+      JSON.stringify({ payloads: [{ data: 'A'.repeat(5_000_000) }] }),
+    ],
+    ['malformed JSON', 'application/json', '{"payloads":'],
+    ['not base64', 'application/json', JSON.stringify({ payloads: [{ data: '!!' }] })],
+    ['a wrong shape', 'application/json', JSON.stringify({ payloads: 'x' })],
+    ['text', 'text/plain', payloads],
+    ['a form', 'application/x-www-form-urlencoded', 'payloads=x'],
+    ['UTF-7', 'application/json; charset=utf-7', payloads],
+    [
+      'a payload no key decrypts',
+      'application/json',
+      JSON.stringify({
+        payloads: [
+          {
+            metadata: { encoding: 'YmluYXJ5L2VuY3J5cHRlZA==', 'encryption-key-id': 'bm9wZQ==' },
+            data: 'AAAA',
+          },
+        ],
+      }),
+    ],
+  ])('/codec/decode with %s -> 4xx problem+json', async (_what, type, body) => {
+    expectSafe(
+      await call('POST', '/codec/decode', { ...bearer(KEYS.admin), 'content-type': type }, body),
+      _what,
+    );
+  });
+
+  test.each(['/codec/..%2f..%2fpackage.json', '/codec/%E0%A4%A', '/codec/decode/..'])(
+    'a traversal under /codec: %s -> 4xx',
+    async (path) => {
+      expectSafe(
+        await call('POST', path, { ...bearer(KEYS.admin), 'content-type': 'application/json' }, payloads),
+        path,
+      );
+    },
+  );
 });

@@ -162,7 +162,7 @@ test('nothing readable in the raw history but the search attributes; operators d
         JSON.parse(Buffer.from(p.data ?? []).toString('utf8')) as unknown,
       ]),
     );
-    expect(attrs).toMatchObject({ AlertAgent: agentId, AlertType: 'warning', AlertSource: 'api' });
+    expect(attrs).toMatchObject({ AlertAgent: agentId, AlertType: 'warning', AlertSource: 'key-1' }); // the API key's name (a plain key)
     expect(['actioned', 'fallback_delivered']).toContain(attrs.AlertStatus);
     // The summary goes through the codec too (the SDK encodes user metadata); decoded, it names no one.
     const desc = await withCodec.workflow.getHandle(id).describe();

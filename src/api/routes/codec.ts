@@ -10,6 +10,7 @@ import express, { type RequestHandler, type Router } from 'express';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
 import { permit } from '../auth';
+import { jsonBodiesOnly } from '../json-bodies';
 import { sendProblem } from '../problem';
 
 /** History pages hold many payloads; larger than the API's 64 kB. */
@@ -63,6 +64,7 @@ export function codecRoutes(deps: {
   const r = express.Router();
   r.use(codecCors(deps.corsOrigins));
   r.use(...deps.auth);
+  r.use(jsonBodiesOnly());
   r.use(express.json({ limit: CODEC_BODY_LIMIT }));
   for (const op of ['decode', 'encode'] as const) {
     r.post(`/${op}`, permit(`codec.${op}`), async (req, res) => {
