@@ -366,7 +366,7 @@ export async function startStack(
       publicBaseUrl: `http://127.0.0.1:${port}`,
       apiKeys: [API_KEY],
       callbackSigningSecret: SIGNING_SECRET,
-      actionUrlAllowedHosts: [],
+      actionUrlAllowedHosts: ['crm.example.com'],
     },
     fallback: { smtpFrom: 'chaos@localhost', ...(opts.fallback ? { webhookUrl: sink.url } : {}) },
     downstream: {},

@@ -39,7 +39,8 @@ export function testConfig(over: TestConfigOverrides = {}): Config {
       publicBaseUrl: 'https://alerts.example.com',
       apiKeys: [API_KEY, OTHER_API_KEY],
       callbackSigningSecret: SIGNING_SECRET,
-      actionUrlAllowedHosts: [],
+      // Required in production (checkIngressConfig): the host the tests' openUrl actions link to.
+      actionUrlAllowedHosts: ['crm.example.com'],
       ...over.ingress,
     },
     fallback: { smtpFrom: 'alerts@test', webhookUrl: 'https://queue.example.com/fallback', ...over.fallback },
