@@ -27,8 +27,10 @@ RUN npm prune --omit=dev --no-audit --no-fund
 
 # ---- runtime -------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
+# HOST: the service binds to 127.0.0.1 by default; inside the container the port must be reachable.
 ENV NODE_ENV=production \
     DATA_DIR=/var/lib/desktop-alerts \
+    HOST=0.0.0.0 \
     PORT=8080
 WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules

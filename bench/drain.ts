@@ -73,6 +73,7 @@ async function child(secret: string, file: string): Promise<void> {
     INGRESS_API_KEYS: 'bench-key-0123456789',
     CALLBACK_SIGNING_SECRET: secret,
     PUBLIC_BASE_URL: 'http://127.0.0.1',
+    ACTION_URL_ALLOWED_HOSTS: 'crm.example.com',
     DATA_DIR: path.dirname(file),
   });
   const logger = pino({ level: 'silent' });

@@ -168,10 +168,33 @@ const EnvSchema = z.object({
   // Requests per minute each API key may make under /v1 (0: no limit).
   INGRESS_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(6000),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  HOST: z.string().default('0.0.0.0'),
+  // Loopback unless told otherwise: a container that must be reachable sets HOST=0.0.0.0 (Dockerfile, compose).
+  HOST: z.string().min(1).default('127.0.0.1'),
   SMTP_URL: opt(z.url({ protocol: /^smtps?$/ })),
   SMTP_FROM: z.string().default('desktop-alerts@localhost'),
   FALLBACK_WEBHOOK_URL: opt(url),
+  FALLBACK_WEBHOOK_SIGNING_SECRET: opt(webhookSecret),
+  FALLBACK_EMAIL_ALLOWED_DOMAINS: opt(
+    z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((x) => x.trim().toLowerCase())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(
+              /^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$/,
+              'a comma list of email domains (example.com, or *.example.com for its subdomains)',
+            ),
+        ),
+      ),
+  ),
+  METRICS_TOKEN: opt(z.string().min(16, 'at least 16 characters (make one: openssl rand -hex 24)')),
   DOWNSTREAM_WEBHOOK_URL: opt(url),
   DOWNSTREAM_SIGNING_SECRET: opt(webhookSecret),
   DOWNSTREAM_RETRY_MAX_SECONDS: z.coerce
@@ -361,7 +384,18 @@ export interface Config {
     callbackSigningSecret?: string;
     actionUrlAllowedHosts: string[];
   };
-  fallback: { smtpUrl?: string; smtpFrom: string; webhookUrl?: string };
+  fallback: {
+    smtpUrl?: string;
+    smtpFrom: string;
+    webhookUrl?: string;
+    /** FALLBACK_WEBHOOK_SIGNING_SECRET: the fallback webhook's own key, never the downstream one. */
+    webhookSigningSecret?: string;
+    /**
+     * FALLBACK_EMAIL_ALLOWED_DOMAINS, lower-case: the domains a caller's `fallback.email` may be at (exact match;
+     * `*.example.com` matches its subdomains, not example.com itself). Empty: a caller may not choose one.
+     */
+    emailAllowedDomains?: string[];
+  };
   downstream: {
     webhookUrl?: string;
     signingSecret?: string;
@@ -378,6 +412,8 @@ export interface Config {
     temporalBind?: string;
     /** Port of a standalone worker's /metrics (WORKER_METRICS_PORT); `npm start` serves them on the ingress. */
     workerPort?: number;
+    /** METRICS_TOKEN: when set, /metrics (ingress and worker) needs `Authorization: Bearer <token>`. */
+    token?: string;
   };
 }
 
@@ -447,7 +483,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       callbackSigningSecret: e.CALLBACK_SIGNING_SECRET,
       actionUrlAllowedHosts: list(e.ACTION_URL_ALLOWED_HOSTS).map((h) => h.toLowerCase()),
     },
-    fallback: { smtpUrl: e.SMTP_URL, smtpFrom: e.SMTP_FROM, webhookUrl: e.FALLBACK_WEBHOOK_URL },
+    fallback: {
+      smtpUrl: e.SMTP_URL,
+      smtpFrom: e.SMTP_FROM,
+      webhookUrl: e.FALLBACK_WEBHOOK_URL,
+      webhookSigningSecret: e.FALLBACK_WEBHOOK_SIGNING_SECRET,
+      emailAllowedDomains: e.FALLBACK_EMAIL_ALLOWED_DOMAINS ?? [],
+    },
     downstream: {
       webhookUrl: e.DOWNSTREAM_WEBHOOK_URL,
       signingSecret: e.DOWNSTREAM_SIGNING_SECRET,
@@ -456,7 +498,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     defaultAlertTtlSeconds: e.DEFAULT_ALERT_TTL_SECONDS,
     dataDir: e.DATA_DIR,
     callbackRetentionDays: e.CALLBACK_RETENTION_DAYS,
-    metrics: { temporalBind: e.TEMPORAL_METRICS_BIND, workerPort: e.WORKER_METRICS_PORT },
+    metrics: {
+      temporalBind: e.TEMPORAL_METRICS_BIND,
+      workerPort: e.WORKER_METRICS_PORT,
+      token: e.METRICS_TOKEN,
+    },
   };
 }
 
@@ -500,6 +546,20 @@ export function payloadKeysFromEnv(env: NodeJS.ProcessEnv = process.env): Payloa
   const r = opt(payloadKeys).safeParse(env.TEMPORAL_PAYLOAD_KEYS);
   if (!r.success) throw new ConfigError(r.error.issues.map((i) => `TEMPORAL_PAYLOAD_KEYS: ${i.message}`));
   return r.data;
+}
+
+/**
+ * Start-up problems of a process that runs workers: a fallback webhook without FALLBACK_WEBHOOK_SIGNING_SECRET
+ * would be sent unsigned, and its receiver could not tell it from a forgery. `npm start` (embedded) and
+ * NODE_ENV=development only warn.
+ */
+export function checkWorkerConfig(config: Pick<Config, 'fallback'>): string[] {
+  return config.fallback.webhookUrl && !config.fallback.webhookSigningSecret
+    ? [
+        'FALLBACK_WEBHOOK_SIGNING_SECRET: required with FALLBACK_WEBHOOK_URL, so its receiver can verify the fallback ' +
+          '(its own key, not DOWNSTREAM_SIGNING_SECRET; make one: echo whsec_$(openssl rand -base64 32))',
+      ]
+    : [];
 }
 
 /** For entry points: the parsed configuration, or one line per problem on stderr and exit code 1. */

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { loadConfigOrExit, type ApiKey, type Config } from './config';
+import { checkWorkerConfig, loadConfigOrExit, type ApiKey, type Config } from './config';
 import { freePort, startDevServer, type DevServer } from './dev/temporal';
 import { startEmulator, type Emulator } from './emulator';
 import { DEMO_USERS } from './emulator/demo-users';
@@ -19,6 +19,8 @@ import { closeInReverse, startService } from './service';
 
 /** `npm start`'s key when INGRESS_API_KEYS is unset: an admin named `dev` (its alerts' AlertSource). */
 const DEV_API_KEY: ApiKey = { name: 'dev', role: 'admin', key: 'dev-key' };
+/** Where the embedded demo's openUrl actions may link (the README's examples use crm.example.com). */
+const DEV_ACTION_URL_HOSTS = ['crm.example.com', '*.example.com', 'localhost', '127.0.0.1'];
 
 /** The conventional port when it is free (so the UI is where people expect it), any free port when not. */
 function portOr(preferred: number): Promise<number> {
@@ -108,12 +110,19 @@ async function main(): Promise<void> {
     const embedded = !!emulator;
     const apiKeys =
       config.ingress.apiKeys.length > 0 ? config.ingress.apiKeys : embedded ? [DEV_API_KEY] : [];
+    const actionUrlAllowedHosts =
+      config.ingress.actionUrlAllowedHosts.length > 0
+        ? config.ingress.actionUrlAllowedHosts
+        : embedded
+          ? DEV_ACTION_URL_HOSTS
+          : [];
     config = {
       ...config,
       ingress: {
         ...config.ingress,
         port,
         apiKeys,
+        actionUrlAllowedHosts,
         publicBaseUrl: config.ingress.publicBaseUrl ?? `http://127.0.0.1:${port}`,
       },
     };
@@ -123,6 +132,9 @@ async function main(): Promise<void> {
         `${config.ingress.publicBaseUrl}/agent-app/?gcHostOrigin={{gcHostOrigin}}&gcTargetEnv={{gcTargetEnv}}` +
         '&gcLangTag={{gcLangTag}}&gcUseDarkTheme={{gcUseDarkTheme}}';
     }
+
+    // A fallback webhook without its own key is sent unsigned: a standalone worker refuses to start, npm start warns.
+    for (const problem of checkWorkerConfig(config)) logger.warn(problem);
 
     // One registry: the ingress's /metrics shows the worker's series too (alerts finished, stages, Genesys calls).
     const registry = new Registry();
@@ -135,6 +147,7 @@ async function main(): Promise<void> {
     logger.info(
       {
         api: ingress.url,
+        bound: ingress.bound,
         temporal: config.temporal.address,
         temporalUi: temporal?.uiUrl,
         emulator: emulator?.url,
@@ -149,10 +162,15 @@ async function main(): Promise<void> {
         `embedded mode: the API key is '${DEV_API_KEY.key}', role admin (set INGRESS_API_KEYS for anything else)`,
       );
     }
+    if (emulator && actionUrlAllowedHosts === DEV_ACTION_URL_HOSTS) {
+      logger.warn(
+        `embedded mode: openUrl actions may link to ${DEV_ACTION_URL_HOSTS.join(', ')} (set ACTION_URL_ALLOWED_HOSTS for others)`,
+      );
+    }
     process.stdout.write(
       [
         '',
-        `  API          ${ingress.url}   (try: curl ${ingress.url}/healthz)`,
+        `  API          ${ingress.url}   (bound to ${ingress.bound}; HOST=0.0.0.0 to listen on every interface; try: curl ${ingress.url}/healthz)`,
         temporal ? `  Temporal UI  ${temporal.uiUrl}` : `  Temporal     ${config.temporal.address}`,
         emulator
           ? `  Emulator     ${emulator.url}   (agents: ${DEMO_USERS.map((u) => u.email).join(', ')})`

@@ -5,8 +5,9 @@
  */
 import http from 'node:http';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { METRICS_WWW_AUTHENTICATE, metricsTokenCheck, metricsUnauthorizedBody } from './api/metrics-auth';
 import { payloadEncryptionCheck } from './codec';
-import { ConfigError, loadConfigOrExit } from './config';
+import { ConfigError, checkWorkerConfig, loadConfigOrExit, type Config } from './config';
 import { createLogger, type Logger } from './observability/logger';
 import { installTemporalRuntime } from './observability/temporal-runtime';
 import { startService } from './service';
@@ -25,13 +26,16 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (payloads.warning) logger.warn(payloads.warning);
+  const workerProblems = checkWorkerConfig(config);
+  if (workerProblems.length > 0) {
+    if (process.env.NODE_ENV !== 'development') throw new ConfigError(workerProblems);
+    logger.warn({ problems: workerProblems }, 'NODE_ENV=development: starting anyway');
+  }
   installTemporalRuntime(logger, { metricsBindAddress: config.metrics?.temporalBind });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metricsServer =
-    config.metrics?.workerPort !== undefined
-      ? await serveMetrics(registry, config.metrics.workerPort, logger)
-      : undefined;
+    config.metrics?.workerPort !== undefined ? await serveMetrics(registry, config, logger) : undefined;
   const service = await startService(config, { logger, registry, ingress: false });
   const stop = () => void service.close();
   process.once('SIGINT', stop);
@@ -42,11 +46,25 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
 }
 
-/** A standalone worker's prom-client metrics on GET /metrics (WORKER_METRICS_PORT). */
-async function serveMetrics(registry: Registry, port: number, logger: Logger): Promise<http.Server> {
+/**
+ * A standalone worker's prom-client metrics on GET /metrics (WORKER_METRICS_PORT, on HOST), behind METRICS_TOKEN
+ * when set, like the ingress's.
+ */
+export async function serveMetrics(registry: Registry, config: Config, logger: Logger): Promise<http.Server> {
+  const port = config.metrics?.workerPort ?? 0;
+  const allowed = metricsTokenCheck(config.metrics?.token);
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
       res.writeHead(404).end();
+      return;
+    }
+    if (!allowed(req.headers.authorization)) {
+      res
+        .writeHead(401, {
+          'content-type': 'application/problem+json',
+          'www-authenticate': METRICS_WWW_AUTHENTICATE,
+        })
+        .end(metricsUnauthorizedBody('/metrics'));
       return;
     }
     registry.metrics().then(
@@ -54,8 +72,9 @@ async function serveMetrics(registry: Registry, port: number, logger: Logger): P
       (err: unknown) => res.writeHead(500).end(String(err)),
     );
   });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, resolve));
-  logger.info({ port }, 'worker metrics on /metrics');
+  const host = config.ingress.host;
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+  logger.info({ host, port: (server.address() as { port: number }).port }, 'worker metrics on /metrics');
   return server;
 }
 

@@ -196,17 +196,49 @@ describe('docker-compose.yml', () => {
         emulatorUrl,
         emulatorUrl,
       ]);
-      expect(config.genesys.credentials).toEqual({
-        clientId: emulatorEnv.EMULATOR_CLIENT_ID,
-        clientSecret: emulatorEnv.EMULATOR_CLIENT_SECRET,
-      });
       expect(config.temporal.address).toBe('temporal:7233');
     }
+    // Only the worker holds the service's client credentials.
+    expect(loadConfig(envOf(services.worker!, env)).genesys.credentials).toEqual({
+      clientId: emulatorEnv.EMULATOR_CLIENT_ID,
+      clientSecret: emulatorEnv.EMULATOR_CLIENT_SECRET,
+    });
+    expect(loadConfig(envOf(services.ingress!, env)).genesys.credentials).toBeUndefined();
     const ingress = loadConfig(envOf(services.ingress!, env));
     expect(checkIngressConfig(ingress)).toEqual([]);
     expect(ingress.ingress.callbackSigningSecret).toBe(emulatorEnv.CALLBACK_SIGNING_SECRET);
     // Without emulator.env the defaults still parse (the ingress then asks for its secrets at start-up).
     expect(() => loadConfig(envOf(services.worker!, {}))).not.toThrow();
+  });
+
+  test('only the ingress port is published on every interface; Temporal, its UI and the emulator on loopback', () => {
+    const published = Object.entries(services).flatMap(([name, s]) => (s.ports ?? []).map((p) => [name, p]));
+    expect(published.length).toBeGreaterThan(1);
+    for (const [name, port] of published) {
+      if (name === 'ingress') continue;
+      expect([name, port]).toEqual([name, expect.stringMatching(/^127\.0\.0\.1:\d+:\d+$/)]);
+    }
+    expect(services.temporal?.ports).toEqual(['127.0.0.1:7233:7233']);
+    expect(services['temporal-ui']?.ports).toEqual(['127.0.0.1:8233:8080']);
+    // Inside the container the ingress must listen beyond loopback (HOST defaults to 127.0.0.1).
+    expect(services.ingress?.environment?.HOST).toBe('0.0.0.0');
+    expect(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')).toMatch(/^\s*HOST=0\.0\.0\.0\b/m);
+  });
+
+  test('the ingress gets no Genesys client credentials (it checks agents with their own tokens)', () => {
+    expect(Object.keys(services.ingress?.environment ?? {})).not.toContain('GENESYS_CLIENT_SECRET');
+    expect(Object.keys(services.ingress?.environment ?? {})).not.toContain('GENESYS_CLIENT_ID');
+    expect(services.worker?.environment).toMatchObject({
+      GENESYS_CLIENT_ID: expect.any(String),
+      GENESYS_CLIENT_SECRET: expect.any(String),
+    });
+  });
+
+  test('the ingress without ACTION_URL_ALLOWED_HOSTS does not start (production)', () => {
+    const env = { ...readEnvFile(EMULATOR_ENV), ACTION_URL_ALLOWED_HOSTS: '' };
+    expect(checkIngressConfig(loadConfig(envOf(services.ingress!, env)))).toEqual([
+      expect.stringMatching(/^ACTION_URL_ALLOWED_HOSTS: required/),
+    ]);
   });
 
   // `docker compose` (plugin) or `docker-compose` (standalone); neither needs a running engine for `config`.

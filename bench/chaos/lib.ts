@@ -368,7 +368,7 @@ export async function startStack(
       // The bench measures the service, not the per-key limit.
       rateLimitPerMinute: 0,
       callbackSigningSecret: SIGNING_SECRET,
-      actionUrlAllowedHosts: [],
+      actionUrlAllowedHosts: ['crm.example.com'],
     },
     fallback: { smtpFrom: 'chaos@localhost', ...(opts.fallback ? { webhookUrl: sink.url } : {}) },
     downstream: {},

@@ -175,6 +175,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     INGRESS_API_KEYS: apiKey,
     CALLBACK_SIGNING_SECRET: secret,
     HOST: '127.0.0.1',
+    ACTION_URL_ALLOWED_HOSTS: 'crm.example.com',
     PORT: String(port),
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     DATA_DIR: dir,

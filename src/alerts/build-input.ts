@@ -43,6 +43,7 @@ function configuredFallbackChannels(config: Config): Array<'email' | 'webhook'> 
   return c;
 }
 
+/** Exact, case-insensitive match; `*.example.com` matches its subdomains (not example.com itself). */
 function hostAllowed(host: string, allowed: readonly string[]): boolean {
   const h = host.toLowerCase();
   return allowed.some((a) => (a.startsWith('*.') ? h.endsWith(a.slice(1)) : h === a));
@@ -123,6 +124,22 @@ function semanticIssues(
       if (ids.has(id)) issues.push({ path: `actions.${idx}.id`, message: 'duplicate action id' });
       ids.add(id);
     });
+  }
+  // Fallback email: a caller-chosen recipient only at an allow-listed domain, so the service is no open mail
+  // relay (without one, the fallback goes to the agent's own address).
+  if (isObj(raw.fallback) && typeof raw.fallback.email === 'string') {
+    const allowed = config.fallback.emailAllowedDomains ?? [];
+    const at = raw.fallback.email.lastIndexOf('@');
+    const domain = at >= 0 ? raw.fallback.email.slice(at + 1) : undefined;
+    if (domain !== undefined && domain !== '' && !hostAllowed(domain, allowed)) {
+      issues.push({
+        path: 'fallback.email',
+        message:
+          allowed.length === 0
+            ? 'a caller-chosen fallback email is not allowed here (FALLBACK_EMAIL_ALLOWED_DOMAINS is empty); leave it out to email the agent'
+            : 'domain is not on the allow-list (FALLBACK_EMAIL_ALLOWED_DOMAINS)',
+      });
+    }
   }
   // Fallback channels: refuse one the service cannot deliver.
   if (isObj(raw.fallback) && Array.isArray(raw.fallback.channels)) {

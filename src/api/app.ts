@@ -15,6 +15,8 @@ import { payloadCodecFor } from '../codec';
 import { auditTrail } from './audit';
 import { bearerAuth } from './auth';
 import { ingressMetrics } from './metrics';
+import { METRICS_WWW_AUTHENTICATE, metricsTokenCheck } from './metrics-auth';
+import { Readiness } from './readiness';
 import { buildOpenApi } from './openapi';
 import { sendProblem } from './problem';
 import { jsonBodiesOnly } from './json-bodies';
@@ -65,6 +67,11 @@ export function checkIngressConfig(config: Config, insecureDevMode = false): str
     problems.push('CALLBACK_SIGNING_SECRET: required to verify desktop callbacks');
   if (!config.ingress.publicBaseUrl)
     problems.push('PUBLIC_BASE_URL: required so desktop callbacks can find this service');
+  if (config.ingress.actionUrlAllowedHosts.length === 0)
+    problems.push(
+      'ACTION_URL_ALLOWED_HOSTS: required: the hosts openUrl actions may link to (crm.example.com, *.example.com), ' +
+        "so a caller cannot put any link on an agent's desktop",
+    );
   if (
     config.desktopChannels.includes('agent-app') &&
     config.agentApp.genesysHost &&
@@ -134,11 +141,18 @@ export function createApp(deps: AppDeps): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // At most one Temporal call a second however often /readyz is hit.
+  const readiness = new Readiness({ isReady: deps.isReady });
   app.get('/readyz', async (_req, res) => {
-    const ready = await deps.isReady().catch(() => false);
+    const ready = await readiness.check();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'temporal_unreachable' });
   });
-  app.get('/metrics', async (_req, res) => {
+  const metricsAllowed = metricsTokenCheck(deps.config.metrics?.token);
+  app.get('/metrics', async (req, res) => {
+    if (!metricsAllowed(req.get('authorization'))) {
+      res.set('WWW-Authenticate', METRICS_WWW_AUTHENTICATE);
+      return sendProblem(res, 'unauthorized', { detail: 'set Authorization: Bearer <METRICS_TOKEN>' });
+    }
     res.type(registry.contentType).send(await registry.metrics());
   });
   app.get('/openapi.json', (_req, res) => {

@@ -43,6 +43,8 @@ export interface StartIngressOptions {
 
 export interface Ingress {
   url: string;
+  /** The address the server is bound to, `host:port` (HOST; 127.0.0.1 unless set). */
+  bound: string;
   port: number;
   inbox: CallbackInbox;
   relay: CallbackRelay;
@@ -150,8 +152,14 @@ export async function startIngress(opts: StartIngressOptions): Promise<Ingress> 
   const host =
     addr.family === 'IPv6' ? `[${addr.address}]` : addr.address === '0.0.0.0' ? '127.0.0.1' : addr.address;
   const url = `http://${host}:${addr.port}`;
+  const bound = `${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
   logger.info(
-    { url, temporal: config.temporal.address ?? 'localhost:7233', namespace: config.temporal.namespace },
+    {
+      url,
+      bound,
+      temporal: config.temporal.address ?? 'localhost:7233',
+      namespace: config.temporal.namespace,
+    },
     'ingress listening',
   );
 
@@ -183,5 +191,5 @@ export async function startIngress(opts: StartIngressOptions): Promise<Ingress> 
       for (const fn of cleanup.reverse()) await fn();
       logger.info('ingress closed');
     })());
-  return { url, port: addr.port, inbox, relay, alerts, agentApp, close };
+  return { url, bound, port: addr.port, inbox, relay, alerts, agentApp, close };
 }

@@ -53,6 +53,21 @@ export interface CreateWorkersOptions {
 }
 
 /**
+ * Where the activities send and with which keys. The fallback webhook is signed with its own key
+ * (FALLBACK_WEBHOOK_SIGNING_SECRET), never the downstream one: a receiver of fallbacks must not be able to forge
+ * agents' actions to the downstream consumer.
+ */
+export function outboundDeps(
+  config: Pick<Config, 'downstream' | 'fallback'>,
+): Pick<ActivityDeps, 'downstream' | 'fallback'> {
+  const { webhookSigningSecret, emailAllowedDomains: _domains, ...fallback } = config.fallback;
+  return {
+    downstream: config.downstream,
+    fallback: { ...fallback, signingSecret: webhookSigningSecret },
+  };
+}
+
+/**
  * Two workers in one process: workflows and non-Genesys activities on the alerts queue, and every
  * Genesys call on its own queue whose dispatch rate the server caps across all workers.
  */
@@ -78,8 +93,7 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
   const activities = createActivities({
     genesys: o.genesys,
     logger: o.logger,
-    downstream: o.config.downstream,
-    fallback: { ...o.config.fallback, signingSecret: o.config.downstream.signingSecret },
+    ...outboundDeps(o.config),
     throttle,
     retryAfterMaxSeconds,
     ...o.activityDeps,

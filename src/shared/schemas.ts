@@ -95,7 +95,7 @@ const PresenceSchema = z
 const FallbackSchema = z.strictObject({
   /** Channels to use; default: every channel the service has configured. Empty: no fallback. */
   channels: z.array(z.enum(FALLBACK_CHANNELS)).max(2).optional(),
-  /** Recipient for the email channel; default: the agent's own email when known. */
+  /** Recipient for the email channel, at a FALLBACK_EMAIL_ALLOWED_DOMAINS domain; default: the agent's own email. */
   email: z.email().max(254).optional(),
 });
 

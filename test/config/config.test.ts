@@ -145,6 +145,7 @@ describe('configuration', () => {
         INGRESS_API_KEYS: 'k'.repeat(32),
         CALLBACK_SIGNING_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
         PUBLIC_BASE_URL: 'https://alerts.example.com',
+        ACTION_URL_ALLOWED_HOSTS: 'crm.example.com',
         GENESYS_REGION: 'mypurecloud.de',
         ...creds,
       };

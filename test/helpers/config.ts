@@ -41,7 +41,8 @@ export function testConfig(over: TestConfigOverrides = {}): Config {
       apiKeys: parseApiKeys([API_KEY, OTHER_API_KEY]),
       rateLimitPerMinute: 6000,
       callbackSigningSecret: SIGNING_SECRET,
-      actionUrlAllowedHosts: [],
+      // Required in production (checkIngressConfig): the host the tests' openUrl actions link to.
+      actionUrlAllowedHosts: ['crm.example.com'],
       ...over.ingress,
     },
     fallback: { smtpFrom: 'alerts@test', webhookUrl: 'https://queue.example.com/fallback', ...over.fallback },

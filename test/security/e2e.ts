@@ -29,6 +29,7 @@ export function makeSecrets() {
     clientSecret: `cs-${randomBytes(24).toString('hex')}`,
     signingSecret: whsec(),
     downstreamSecret: whsec(),
+    fallbackSecret: whsec(),
     apiKeys: [`ak-${randomBytes(20).toString('hex')}`, `ak-${randomBytes(20).toString('hex')}`],
   };
 }
@@ -115,9 +116,9 @@ export async function startE2E(opts: {
         publicBaseUrl: `http://127.0.0.1:${port}`,
         apiKeys: parseApiKeys(secrets.apiKeys),
         callbackSigningSecret: secrets.signingSecret,
-        actionUrlAllowedHosts: opts.actionUrlAllowedHosts ?? [],
+        actionUrlAllowedHosts: opts.actionUrlAllowedHosts ?? ['crm.example.com'],
       },
-      fallback: { webhookUrl: fallback.url + '/fallback' },
+      fallback: { webhookUrl: fallback.url + '/fallback', webhookSigningSecret: secrets.fallbackSecret },
     });
     return {
       ...base,

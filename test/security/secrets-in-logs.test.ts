@@ -107,6 +107,8 @@ test('a full run with clicks, callbacks, fallback, 401 refresh and a bad API key
     ['callback signing key', secrets.signingSecret.slice('whsec_'.length)],
     ['downstream signing secret', secrets.downstreamSecret],
     ['downstream signing key', secrets.downstreamSecret.slice('whsec_'.length)],
+    ['fallback signing secret', secrets.fallbackSecret],
+    ['fallback signing key', secrets.fallbackSecret.slice('whsec_'.length)],
     ['API key 1', secrets.apiKeys[0]!],
     ['API key 2', secrets.apiKeys[1]!],
     ['rejected API key', badKey],

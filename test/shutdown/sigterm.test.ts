@@ -90,6 +90,7 @@ test('SIGTERM drains the ingress: every 2xx alert was started, every 2xx callbac
     INGRESS_API_KEYS: API_KEY,
     CALLBACK_SIGNING_SECRET: SIGNING_SECRET,
     PUBLIC_BASE_URL: 'https://alerts.example.com',
+    ACTION_URL_ALLOWED_HOSTS: 'crm.example.com',
     DATA_DIR: dataDir,
   });
   const url = (await waitForLine(p, /"url":"(http:\/\/[^"]+)"[^\n]*ingress listening/))[1]!;
