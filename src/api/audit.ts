@@ -40,6 +40,8 @@ export function auditTrail(logger: Logger): RequestHandler {
           result: resultOf(res.statusCode),
           status: res.statusCode,
           requestId: locals.requestId,
+          // The request id is the alert's correlation id (X-Request-Id): every line about an alert carries it.
+          correlationId: locals.requestId,
         },
         'audit',
       );
