@@ -241,7 +241,8 @@ describe('DAST pass over the running ingress', () => {
   });
 });
 
-describe('DAST pass over the codec endpoint (payload keys set)', () => {
+describe('DAST pass over the codec endpoint (payload keys set) and /metrics (METRICS_TOKEN set)', () => {
+  const metricsToken = `metrics-${secret()}`;
   let h: IngressHarness;
   const call = (method: string, path: string, headers?: Record<string, string>, body?: Buffer | string) =>
     raw(h.ingress.url, method, path, headers, body);
@@ -251,6 +252,7 @@ describe('DAST pass over the codec endpoint (payload keys set)', () => {
       config: {
         ...base,
         temporal: { ...base.temporal, payloadKeys: [{ id: 'k1', key: randomBytes(32) }] },
+        metrics: { ...base.metrics, token: metricsToken },
         ingress: {
           ...base.ingress,
           apiKeys: parseApiKeys(Object.entries(KEYS).map(([role, key]) => `${role}:${role}:${key}`)),
@@ -310,6 +312,22 @@ describe('DAST pass over the codec endpoint (payload keys set)', () => {
       await call('POST', '/codec/decode', { ...bearer(KEYS.admin), 'content-type': type }, body),
       _what,
     );
+  });
+
+  test('/metrics: no token, an API key, a wrong token -> 401; the token -> 200', async () => {
+    for (const headers of [
+      {},
+      bearer(KEYS.admin),
+      bearer(`${metricsToken}x`),
+      { authorization: metricsToken },
+    ]) {
+      const a = await call('GET', '/metrics', headers);
+      expectSafe(a, `metrics ${Object.keys(headers).join()}`);
+      expect(a.status).toBe(401);
+    }
+    const ok = await call('GET', '/metrics', bearer(metricsToken));
+    expect(ok.status).toBe(200);
+    expect(ok.body).toContain('ingress_http_requests_total');
   });
 
   test.each(['/codec/..%2f..%2fpackage.json', '/codec/%E0%A4%A', '/codec/decode/..'])(
