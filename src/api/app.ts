@@ -175,7 +175,7 @@ export function createApp(deps: AppDeps): Express {
   const codec = payloadCodecFor(deps.config.temporal);
   if (codec) {
     const auth = [
-      auditTrail(logger.child({ component: 'audit' })),
+      auditTrail(logger),
       bearerAuth(deps.config.ingress.apiKeys),
       perKeyRateLimit(deps.config.ingress.rateLimitPerMinute),
     ];
@@ -184,7 +184,7 @@ export function createApp(deps: AppDeps): Express {
 
   // Everything under /v1 needs an API key; each route names the roles it allows (auth.ts PERMISSIONS).
   const v1 = express.Router();
-  v1.use(auditTrail(logger.child({ component: 'audit' })));
+  v1.use(auditTrail(logger));
   v1.use(bearerAuth(deps.config.ingress.apiKeys));
   v1.use(perKeyRateLimit(deps.config.ingress.rateLimitPerMinute));
   v1.use(jsonBodiesOnly());
