@@ -42,7 +42,7 @@ export function testConfig(over: TestConfigOverrides = {}): Config {
       rateLimitPerMinute: 6000,
       callbackSigningSecret: SIGNING_SECRET,
       // Required in production (checkIngressConfig): the host the tests' openUrl actions link to.
-      actionUrlAllowedHosts: ['crm.example.com'],
+      actionUrlAllowedHosts: ['crm.example.com', 'wallboard.example.com'],
       ...over.ingress,
     },
     fallback: { smtpFrom: 'alerts@test', webhookUrl: 'https://queue.example.com/fallback', ...over.fallback },
