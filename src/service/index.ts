@@ -4,9 +4,10 @@
  * benchmarks all call it; what they change (a task queue, a pre-bundled workflow, relay timings, an ingress-only
  * or worker-only process) goes in `overrides`, never in a copy of this wiring.
  */
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { Registry } from 'prom-client';
+import { dataConverterFor } from '../codec';
 import { genesysConnection, type Config } from '../config';
 import { createGenesysClient } from '../genesys';
 import type { GenesysClient } from '../genesys/types';
@@ -31,6 +32,11 @@ export interface ServiceOverrides {
     false | Partial<Omit<CreateWorkersOptions, 'connection' | 'namespace' | 'config' | 'genesys' | 'logger'>>;
   /** Ingress options beyond the configuration; `false`: no ingress in this process (a worker-only process). */
   ingress?: false | Partial<Omit<StartIngressOptions, 'config' | 'logger' | 'registry' | 'client'>>;
+  /**
+   * With workers and the ingress in this process and no `client` given: the ingress starts runs with eager
+   * workflow start on the workers' connection (default true; `false` measures the difference).
+   */
+  eagerStart?: boolean;
 }
 
 export interface Service {
@@ -114,12 +120,28 @@ export async function startService(config: Config, overrides: ServiceOverrides =
     let ingress: Ingress | undefined;
     if (overrides.ingress !== false) {
       const { alertsClientOptions, agentApp, ...ingressOptions } = overrides.ingress ?? {};
+      // Workers here too: the ingress's Client shares their NativeConnection, so the server can hand a new run's
+      // first workflow task straight back to them (eager start: no matching round trip, no poll wait).
+      const eager = !overrides.client && sharedConnection !== undefined && overrides.eagerStart !== false;
+      const client =
+        overrides.client ??
+        (eager
+          ? new Client({
+              connection: sharedConnection!,
+              namespace: config.temporal.namespace,
+              dataConverter: dataConverterFor(config.temporal),
+            })
+          : undefined);
       const started = await startIngress({
         config,
         logger: logger.child({ component: 'ingress' }),
         registry,
-        client: overrides.client,
-        alertsClientOptions: { taskQueue, ...alertsClientOptions },
+        client,
+        alertsClientOptions: {
+          taskQueue,
+          ...(eager ? { requestEagerStart: true } : {}),
+          ...alertsClientOptions,
+        },
         // The agent-app node's worker shares the workers' connection where this process has one.
         agentApp: agentApp === false ? false : { nativeConnection: sharedConnection, ...agentApp },
         ...ingressOptions,
