@@ -9,6 +9,7 @@ import {
   CALLBACK_PATH,
   DEFAULT_DOWNSTREAM_RETRY_SECONDS,
   MAX_ACTIONS,
+  ALERT_WORKFLOW_REVISION,
   alertWorkflowId,
 } from '../shared/constants';
 import { zodIssuesToFieldIssues, type FieldIssue } from '../shared/field-issues';
@@ -212,6 +213,7 @@ export function buildAlertInput(request: unknown, opts: BuildAlertInputOptions):
       ...(req.fallback?.email ? { email: req.fallback.email } : {}),
     },
     desktopChannels: config.desktopChannels,
+    revision: ALERT_WORKFLOW_REVISION,
     policy: {
       ...policyRest, // newer policy fields pass through as given
       requireAck: requireAck ?? hasCallback,

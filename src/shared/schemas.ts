@@ -162,6 +162,8 @@ export const AlertInputSchema = z.strictObject({
    * exactly as it ran then.
    */
   desktopChannels: z.array(z.enum(DESKTOP_CHANNELS)).min(1).optional(),
+  /** The workflow revision the run was started for (ALERT_WORKFLOW_REVISION). Optional: older runs are revision 1. */
+  revision: z.int().min(1).optional(),
 });
 export type AlertInput = z.infer<typeof AlertInputSchema>;
 

@@ -19,7 +19,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ResolvedAgent } from '../activities/types';
+import type { ChannelResult, ForwardActionInput, ResolvedAgent } from '../activities/types';
 import type { ChannelAttempt, ChannelSkipReason, DesktopChannel } from '../shared/agent-app';
 import { notificationActionId } from '../shared/constants';
 import {
@@ -58,7 +58,7 @@ export class AlertRun {
 
   constructor(
     readonly input: AlertInput,
-    private readonly downstream: AlertActivities['downstream'],
+    private readonly downstream: Pick<AlertActivities, 'downstream' | 'downstreamFirstTry'>,
   ) {
     this.expiresAtMs = Date.parse(input.expiresAt);
     this.state = {
@@ -297,9 +297,24 @@ export class AlertRun {
     }
   }
 
+  /** The hand-off's first try in this workflow task; failing that, the regular activity and its retries. */
+  private async forwardLocalFirst(args: ForwardActionInput): Promise<ChannelResult> {
+    try {
+      return await this.downstream.downstreamFirstTry.forwardAction(args);
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      log.warn('downstream first try failed; retrying as an activity', {
+        alertId: args.alertId,
+        correlationId: args.correlationId,
+        error: failureMessage(err),
+      });
+      return this.downstream.downstream.forwardAction(args);
+    }
+  }
+
   private async forwardOnce(recorded: RecordedAction, metadata?: Record<string, unknown>): Promise<void> {
     const { input } = this;
-    const r = await this.downstream.forwardAction({
+    const args: ForwardActionInput = {
       alertId: input.alertId,
       correlationId: input.correlationId,
       action: {
@@ -317,11 +332,17 @@ export class AlertRun {
         source: input.source,
         metadata: input.metadata,
       },
-    });
+    };
+    const r = isLean(input)
+      ? await this.forwardLocalFirst(args)
+      : await this.downstream.downstream.forwardAction(args);
     recorded.downstream = r.outcome === 'delivered' ? 'delivered' : 'not_configured';
     this.state.updatedAt = workflowNow();
   }
 }
+
+/** Revision 2 and later (ALERT_WORKFLOW_REVISION): fewer events per alert. Older runs keep their commands. */
+export const isLean = (input: Pick<AlertInput, 'revision'>): boolean => (input.revision ?? 1) >= 2;
 
 /** An activity's failure as one line: the cause's message, not "Activity task failed". */
 export function failureMessage(err: unknown): string {

@@ -9,7 +9,8 @@ import { condition, setHandler, workflowInfo } from '@temporalio/workflow';
 import { agentActionUpdate, cancelSignal, getStateQuery, type AlertState } from '../shared/messages';
 import type { AlertInput } from '../shared/schemas';
 import { alertActivities } from './activity-options';
-import { AlertRun, workflowNow } from './alert-run';
+import { AlertRun, isLean, workflowNow } from './alert-run';
+import { untilOrLapsed } from './until-or-lapsed';
 import { sendThroughChannels } from './desktop-channels';
 import { fallBack, refuseInput } from './fallback';
 import { checkInput } from './input-check';
@@ -22,7 +23,7 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
   const checked = checkInput(rawInput, workflowInfo().workflowId, workflowNow());
   const input = checked.input;
   const activities = alertActivities(input);
-  const run = new AlertRun(input, activities.downstream);
+  const run = new AlertRun(input, activities);
 
   // Handlers first, so no message that arrives early is lost. Their logic is the run's.
   setHandler(getStateQuery, () => run.state);
@@ -49,9 +50,12 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
   // 4. Wait for the agent's action or the expiry, whichever comes first (a durable timer). Each action is handed
   // downstream as it arrives (run.takeAction); the run finishes only once every hand-off is done.
   const remaining = run.expiresAtMs - Date.now();
+  const actedOrCancelled = () => run.state.actions.length > 0 || run.cancelRequested !== undefined;
   const acted =
     remaining > 0 &&
-    (await condition(() => run.state.actions.length > 0 || run.cancelRequested !== undefined, remaining));
+    (await (isLean(input)
+      ? untilOrLapsed(actedOrCancelled, remaining)
+      : condition(actedOrCancelled, remaining)));
   if (run.state.actions.length > 0) return run.finish('actioned');
   if (acted && run.cancelRequested) return run.finish('cancelled');
 

@@ -135,7 +135,7 @@ describe('agent-app channel (real workflow, real ingress node, emulator as Genes
     ).toBe('handled');
     const sa = (await stack.client.workflow.getHandle(alertId).describe()).typedSearchAttributes;
     expect(sa.get(SA.channel)).toBe('agent-app');
-    await recordFixture(alertId, 'agent-app-actioned-history.json');
+    await recordFixture(alertId, 'rev2-agent-app-actioned-history.json');
   });
 
   it('goes on to the notifications endpoint for an agent with no live connection, and says why', async () => {
@@ -151,7 +151,7 @@ describe('agent-app channel (real workflow, real ingress node, emulator as Genes
     expect(sa.get(SA.channelSkips)).toEqual(['agent-app:no_live_session']);
     await stack.api(`/v1/alerts/${alertId}/cancel`, { body: {} });
     await stack.waitForAlert(alertId, (s) => s.status === 'cancelled');
-    await recordFixture(alertId, 'channels-fell-through-history.json');
+    await recordFixture(alertId, 'rev2-channels-fell-through-history.json');
   });
 
   it('withdraws a cancelled alert from every connection of the agent, and replays open ones to a new connection', async () => {

@@ -39,8 +39,8 @@ test('an everyday run of the earlier code (sent, clicked, handed downstream) rep
   ).resolves.toBeUndefined();
 });
 
-// Runs of this code with desktop channels in their input (recorded by test/agent-app/channel.test.ts with
-// RECORD_REPLAY_FIXTURES=1): a change to the channel steps must keep replaying them.
+// Runs with desktop channels in their input, before revision 2 (recorded by test/agent-app/channel.test.ts with
+// RECORD_REPLAY_FIXTURES=1 then): a change to the channel steps must keep replaying them.
 test('a run delivered by the agent app (located, pushed, clicked, withdrawn) replays on this code', async () => {
   quietRuntime();
   await expect(
@@ -52,5 +52,21 @@ test('a run that fell through the agent app to the notifications endpoint, then 
   quietRuntime();
   await expect(
     Worker.runReplayHistory(await replayOptions(), history('channels-fell-through-history.json')),
+  ).resolves.toBeUndefined();
+});
+
+// Runs of revision 2 (ALERT_WORKFLOW_REVISION: the hand-off's first try as a local activity, the expiry timer left
+// to lapse), recorded by test/agent-app/channel.test.ts with RECORD_REPLAY_FIXTURES=1.
+test('a revision-2 run delivered by the agent app and clicked (hand-off as a local activity) replays on this code', async () => {
+  quietRuntime();
+  await expect(
+    Worker.runReplayHistory(await replayOptions(), history('rev2-agent-app-actioned-history.json')),
+  ).resolves.toBeUndefined();
+});
+
+test('a revision-2 run that fell through to the notifications endpoint, then was cancelled, replays on this code', async () => {
+  quietRuntime();
+  await expect(
+    Worker.runReplayHistory(await replayOptions(), history('rev2-channels-fell-through-history.json')),
   ).resolves.toBeUndefined();
 });
