@@ -3,7 +3,7 @@
 #                         node dist/worker.js   (Temporal worker; bundles dist/workflows at start-up)
 # Also inside:            node dist/emulator/main.js (Genesys emulator), bin/desktop-alerts (CLI)
 
-ARG NODE_IMAGE=node:20-slim
+ARG NODE_IMAGE=node:24-slim
 
 # ---- dependencies (all of them: the build needs TypeScript) ----------------------------------
 FROM ${NODE_IMAGE} AS deps

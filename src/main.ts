@@ -16,6 +16,7 @@ import { payloadEncryptionCheck } from './codec';
 import { createLogger } from './observability/logger';
 import { installTemporalRuntime } from './observability/temporal-runtime';
 import { closeInReverse, startService } from './service';
+import { warnOnOldNode } from './node-version';
 
 /** `npm start`'s key when INGRESS_API_KEYS is unset: an admin named `dev` (its alerts' AlertSource). */
 const DEV_API_KEY: ApiKey = { name: 'dev', role: 'admin', key: 'dev-key' };
@@ -42,6 +43,7 @@ function devSigningSecret(dataDir: string): string {
 }
 
 async function main(): Promise<void> {
+  warnOnOldNode();
   let config: Config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel, name: 'desktop-alerts' });
   // Embedded mode runs without a payload key, but says so once.

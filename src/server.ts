@@ -11,8 +11,10 @@ import { loadConfigOrExit } from './config';
 import { createLogger } from './observability/logger';
 import { startService } from './service';
 import type { Ingress } from './service/ingress';
+import { warnOnOldNode } from './node-version';
 
 async function main(): Promise<void> {
+  warnOnOldNode();
   const config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel, name: 'ingress' });
   const insecureDevMode = process.env.NODE_ENV === 'development';

@@ -12,9 +12,11 @@ import { createLogger, type Logger } from './observability/logger';
 import { installTemporalRuntime } from './observability/temporal-runtime';
 import { startService } from './service';
 import { ALERTS_TASK_QUEUE, GENESYS_TASK_QUEUE } from './shared/constants';
+import { warnOnOldNode } from './node-version';
 
 /** `npm run worker`: a worker process against the configured Temporal and Genesys. */
 async function main(): Promise<void> {
+  warnOnOldNode();
   const config = loadConfigOrExit();
   const logger = createLogger({ level: config.logLevel, name: 'worker' });
   const payloads = payloadEncryptionCheck(
