@@ -113,6 +113,9 @@ export async function startOpsStack(opts: {
       rateLimitThrottle: false,
     },
     ingress: {
+      // These tests are about what happens after the start: a start is not answered 503 on a busy CI machine (2
+      // cores shared by the dev server, workers and jest) just because it took over the default 3 s.
+      alertsClientOptions: { rpcTimeoutMs: 15_000 },
       relay: { initialBackoffMs: 100, maxBackoffMs: 1_000, pollIntervalMs: 250 },
       drainTimeoutMs: 1_000,
       ...(opts.agentApp ? { agentApp: opts.agentApp } : {}),
