@@ -1370,7 +1370,8 @@ async function main(): Promise<void> {
         both('accept_to_toast_p99_ms', { better: 'lower' }),
         both('first_task_wait_p50_ms', { better: 'lower' }),
         both('first_task_wait_p99_ms', { better: 'lower' }),
-        both('eager_started_share', { target: '= 1', met: on.eager_started_share === 1 }),
+        // Best effort by design: a start that finds no free workflow-task slot goes through matching.
+        both('eager_started_share', { target: '>= 0.9', met: on.eager_started_share! >= 0.9 }),
         both('first_task_same_ms_share'),
         both('devserver_cores'),
         both('service_cores'),
