@@ -76,6 +76,11 @@ const AGENT_APP_SECONDS = QUICK ? 15 : 60;
 const AGENT_APP_CLICK_DELAY_MS = 200;
 /** After the last alert is sent: how long receipts, toasts and withdraws may still come before they count lost. */
 const AGENT_APP_SETTLE_MS = 30_000;
+/** eager: alerts per second offered open loop (below saturation), for how long. */
+const EAGER_RATE = 15;
+const EAGER_SECONDS = QUICK ? 10 : 40;
+/** ceiling: the issue's target for the design's alerts/s against the trivial workflow's runs/s. */
+const CEILING_TARGET = 0.6;
 
 type Metrics = Record<string, number>;
 const log = (msg: string) =>
@@ -712,6 +717,151 @@ async function costRun(kind: Kind): Promise<Metrics> {
   });
 }
 
+/**
+ * Close time (server clock, ms) of each of `ids` once all of them have completed, from visibility (asked twice a
+ * second: the count is one cheap query, the listing is made once at the end).
+ */
+async function completions(s: Service, ids: string[], timeoutMs: number): Promise<Map<string, number>> {
+  const query = `TaskQueue = "${s.taskQueue}" AND ExecutionStatus = "Completed"`;
+  const want = new Set(ids);
+  return waitFor(
+    async () => {
+      if ((await s.client.workflow.count(query)).count < want.size) return undefined;
+      const m = new Map<string, number>();
+      for await (const w of s.client.workflow.list({ query, pageSize: 1000 }))
+        if (want.has(w.workflowId) && w.closeTime) m.set(w.workflowId, w.closeTime.getTime());
+      return m.size >= want.size ? m : undefined;
+    },
+    timeoutMs,
+    `${ids.length} completed runs of the trivial workflow`,
+    500,
+  );
+}
+
+/**
+ * What this machine's Temporal can do at all: the throughput scenario's load (the same alert bodies, 32 requests
+ * in flight, through an HTTP start endpoint in a process of its own) starting a trivial workflow (one local
+ * activity, then complete) instead of an alert. runs/s = N / (first request -> last run closed).
+ */
+async function ceilingRun(): Promise<Metrics> {
+  return withService({ kind: 'ceiling', limitPerMinute: 0, capPerSecond: 0, agents: AGENTS }, async (s) => {
+    const warm = Array.from({ length: 20 }, (_, i) => alertBody(s, i));
+    checkAccepted(await postAll(s.url, '/v1/alerts', warm, 10), 'ceiling warm-up');
+    await completions(
+      s,
+      warm.map((w) => w.key),
+      60_000,
+    );
+    const items = Array.from({ length: SIZE.throughput }, (_, i) => alertBody(s, i));
+    const cpu = cpuMeter(s);
+    const sent = await postAll(s.url, '/v1/alerts', items, 32);
+    checkAccepted(sent, 'ceiling');
+    const closed = await completions(
+      s,
+      items.map((i) => i.key),
+      300_000,
+    );
+    const usage = cpu();
+    const first = Math.min(...sent.map((r) => r.start));
+    const last = Math.max(...closed.values());
+    const accept = sent.map((r) => r.end - r.start);
+    const complete = sent.map((r) => closed.get(r.key)! - r.end);
+    return {
+      ceiling_per_s: round(items.length / ((last - first) / 1000)),
+      accept_p50_ms: round(percentile(accept, 50)),
+      accept_p99_ms: round(percentile(accept, 99)),
+      complete_p50_ms: round(percentile(complete, 50)),
+      complete_p99_ms: round(percentile(complete, 99)),
+      ...usage,
+    };
+  });
+}
+
+/**
+ * The design with its workers and ingress in one process (as `npm start`), eager workflow start on or off, at a
+ * modest paced rate: what the eager start saves an alert (no trip through matching for the first workflow task),
+ * and whether the server took it (`eagerExecutionAccepted` on each run's WorkflowExecutionStarted event).
+ */
+async function eagerRun(eager: boolean): Promise<Metrics> {
+  return withService(
+    {
+      kind: 'design',
+      limitPerMinute: 0,
+      capPerSecond: 0,
+      agents: AGENTS,
+      oneProcess: { eagerStart: eager },
+    },
+    async (s) => {
+      const warm = Array.from({ length: 20 }, (_, i) => alertBody(s, i));
+      checkAccepted(await postAll(s.url, '/v1/alerts', warm, 4), 'eager warm-up');
+      await toasts(
+        s,
+        warm.map((w) => w.key),
+        60_000,
+      );
+      const items = Array.from({ length: EAGER_RATE * EAGER_SECONDS }, (_, i) => alertBody(s, i));
+      const cpu = cpuMeter(s);
+      const sent = await postOpenLoop(
+        s.url,
+        '/v1/alerts',
+        items.map((p) => ({ key: p.key, body: p.body, headers: p.headers })),
+        EAGER_RATE,
+      );
+      checkAccepted(sent, 'eager');
+      const at = await toasts(
+        s,
+        items.map((i) => i.key),
+        120_000,
+      );
+      const usage = cpu();
+      const E = temporal.api.enums.v1.EventType;
+      const t = (e: temporal.api.history.v1.IHistoryEvent | undefined) => optionalTsToMs(e?.eventTime) ?? NaN;
+      let accepted = 0;
+      const firstTaskWait: number[] = [];
+      for (let i = 0; i < sent.length; i += 25) {
+        await Promise.all(
+          sent.slice(i, i + 25).map(async (r) => {
+            const alertId = (JSON.parse(r.body) as { alertId: string }).alertId;
+            const events = (await s.client.workflow.getHandle(alertId).fetchHistory()).events ?? [];
+            const started = events.find((e) => e.eventType === E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED);
+            if (started?.workflowExecutionStartedEventAttributes?.eagerExecutionAccepted) accepted++;
+            const wft = events.find((e) => e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_STARTED);
+            firstTaskWait.push(t(wft) - t(started));
+          }),
+        );
+      }
+      const accept = sent.map((r) => r.end - r.start);
+      const toast = sent.map((r) => at.get(r.key)! - r.end);
+      return {
+        rate_per_s: EAGER_RATE,
+        accept_p50_ms: round(percentile(accept, 50)),
+        accept_p99_ms: round(percentile(accept, 99)),
+        toast_p50_ms: round(percentile(toast, 50)),
+        toast_p99_ms: round(percentile(toast, 99)),
+        accept_to_toast_p50_ms: round(
+          percentile(
+            toast.map((x, i) => x + accept[i]!),
+            50,
+          ),
+        ),
+        accept_to_toast_p99_ms: round(
+          percentile(
+            toast.map((x, i) => x + accept[i]!),
+            99,
+          ),
+        ),
+        eager_started_share: round(accepted / sent.length, 3),
+        first_task_wait_p50_ms: round(percentile(firstTaskWait, 50)),
+        first_task_wait_p99_ms: round(percentile(firstTaskWait, 99)),
+        first_task_same_ms_share: round(firstTaskWait.filter((w) => w <= 1).length / sent.length, 3),
+        devserver_cores: usage.devserver_cores!,
+        service_cores: usage.worker_cores!,
+        bench_cores: usage.bench_cores!,
+      };
+    },
+  );
+}
+
 /** Polls `done` until it holds or `timeoutMs` passes; says which (what never came is counted, not thrown). */
 async function settle(done: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -1070,6 +1220,11 @@ async function main(): Promise<void> {
       workflowsPath: require.resolve('./baseline/workflows'),
       logger: new DefaultLogger('ERROR'),
     });
+    if (want('ceiling'))
+      bundles.ceiling = await bundleWorkflowCode({
+        workflowsPath: require.resolve('./ceiling/workflows'),
+        logger: new DefaultLogger('ERROR'),
+      });
 
     const guard = async (name: string, fn: () => Promise<void>) => {
       if (!want(name)) return;
@@ -1155,6 +1310,72 @@ async function main(): Promise<void> {
           design: d[`${p}_cores`]!,
           baseline: b[`${p}_cores`],
         })),
+      );
+    });
+    await guard('ceiling', async () => {
+      log(`ceiling: ${SIZE.throughput} runs of a trivial workflow (one local activity), 32 starts in flight`);
+      const c = await ceilingRun();
+      const t = scenarios.throughput;
+      if (!t)
+        log('  ceiling: the ratios need the throughput scenario in the same run (--only throughput,ceiling)');
+      const dRatio = t ? round(t.alerts_per_s! / c.ceiling_per_s!, 2) : NaN;
+      const bRatio = t ? round(t.baseline_alerts_per_s! / c.ceiling_per_s!, 2) : NaN;
+      scenarios.ceiling = { ...c, design_ceiling_ratio: dRatio, baseline_ceiling_ratio: bRatio };
+      rows.push(
+        { scenario: 'ceiling', metric: 'ceiling_per_s', design: c.ceiling_per_s! },
+        {
+          scenario: 'ceiling',
+          metric: 'alerts_per_s / ceiling',
+          design: dRatio,
+          baseline: bRatio,
+          better: 'higher',
+          target: `>= ${CEILING_TARGET}, >= baseline`,
+          met: t ? dRatio >= CEILING_TARGET && t.alerts_per_s! >= t.baseline_alerts_per_s! : undefined,
+        },
+        ...[
+          'accept_p50_ms',
+          'accept_p99_ms',
+          'complete_p50_ms',
+          'complete_p99_ms',
+          'devserver_cores',
+          'worker_cores',
+          'ingress_cores',
+          'bench_cores',
+        ].map((metric) => ({ scenario: 'ceiling', metric, design: c[metric]! })),
+      );
+    });
+    await guard('eager', async () => {
+      log(
+        `eager: workers + ingress in one process, ${EAGER_RATE} alerts/s for ${EAGER_SECONDS} s, eager start on, then off`,
+      );
+      const on = await eagerRun(true);
+      const off = await eagerRun(false);
+      scenarios.eager = {
+        ...on,
+        ...Object.fromEntries(Object.entries(off).map(([k, v]) => [`off_${k}`, v])),
+      };
+      const both = (metric: string, o: Partial<Row> = {}): Row => ({
+        scenario: 'eager',
+        metric,
+        design: on[metric]!,
+        baseline: off[metric],
+        ...o,
+      });
+      rows.push(
+        both('accept_p50_ms', { better: 'lower' }),
+        both('accept_p99_ms', { better: 'lower' }),
+        both('toast_p50_ms', { better: 'lower' }),
+        both('toast_p99_ms', { better: 'lower' }),
+        both('accept_to_toast_p50_ms', { better: 'lower' }),
+        both('accept_to_toast_p99_ms', { better: 'lower' }),
+        both('first_task_wait_p50_ms', { better: 'lower' }),
+        both('first_task_wait_p99_ms', { better: 'lower' }),
+        // Best effort by design: a start that finds no free workflow-task slot goes through matching.
+        both('eager_started_share', { target: '>= 0.9', met: on.eager_started_share! >= 0.9 }),
+        both('first_task_same_ms_share'),
+        both('devserver_cores'),
+        both('service_cores'),
+        both('bench_cores'),
       );
     });
     await guard('budget', async () => {
@@ -1394,6 +1615,8 @@ async function main(): Promise<void> {
       'Toast = notification createdAt at the emulator minus the time POST /v1/alerts returned.',
       `Callbacks arrive open-loop at ${CALLBACK_RATE}/s; baseline receiver: verify, then apply the update inline before answering.`,
       `agent_app: ${AGENT_APP_AGENTS} agents signed in (PKCE + session exchange) and connected before the window; ${AGENT_APP_RATE} alerts/s open loop for ${AGENT_APP_SECONDS} s. displayed = the app got the alert frame and sent displayed, minus the 202; click_applied = the withdraw (handled) at the app minus the click's 202. Its baseline column is the same service and load with nobody connected (agent-app: no_live_session -> notifications-endpoint; displayed = the emulator's notification createdAt). Genesys calls: /api/ and /oauth/token during the window.`,
+      `Ceiling: the throughput scenario's load starting a trivial workflow (one local activity, complete) through a minimal HTTP start in its own process; ratio = each side's throughput alerts_per_s / ceiling_per_s (the same run).`,
+      `Eager: the design's workers and ingress in one process (npm start), ${EAGER_RATE} alerts/s open loop for ${EAGER_SECONDS} s; design column = eager workflow start on, baseline column = off. eager_started_share: runs whose WorkflowExecutionStarted says eagerExecutionAccepted.`,
       'Billable actions: workflow start, each activity attempt, timer, search-attribute upsert, signal, accepted update, marker; queries (none made) cost 1 each.',
       `Wrote bench/results/latest.json (${out.duration_s} s).`,
       ...failures.map((f) => `FAILED ${f}`),

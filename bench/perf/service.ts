@@ -14,7 +14,8 @@ import { startEmulator, type Emulator, type EmulatorUser } from '../../src/emula
 import type { DesktopChannel } from '../../src/config';
 import type { ChildStart } from './child';
 
-export type Kind = 'design' | 'baseline';
+/** `ceiling`: the trivial workflow (../ceiling) behind a minimal start endpoint, the bound of the other two. */
+export type Kind = 'design' | 'baseline' | 'ceiling';
 export interface LoopDelay {
   p50: number;
   p99: number;
@@ -39,6 +40,11 @@ export interface ServiceOptions {
   desktopChannels?: DesktopChannel[];
   /** The agent app's PKCE client (GENESYS_APP_CLIENT_ID), given with the agent-app channel. */
   agentApp?: { clientId: string };
+  /**
+   * The design's workers and ingress in one process, as `npm start` runs them, with eager workflow start on or
+   * off (ServiceOverrides.eagerStart). Unset: two processes, as deployed.
+   */
+  oneProcess?: { eagerStart: boolean };
 }
 
 export interface Service {
@@ -57,8 +63,8 @@ export interface Service {
   inboxPending(): Promise<number>;
   /** Event-loop delay (ms) of the worker and the ingress processes since the last call. */
   loopDelay(): Promise<{ worker: LoopDelay; ingress: LoopDelay }>;
-  /** Process ids of the worker and the ingress (CPU accounting). */
-  pids: { worker: number; ingress: number };
+  /** Process ids of the worker and the ingress (CPU accounting; one process: the worker's only). */
+  pids: { worker: number; ingress?: number };
   close(): Promise<void>;
 }
 
@@ -186,8 +192,8 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, o.bundle.code);
   // Forked now: they load (about 2 s) while the Temporal server may still be starting.
-  const worker = new Child(`${o.kind} worker`);
-  const ingress = new Child(`${o.kind} ingress`);
+  const worker = new Child(o.oneProcess ? `${o.kind} worker+ingress` : `${o.kind} worker`);
+  const ingress = o.oneProcess ? worker : new Child(`${o.kind} ingress`);
   let conn: Connection | undefined;
   const closeAll = async () => {
     await ingress.close();
@@ -203,11 +209,24 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     conn = await Connection.connect({ address: o.temporalAddress });
     client = new Client({ connection: conn, namespace: 'default' });
     const common = { kind: o.kind, env, taskQueue };
-    const [, started] = await Promise.all([
-      worker.start({ ...common, role: 'worker', bundlePath, capPerSecond: o.capPerSecond }),
-      ingress.start({ ...common, role: 'ingress', inboxFile: path.join(dir, 'callbacks.sqlite') }),
-    ]);
-    url = started.url!;
+    const inboxFile = path.join(dir, 'callbacks.sqlite');
+    if (o.oneProcess) {
+      const started = await worker.start({
+        ...common,
+        role: 'both',
+        bundlePath,
+        capPerSecond: o.capPerSecond,
+        inboxFile,
+        eagerStart: o.oneProcess.eagerStart,
+      });
+      url = started.url!;
+    } else {
+      const [, started] = await Promise.all([
+        worker.start({ ...common, role: 'worker', bundlePath, capPerSecond: o.capPerSecond }),
+        ingress.start({ ...common, role: 'ingress', inboxFile }),
+      ]);
+      url = started.url!;
+    }
   } catch (err) {
     await closeAll();
     throw err;
@@ -224,7 +243,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     users: emulator.control.listUsers(),
     inboxPending: () => ingress.pending(),
     loopDelay: async () => ({ worker: await worker.loopDelay(), ingress: await ingress.loopDelay() }),
-    pids: { worker: worker.pid, ingress: ingress.pid },
+    pids: { worker: worker.pid, ingress: o.oneProcess ? undefined : ingress.pid },
     close: closeAll,
   };
 }

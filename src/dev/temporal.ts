@@ -157,6 +157,10 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   args.push('--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1');
   args.push('--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');
   args.push('--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead=true');
+  // Eager workflow start (startService: workers and the ingress in one process hand a new run's first task
+  // straight to the workers). Already the default of the pinned CLI's server (1.32); said here for a `temporal`
+  // found on PATH or given by TEMPORAL_CLI that is older, where it defaulted to off.
+  args.push('--dynamic-config-value', 'system.enableEagerWorkflowStart=true');
   if (!cli)
     return startWithSdkDownload({ port, uiPort, namespace, dbFile: opts.dbFile, extraArgs: args, log });
   args.unshift(
