@@ -81,7 +81,17 @@ export function createLogger(
   if (pretty) {
     return pino({
       ...base,
-      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } },
+      // One line per event, the component first: a person reads a terminal, a machine reads the JSON (LOG_FORMAT=json).
+      transport: {
+        target: 'pino-pretty',
+        options: {
+          colorize: true,
+          translateTime: 'SYS:HH:MM:ss.l',
+          singleLine: true,
+          ignore: 'pid,hostname,name,component',
+          messageFormat: '{if component}{component}: {end}{msg}',
+        },
+      },
     });
   }
   return pino(base);
