@@ -22,6 +22,8 @@ export interface TemporalBinaries {
   cacheDir: string;
   /** Seconds the build took; 0 when the cached binaries were reused. */
   buildSeconds: number;
+  /** Seconds the cached binaries took to build (build.json beside them). */
+  firstBuildSeconds: number;
 }
 
 export function cacheDir(): string {
@@ -125,5 +127,15 @@ export function ensureTemporalBinaries(log: (m: string) => void): TemporalBinari
     );
     log(`cluster: built in ${buildSeconds} s`);
   }
-  return { server, sqlTool, moduleDir: info.Dir, cacheDir: dir, buildSeconds };
+  const built = JSON.parse(fs.readFileSync(path.join(dir, 'build.json'), 'utf8')) as {
+    buildSeconds?: number;
+  };
+  return {
+    server,
+    sqlTool,
+    moduleDir: info.Dir,
+    cacheDir: dir,
+    buildSeconds,
+    firstBuildSeconds: built.buildSeconds ?? 0,
+  };
 }

@@ -173,6 +173,8 @@ async function main(): Promise<void> {
       seconds: round((Date.now() - c0) / 1000),
     };
     log(`cluster: callbacks: ${JSON.stringify(callbacks)}`);
+    if (ack.n !== clicked)
+      failures.push(`callbacks: ${clicked - ack.n} of ${clicked} clicks never acknowledged 2xx`);
 
     // 5. Chaos: alerts at 15/s, clicked as they appear; kill -9 a worker at 20 %, an ingress at 45 %, restart the
     // Temporal server at 70 % of the answers.
@@ -294,7 +296,11 @@ async function main(): Promise<void> {
         temporalCli: spawnSync(cli, ['--version'], { encoding: 'utf8' }).stdout.trim(),
         node: process.version,
       },
-      buildSeconds: bins.buildSeconds,
+      build: {
+        reusedCache: bins.buildSeconds === 0,
+        buildSeconds: bins.firstBuildSeconds,
+        cacheDir: bins.cacheDir,
+      },
       machine: {
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model ?? 'unknown',

@@ -41,7 +41,8 @@ export async function startServices(
   try {
     const emulator = await startEmulator({
       rateLimitPerMinute: 0,
-      timeScale: 0.01,
+      // Genesys's own callback timing: 5 s for the answer, retries after 5, 30 and 120 s.
+      timeScale: 1,
       callbackSigningSecret: signingSecret,
       users: users(AGENTS),
       clients: [CLIENT],

@@ -7,6 +7,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
@@ -57,6 +58,23 @@ export function setupSchemas(bins: TemporalBinaries, pg: Postgres, log: Log): vo
   }
 }
 
+/**
+ * A free port below 32768: the server records each service's membership port in cluster_membership, a smallint
+ * column, so the kernel's ephemeral ports (32768 and up, what port 0 gives) fail its start-up.
+ */
+async function freeMembershipPort(): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const ok = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (ok) return port;
+  }
+  throw new Error('no free port between 20000 and 32000');
+}
+
 interface ServiceRpc {
   rpc: { grpcPort: number; membershipPort: number; httpPort?: number; bindOnLocalHost?: boolean };
 }
@@ -95,7 +113,7 @@ export async function writeServerConfig(
   delete cfg.namespaceDefaults;
   for (const svc of Object.values(cfg.services)) {
     svc.rpc.grpcPort = await freePort();
-    svc.rpc.membershipPort = await freePort();
+    svc.rpc.membershipPort = await freeMembershipPort();
     if (svc.rpc.httpPort !== undefined) svc.rpc.httpPort = await freePort();
   }
   const frontend = cfg.services.frontend!.rpc.grpcPort;
