@@ -72,6 +72,27 @@ export function ensureTemporalBinaries(log: (m: string) => void): TemporalBinari
   const server = path.join(bin, 'temporal-server');
   const sqlTool = path.join(bin, 'temporal-sql-tool');
   fs.mkdirSync(src, { recursive: true });
+  const buildFile = path.join(dir, 'build.json');
+  const cachedModule = path.join(
+    dir,
+    'gopath',
+    'pkg',
+    'mod',
+    'go.temporal.io',
+    `server@v${TEMPORAL_SERVER_VERSION}`,
+  );
+  if ([server, sqlTool, buildFile, cachedModule].every((p) => fs.existsSync(p))) {
+    // Built before: no Go needed to run it again.
+    const built = JSON.parse(fs.readFileSync(buildFile, 'utf8')) as { buildSeconds?: number };
+    return {
+      server,
+      sqlTool,
+      moduleDir: cachedModule,
+      cacheDir: dir,
+      buildSeconds: 0,
+      firstBuildSeconds: built.buildSeconds ?? 0,
+    };
+  }
   const go = findGo();
   const env = goEnv(dir);
   const goMod = path.join(src, 'go.mod');
@@ -113,7 +134,7 @@ export function ensureTemporalBinaries(log: (m: string) => void): TemporalBinari
     fs.renameSync(`${sqlTool}.tmp`, sqlTool);
     buildSeconds = Math.round((Date.now() - t0) / 1000);
     fs.writeFileSync(
-      path.join(dir, 'build.json'),
+      buildFile,
       JSON.stringify(
         {
           version: TEMPORAL_SERVER_VERSION,
@@ -127,7 +148,7 @@ export function ensureTemporalBinaries(log: (m: string) => void): TemporalBinari
     );
     log(`cluster: built in ${buildSeconds} s`);
   }
-  const built = JSON.parse(fs.readFileSync(path.join(dir, 'build.json'), 'utf8')) as {
+  const built = JSON.parse(fs.readFileSync(buildFile, 'utf8')) as {
     buildSeconds?: number;
   };
   return {
