@@ -11,6 +11,7 @@ import { parse } from 'yaml';
 import { checkIngressConfig } from '../src/api/app';
 import { loadConfig } from '../src/config';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../src/dev/search-attributes';
+import { DYNAMIC_CONFIG_FILE, REGISTER_SEARCH_ATTRIBUTES_SCRIPT, SQL_PLUGIN } from '../bench/cluster/files';
 
 const ROOT = path.resolve(__dirname, '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
@@ -122,6 +123,22 @@ describe('docker-compose.yml', () => {
     expect(services.temporal?.image).toMatch(/^temporalio\/auto-setup:/);
     expect(services.temporal?.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql' });
     expect(services['temporal-ui']?.image).toMatch(/^temporalio\/ui:/);
+  });
+
+  test('npm run cluster runs the files the compose mounts (tested by proxy: they cannot drift)', () => {
+    // The dynamic config: the compose mounts deploy/temporal/dynamicconfig.yaml where auto-setup reads it, and the
+    // cluster run's server reads that very file (and validates it with temporal-server validate-dynamic-config).
+    const temporal = services.temporal!;
+    const mount = temporal.volumes?.find((v) => v.includes('dynamicconfig'))?.split(':');
+    expect(mount && path.resolve(ROOT, mount[0]!)).toBe(DYNAMIC_CONFIG_FILE);
+    expect(mount?.[1]).toBe(`/etc/temporal/${String(temporal.environment?.DYNAMIC_CONFIG_FILE_PATH)}`);
+    // The search attributes: the same script, fed the compose's SEARCH_ATTRIBUTES (pinned to the definitions below).
+    const script = services['temporal-admin-tools']!.volumes?.find((v) =>
+      v.includes('register-search-attributes'),
+    );
+    expect(script && path.resolve(ROOT, script.split(':')[0]!)).toBe(REGISTER_SEARCH_ATTRIBUTES_SCRIPT);
+    // The schema: auto-setup's DB=postgres12 is temporal-sql-tool's plugin and schema/postgresql/v12 in both.
+    expect(temporal.environment?.DB).toBe(SQL_PLUGIN);
   });
 
   test('the search attributes registered are exactly src/shared/search-attributes.ts', () => {

@@ -88,7 +88,8 @@ export function seeded(seed: number): () => number {
 /**
  * One worker process (bench/chaos/worker-process.ts under `node --import tsx`, so a signal reaches
  * the worker itself and not a wrapper). Like a process supervisor, it starts a new one whenever the
- * current one dies, until stop().
+ * current one dies, until stop(). `opts` runs another script the same way (the cluster run supervises
+ * src/worker.ts and src/server.ts with it), ready once its stdout shows `opts.ready`.
  */
 export class WorkerProcess {
   private child?: ChildProcess;
@@ -103,7 +104,13 @@ export class WorkerProcess {
   constructor(
     private readonly env: NodeJS.ProcessEnv,
     private readonly logFile: string,
+    private readonly opts: { script?: string; ready?: string } = {},
   ) {}
+
+  /** The running process's id (undefined between a death and its replacement). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
 
   async start(): Promise<void> {
     this.spawnOne();
@@ -114,7 +121,8 @@ export class WorkerProcess {
     this.starts++;
     this.expectingExit = false;
     const out = fs.openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'worker-process.ts')], {
+    const script = this.opts.script ?? path.join(__dirname, 'worker-process.ts');
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
       cwd: ROOT,
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'pipe', out],
@@ -122,12 +130,15 @@ export class WorkerProcess {
     fs.closeSync(out);
     this.child = child;
     let buf = '';
+    let ready = false;
     const log = fs.createWriteStream(this.logFile, { flags: 'a' });
     child.once('exit', () => log.end());
     child.stdout!.on('data', (c: Buffer) => {
       log.write(c);
       buf += c.toString('utf8');
-      if (buf.includes('worker ready')) {
+      // Once per process: later output of a process about to be killed must not wake its successor's waiters.
+      if (!ready && buf.includes(this.opts.ready ?? 'worker ready')) {
+        ready = true;
         const waiters = this.readyWaiters;
         this.readyWaiters = [];
         for (const w of waiters) w();
@@ -146,7 +157,7 @@ export class WorkerProcess {
   ready(timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
       const t = setTimeout(
-        () => reject(new Error(`worker not ready within ${timeoutMs} ms (see ${this.logFile})`)),
+        () => reject(new Error(`process not ready within ${timeoutMs} ms (see ${this.logFile})`)),
         timeoutMs,
       );
       this.readyWaiters.push(() => {

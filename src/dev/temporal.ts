@@ -89,7 +89,8 @@ export interface DevServer {
   kill(): Promise<void>;
 }
 
-async function waitForServer(address: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+/** Poll until the server at `address` answers GetSystemInfo; throws when `child` exits or the time is up. */
+export async function waitForServer(address: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastErr: unknown;
   while (Date.now() < deadline) {
@@ -110,8 +111,11 @@ async function waitForServer(address: string, child: ChildProcess, timeoutMs: nu
   throw new Error(`temporal server at ${address} did not become ready: ${String(lastErr)}`);
 }
 
-/** Register the project's search attributes (idempotent; works on an existing database file too). */
-async function ensureSearchAttributes(address: string, namespace: string): Promise<void> {
+/**
+ * Register the project's search attributes that are missing (idempotent; works on an existing database file too).
+ * Returns the names it had to add.
+ */
+export async function ensureSearchAttributes(address: string, namespace: string): Promise<string[]> {
   const conn = await Connection.connect({ address });
   try {
     const existing = await conn.operatorService.listSearchAttributes({ namespace });
@@ -126,11 +130,12 @@ async function ensureSearchAttributes(address: string, namespace: string): Promi
       KeywordList: 7,
     };
     const missing = Object.entries(SEARCH_ATTRIBUTE_DEFINITIONS).filter(([k]) => !have.has(k));
-    if (missing.length === 0) return;
+    if (missing.length === 0) return [];
     await conn.operatorService.addSearchAttributes({
       namespace,
       searchAttributes: Object.fromEntries(missing.map(([k, t]) => [k, typeEnum[t]!])),
     });
+    return missing.map(([k]) => k);
   } finally {
     await conn.close();
   }
