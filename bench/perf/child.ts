@@ -57,14 +57,16 @@ loopDelay.enable();
 
 const send = (m: unknown) => process.send?.(m);
 
-async function startWorker(o: ChildStart): Promise<() => Promise<void>> {
+/** The configuration, a silent logger and a Genesys client with room for the bench's load (50 connections). */
+function workerParts(o: ChildStart) {
   const config = loadConfig(o.env);
   const logger = pino({ level: 'silent' });
-  const genesys = createGenesysClient({
-    ...genesysConnection(config.genesys),
-    logger,
-    connections: 50,
-  });
+  const genesys = createGenesysClient({ ...genesysConnection(config.genesys), logger, connections: 50 });
+  return { config, logger, genesys };
+}
+
+async function startWorker(o: ChildStart): Promise<() => Promise<void>> {
+  const { config, logger, genesys } = workerParts(o);
   const workflowBundle = { codePath: o.bundlePath! };
   let stop: () => Promise<void>;
   if (o.kind === 'design') {
@@ -172,13 +174,7 @@ async function startCeilingIngress(o: ChildStart): Promise<{ url: string; close:
 
 /** The design's workers and ingress in this one process, as `npm start` runs them. */
 async function startBoth(o: ChildStart): Promise<{ ingress: Ingress; close: () => Promise<void> }> {
-  const config = loadConfig(o.env);
-  const logger = pino({ level: 'silent' });
-  const genesys = createGenesysClient({
-    ...genesysConnection(config.genesys),
-    logger,
-    connections: 50,
-  });
+  const { config, logger, genesys } = workerParts(o);
   const service = await startService(config, {
     logger,
     genesys,
