@@ -170,23 +170,24 @@ export function createApp(deps: AppDeps): Express {
     app.use(agentAppRoutes({ ...deps.agentApp, inbox: deps.inbox, logger }));
   }
 
+  // What every API-key route runs first: the audit line, the key, the key's request limit (one budget per key for
+  // /v1 and /codec together). Each route then names the roles it allows (auth.ts PERMISSIONS).
+  const identify = [
+    auditTrail(logger),
+    bearerAuth(deps.config.ingress.apiKeys),
+    perKeyRateLimit(deps.config.ingress.rateLimitPerMinute),
+  ];
+
   // The codec endpoint for operators (Temporal's codec server protocol), only when payloads are encrypted: admin
   // keys only, each call audited (a decode reveals what the encryption hides).
   const codec = payloadCodecFor(deps.config.temporal);
   if (codec) {
-    const auth = [
-      auditTrail(logger),
-      bearerAuth(deps.config.ingress.apiKeys),
-      perKeyRateLimit(deps.config.ingress.rateLimitPerMinute),
-    ];
-    app.use('/codec', codecRoutes({ codec, corsOrigins: deps.config.temporal.codecCorsOrigins ?? [], auth }));
+    const corsOrigins = deps.config.temporal.codecCorsOrigins ?? [];
+    app.use('/codec', codecRoutes({ codec, corsOrigins, auth: identify }));
   }
 
-  // Everything under /v1 needs an API key; each route names the roles it allows (auth.ts PERMISSIONS).
   const v1 = express.Router();
-  v1.use(auditTrail(logger));
-  v1.use(bearerAuth(deps.config.ingress.apiKeys));
-  v1.use(perKeyRateLimit(deps.config.ingress.rateLimitPerMinute));
+  v1.use(...identify);
   v1.use(jsonBodiesOnly());
   v1.use(express.json({ limit: BODY_LIMIT, strict: false }));
   v1.use(alertRoutes({ alerts: deps.alerts, metrics, logger }));
