@@ -43,8 +43,9 @@ function devSigningSecret(dataDir: string): string {
 }
 
 async function main(): Promise<void> {
-  warnOnOldNode();
   let config: Config = loadConfigOrExit();
+  // After the configuration: a bad one exits first, with its problems as the first lines.
+  warnOnOldNode();
   const logger = createLogger({ level: config.logLevel, name: 'desktop-alerts' });
   // Embedded mode runs without a payload key, but says so once.
   const payloads = payloadEncryptionCheck(config.temporal, 'embedded');

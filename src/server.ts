@@ -14,8 +14,9 @@ import type { Ingress } from './service/ingress';
 import { warnOnOldNode } from './node-version';
 
 async function main(): Promise<void> {
-  warnOnOldNode();
   const config = loadConfigOrExit();
+  // After the configuration: a bad one exits first, with its problems as the first lines.
+  warnOnOldNode();
   const logger = createLogger({ level: config.logLevel, name: 'ingress' });
   const insecureDevMode = process.env.NODE_ENV === 'development';
   if (insecureDevMode)

@@ -16,8 +16,9 @@ import { warnOnOldNode } from './node-version';
 
 /** `npm run worker`: a worker process against the configured Temporal and Genesys. */
 async function main(): Promise<void> {
-  warnOnOldNode();
   const config = loadConfigOrExit();
+  // After the configuration: a bad one exits first, with its problems as the first lines.
+  warnOnOldNode();
   const logger = createLogger({ level: config.logLevel, name: 'worker' });
   const payloads = payloadEncryptionCheck(
     config.temporal,
