@@ -22,6 +22,19 @@ const json = (ref: string, description: string) => ({
   content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
 });
 const bearer = [{ bearerAuth: [] }];
+/** A required JSON body of an object with these string properties, all required. */
+const stringsBody = (...names: string[]) => ({
+  required: true,
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        required: names,
+        properties: Object.fromEntries(names.map((n) => [n, { type: 'string' }])),
+      },
+    },
+  },
+});
 
 /** What every /v1 operation shares: the key, the roles allowed (403 for the others), the per-key limit (429). */
 const v1 = (action: Action, ownOnly = false) => ({
@@ -209,18 +222,7 @@ export function buildOpenApi(): Record<string, unknown> {
         post: {
           summary:
             "The agent app's sign-in: the agent's Genesys token for a service session (src/agent-app/README.md)",
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  type: 'object',
-                  required: ['accessToken'],
-                  properties: { accessToken: { type: 'string' } },
-                },
-              },
-            },
-          },
+          requestBody: stringsBody('accessToken'),
           responses: {
             '200': { description: '{sessionToken, expiresAt, user: {id, name, email}}' },
             '400': problemResponse('Malformed body'),
@@ -232,18 +234,7 @@ export function buildOpenApi(): Record<string, unknown> {
       '/agent-app/actions': {
         post: {
           summary: "An agent's click in the agent app (Authorization: Bearer <sessionToken>)",
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  type: 'object',
-                  required: ['notificationId', 'actionId'],
-                  properties: { notificationId: { type: 'string' }, actionId: { type: 'string' } },
-                },
-              },
-            },
-          },
+          requestBody: stringsBody('notificationId', 'actionId'),
           responses: {
             '202': { description: 'Stored; will be applied' },
             '200': { description: 'Already received (duplicate)' },
