@@ -109,7 +109,7 @@ export function createApp(deps: AppDeps): Express {
   const problems = checkIngressConfig(deps.config, deps.insecureDevMode);
   if (problems.length > 0) throw new IngressConfigError(problems);
   const { logger, registry } = deps;
-  const metrics = ingressMetrics(registry, () => deps.inbox.deadLetterCount());
+  const metrics = ingressMetrics(registry, deps.inbox);
   const openapi = JSON.stringify(buildOpenApi());
 
   const app = express();

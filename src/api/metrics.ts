@@ -8,19 +8,29 @@ export interface IngressMetrics {
   alertsStarted: Counter<'outcome'>;
   relayOutcomes: Counter<'outcome' | 'reason'>;
   deadLetters: Gauge;
+  inboxPending: Gauge;
+  inboxOldestPendingSeconds: Gauge;
   inboxPruned: Counter;
 }
 
+/** What the inbox gauges read at scrape time. */
+export interface InboxCounts {
+  deadLetterCount(): number;
+  /** Callbacks received and not yet applied or dead-lettered (the relay's backlog). */
+  pendingCount(): number;
+  oldestPendingReceivedAt(): Date | undefined;
+}
+
 const cache = new WeakMap<Registry, IngressMetrics>();
-/** Where each registry's dead-letter gauge reads from (the latest app wins). */
-const deadLetterSources = new WeakMap<Registry, () => number>();
+/** Where each registry's inbox gauges read from (the latest app wins). */
+const inboxSources = new WeakMap<Registry, InboxCounts>();
 
 /**
  * The ingress metrics, registered once per registry (createApp may be called more than once with
- * the same registry, e.g. in tests). `deadLetterCount` is read at scrape time.
+ * the same registry, e.g. in tests). The inbox's counts are read at scrape time.
  */
-export function ingressMetrics(registry: Registry, deadLetterCount: () => number): IngressMetrics {
-  deadLetterSources.set(registry, deadLetterCount);
+export function ingressMetrics(registry: Registry, inbox: InboxCounts): IngressMetrics {
+  inboxSources.set(registry, inbox);
   const existing = cache.get(registry);
   if (existing) return existing;
   const registers = [registry];
@@ -73,15 +83,40 @@ export function ingressMetrics(registry: Registry, deadLetterCount: () => number
       help: 'Callbacks currently in the dead-letter store',
       registers,
       collect() {
-        const fn = deadLetterSources.get(registry);
-        try {
-          if (fn) this.set(fn());
-        } catch {
-          // The store is closing: keep the last value.
-        }
+        readInto(this, () => inboxSources.get(registry)?.deadLetterCount());
+      },
+    }),
+    inboxPending: new Gauge({
+      name: 'desktop_callback_inbox_pending',
+      help: 'Callbacks received and not yet applied or dead-lettered (the relay backlog)',
+      registers,
+      collect() {
+        readInto(this, () => inboxSources.get(registry)?.pendingCount());
+      },
+    }),
+    inboxOldestPendingSeconds: new Gauge({
+      name: 'desktop_callback_inbox_oldest_pending_seconds',
+      help: 'Age of the oldest callback waiting for the relay (0 when none waits): grows while the relay is stuck',
+      registers,
+      collect() {
+        readInto(this, () => {
+          const inbox = inboxSources.get(registry);
+          if (!inbox) return undefined;
+          const at = inbox.oldestPendingReceivedAt();
+          return at ? Math.max(0, (Date.now() - at.getTime()) / 1000) : 0;
+        });
       },
     }),
   };
   cache.set(registry, m);
   return m;
+}
+
+function readInto(gauge: Gauge, read: () => number | undefined): void {
+  try {
+    const n = read();
+    if (n !== undefined) gauge.set(n);
+  } catch {
+    // The store is closing: keep the last value.
+  }
 }

@@ -23,6 +23,8 @@ type StatementName =
   | 'listDead'
   | 'countDead'
   | 'countByState'
+  | 'countPending'
+  | 'oldestPending'
   | 'requeue'
   | 'requeueParsed'
   | 'deadIds';
@@ -119,6 +121,13 @@ export function openInboxStore(file: string): InboxStore {
     ),
     countDead: db.prepare(`SELECT COUNT(*) AS n FROM callbacks WHERE state = 'dead_lettered'`),
     countByState: db.prepare(`SELECT state, COUNT(*) AS n FROM callbacks GROUP BY state`),
+    // For the scrape-time gauges: off the (state, id) index (INDEXED BY, as for routes), not a table scan.
+    countPending: db.prepare(
+      `SELECT COUNT(*) AS n FROM callbacks INDEXED BY callbacks_state WHERE state = 'received'`,
+    ),
+    oldestPending: db.prepare(
+      `SELECT received_at AS receivedAt FROM callbacks INDEXED BY callbacks_state WHERE state = 'received' ORDER BY id LIMIT 1`,
+    ),
     requeue: db.prepare(
       `UPDATE callbacks SET state = 'received', reason = NULL, detail = NULL, attempts = 0, updated_at = @now WHERE id = @id AND state = 'dead_lettered'`,
     ),

@@ -225,6 +225,20 @@ export class CallbackInbox {
     return (this.stmts.countDead.get() as { n: number }).n;
   }
 
+  /** Callbacks received and not yet applied or dead-lettered: the relay's backlog. */
+  pendingCount(): number {
+    return (this.stmts.countPending.get() as { n: number }).n;
+  }
+
+  /**
+   * When the oldest pending callback was received (undefined: none pending). A replayed dead letter keeps its
+   * first receipt time, so it looks old until the relay applies it.
+   */
+  oldestPendingReceivedAt(): Date | undefined {
+    const row = this.stmts.oldestPending.get() as { receivedAt: string } | undefined;
+    return row ? new Date(row.receivedAt) : undefined;
+  }
+
   counts(): Record<CallbackState, number> {
     const out: Record<CallbackState, number> = { received: 0, applied: 0, dead_lettered: 0 };
     for (const r of this.stmts.countByState.all() as Array<{ state: CallbackState; n: number }>)

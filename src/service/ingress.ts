@@ -106,7 +106,7 @@ export async function startIngress(opts: StartIngressOptions): Promise<Ingress> 
       // The node's own parts stop before the inbox they write to closes (cleanup runs in reverse).
       cleanup.push(() => node.close());
     }
-    const metrics = ingressMetrics(registry, () => inbox.deadLetterCount());
+    const metrics = ingressMetrics(registry, inbox);
     relay = new CallbackRelay({
       inbox,
       alerts,

@@ -111,6 +111,25 @@ describe('CallbackInbox', () => {
     expect(inbox.insert(callbackFor('a2'))).toBe('duplicate');
   });
 
+  test("the backlog for the metrics: how many wait for the relay and since when (the oldest's receipt)", async () => {
+    expect(inbox.pendingCount()).toBe(0);
+    expect(inbox.oldestPendingReceivedAt()).toBeUndefined();
+    const before = Date.now();
+    inbox.insert(callbackFor('b1'));
+    await new Promise((r) => setTimeout(r, 20));
+    inbox.insert(callbackFor('b2'));
+    inbox.insert(callbackFor('b3'));
+    expect(inbox.pendingCount()).toBe(3);
+    const first = inbox.oldestPendingReceivedAt()!.getTime();
+    expect(first).toBeGreaterThanOrEqual(before);
+    expect(first).toBeLessThanOrEqual(Date.now() - 20);
+    // Applied and dead-lettered rows are no longer waiting; the next oldest is.
+    inbox.markApplied(inbox.nextPendingFor('alert-b1')!.id, 'applied');
+    inbox.markDeadLettered(inbox.nextPendingFor('alert-b2')!.id, 'unknown_alert');
+    expect(inbox.pendingCount()).toBe(1);
+    expect(inbox.oldestPendingReceivedAt()!.getTime()).toBeGreaterThan(first);
+  });
+
   test('dead letters: listed with their reason, replayed one by one or all', () => {
     inbox.insert(callbackFor('a4'));
     const [row] = inbox.pending();

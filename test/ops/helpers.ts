@@ -65,10 +65,12 @@ export async function startOpsStack(opts: {
   agentAppConfig?: (emulatorUrl: string) => Partial<Config['agentApp']>;
   /** INGRESS_API_KEYS entries (default: API_KEY, a plain key, so an admin). `api` uses the first one's key. */
   apiKeys?: string[];
+  /** The downstream webhook receiver's status for its n-th request (default: 200). */
+  downstreamAnswer?: Parameters<typeof startSink>[0];
 }): Promise<OpsStack> {
   const logger = opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const registry = new Registry();
-  const downstream = await startSink();
+  const downstream = await startSink(opts.downstreamAnswer);
   // timeScale 0.2: a callback waits 1 s for the ingress's answer (5 s on the platform), enough on a busy machine.
   /** Set once the ingress listens. */
   const ingressRef: { url?: string } = {};
