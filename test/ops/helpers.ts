@@ -18,6 +18,8 @@ import type { AlertWorkers, Ingress } from '../../src/service';
 import type { AgentAppNodeOptions } from '../../src/service/agent-app-node';
 import { startServiceOnFreePort } from '../helpers/service';
 import { createLogger } from '../../src/observability/logger';
+import { clientTracingInterceptors } from '../../src/observability/temporal-tracing';
+import type { Tracing } from '../../src/observability/tracing';
 import { testConfig } from '../api/helpers';
 import { apiCaller, waitForAlert, type ApiCall } from '../helpers/http';
 import { startSink } from '../helpers/sink';
@@ -65,6 +67,8 @@ export async function startOpsStack(opts: {
   agentAppConfig?: (emulatorUrl: string) => Partial<Config['agentApp']>;
   /** INGRESS_API_KEYS entries (default: API_KEY, a plain key, so an admin). `api` uses the first one's key. */
   apiKeys?: string[];
+  /** Tracing on (the test's exporter): the service, the test's Client and the workflow bundle are traced. */
+  tracing?: Tracing;
 }): Promise<OpsStack> {
   const logger = opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const registry = new Registry();
@@ -83,6 +87,7 @@ export async function startOpsStack(opts: {
   const client = new Client({
     connection: clientConnection,
     namespace: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default',
+    interceptors: clientTracingInterceptors(opts.tracing),
   });
   const configFor = (port: number): Config => {
     const base = testConfig({
@@ -107,8 +112,9 @@ export async function startOpsStack(opts: {
     registry,
     client,
     taskQueue: uniqueQueue('ops'),
+    tracing: opts.tracing,
     workers: {
-      workflowBundle: await workflowBundle(),
+      workflowBundle: await workflowBundle({ tracing: opts.tracing !== undefined }),
       genesysActivitiesPerSecond: 0,
       rateLimitThrottle: false,
     },
