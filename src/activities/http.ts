@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
 import { ApplicationFailure } from '@temporalio/common';
+import { recordHttpStatus, withClientSpan } from '../shared/client-span';
 import { webhookHeaders } from '../shared/standard-webhooks';
 
 /**
@@ -16,6 +17,8 @@ export async function postSignedJson(opts: {
   timeoutMs?: number;
   dispatcher?: Dispatcher;
   correlationId?: string;
+  /** Names the span: `POST <spanName>` (default `POST webhook`). */
+  spanName?: string;
 }): Promise<{ status: number }> {
   const payload = JSON.stringify(opts.body);
   const headers: Record<string, string> = {
@@ -25,29 +28,37 @@ export async function postSignedJson(opts: {
       ? webhookHeaders(opts.secret, opts.webhookId, payload)
       : { 'webhook-id': opts.webhookId }),
   };
-  let res: Dispatcher.ResponseData<unknown>;
-  try {
-    res = await request(opts.url, {
-      method: 'POST',
-      headers,
-      body: payload,
-      dispatcher: opts.dispatcher,
-      headersTimeout: opts.timeoutMs ?? 10_000,
-      bodyTimeout: opts.timeoutMs ?? 10_000,
-    });
-  } catch (err) {
-    throw ApplicationFailure.retryable(
-      `POST ${redactUrl(opts.url)} failed: ${(err as Error).message}`,
-      'WebhookNetworkError',
-    );
-  }
-  await res.body.dump();
-  const s = res.statusCode;
-  if (s >= 200 && s < 300) return { status: s };
-  const msg = `POST ${redactUrl(opts.url)} answered ${s}`;
-  if (s === 408 || s === 425 || s === 429 || s >= 500)
-    throw ApplicationFailure.retryable(msg, 'WebhookRetryableStatus');
-  throw ApplicationFailure.nonRetryable(msg, 'WebhookRejected');
+  // A client span for the POST; its traceparent goes with it, so the consumer can continue the alert's trace.
+  return withClientSpan(
+    `POST ${opts.spanName ?? 'webhook'}`,
+    { 'http.request.method': 'POST', 'server.address': URL.parse(opts.url)?.host ?? '' },
+    async (traceHeaders, span) => {
+      let res: Dispatcher.ResponseData<unknown>;
+      try {
+        res = await request(opts.url, {
+          method: 'POST',
+          headers: { ...headers, ...traceHeaders },
+          body: payload,
+          dispatcher: opts.dispatcher,
+          headersTimeout: opts.timeoutMs ?? 10_000,
+          bodyTimeout: opts.timeoutMs ?? 10_000,
+        });
+      } catch (err) {
+        throw ApplicationFailure.retryable(
+          `POST ${redactUrl(opts.url)} failed: ${(err as Error).message}`,
+          'WebhookNetworkError',
+        );
+      }
+      await res.body.dump();
+      const s = res.statusCode;
+      recordHttpStatus(span, s);
+      if (s >= 200 && s < 300) return { status: s };
+      const msg = `POST ${redactUrl(opts.url)} answered ${s}`;
+      if (s === 408 || s === 425 || s === 429 || s >= 500)
+        throw ApplicationFailure.retryable(msg, 'WebhookRetryableStatus');
+      throw ApplicationFailure.nonRetryable(msg, 'WebhookRejected');
+    },
+  );
 }
 
 /** URLs from configuration may carry credentials or tokens in the query: keep them out of errors and logs. */

@@ -231,6 +231,7 @@ export function createActivities(deps: ActivityDeps) {
         url,
         webhookId: `${input.alertId}:${input.action.notificationId}:${input.action.actionId}`,
         secret: deps.downstream?.signingSecret,
+        spanName: 'downstream webhook',
         body: {
           type: 'alert.action',
           alertId: input.alertId,
@@ -255,6 +256,7 @@ export function createActivities(deps: ActivityDeps) {
         url,
         webhookId: `${input.alertId}:fallback`,
         secret: deps.fallback?.signingSecret,
+        spanName: 'fallback webhook',
         body: { event: 'alert.fallback', ...input },
         dispatcher: deps.dispatcher,
         correlationId: input.correlationId,

@@ -6,6 +6,7 @@
  * while it waits for the receipt, so the workflow's heartbeat time-out notices that within seconds too.
  */
 import { Context } from '@temporalio/activity';
+import { withClientSpan } from '../shared/client-span';
 import { notificationActionId } from '../shared/constants';
 import type { AgentAppPushInput, AgentAppPushResult, AgentAppWithdrawInput } from '../shared/agent-app';
 import type { ConnectionHub } from './hub';
@@ -39,25 +40,34 @@ export function createNodeActivities(deps: {
 
   async function push(input: AgentAppPushInput): Promise<AgentAppPushResult> {
     const notificationId = notificationIdFor(deps.notificationKey, input.alertId, input.userId);
-    const shown = await hub.push(
-      {
-        notificationId,
-        alertId: input.alertId,
-        correlationId: input.correlationId,
-        userId: input.userId,
-        title: input.title,
-        message: input.message,
-        type: input.type,
-        priority: input.priority,
-        actions: input.actions.map((a, i) => ({
-          id: notificationActionId(a, i),
-          label: a.label,
-          actionType: a.actionType,
-          ...(a.actionType === 'openUrl' ? { url: a.url } : {}),
-        })),
-        expiresAt: input.expiresAt,
+    // A span for the push over the agent's live connections, until the display receipt (or its time-out).
+    const shown = await withClientSpan(
+      'agent-app push',
+      { 'agent_app.node': hub.nodeId },
+      async (_headers, span) => {
+        const r = await hub.push(
+          {
+            notificationId,
+            alertId: input.alertId,
+            correlationId: input.correlationId,
+            userId: input.userId,
+            title: input.title,
+            message: input.message,
+            type: input.type,
+            priority: input.priority,
+            actions: input.actions.map((a, i) => ({
+              id: notificationActionId(a, i),
+              label: a.label,
+              actionType: a.actionType,
+              ...(a.actionType === 'openUrl' ? { url: a.url } : {}),
+            })),
+            expiresAt: input.expiresAt,
+          },
+          deps.receiptTimeoutMs ?? DISPLAY_RECEIPT_TIMEOUT_MS,
+        );
+        span.setAttribute('agent_app.displayed', Boolean(r));
+        return r;
       },
-      deps.receiptTimeoutMs ?? DISPLAY_RECEIPT_TIMEOUT_MS,
     );
     if (!shown) {
       return {

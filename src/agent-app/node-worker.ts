@@ -4,7 +4,12 @@
  * background and tries again, with back-off, whenever it cannot connect or its worker stops with an error. While
  * it is not polling, pushes to this node time out before they start, and its agents are `no_live_session`.
  */
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Worker,
+  type ActivityInterceptorsFactory,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import type { Logger } from '../observability/logger';
 import type { NodeActivities } from './node-activities';
 
@@ -18,6 +23,8 @@ export interface NodeWorkerOptions {
   connection?: NativeConnection;
   /** The service's data converter (src/codec: the payload codec when keys are configured). */
   dataConverter?: WorkerOptions['dataConverter'];
+  /** Activity interceptors (tracing: the push's span continues the alert's trace). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 export class NodeWorker {
@@ -52,6 +59,7 @@ export class NodeWorker {
           taskQueue: this.o.taskQueue,
           dataConverter: this.o.dataConverter,
           activities: this.o.activities,
+          interceptors: { activity: this.o.activityInterceptors ?? [] },
           // The pushes wait for receipts, not CPU: many at once are cheap.
           maxConcurrentActivityTaskExecutions: 500,
           shutdownGraceTime: '2s',

@@ -23,6 +23,7 @@ import { jsonBodiesOnly } from './json-bodies';
 import { perKeyRateLimit } from './rate-limit';
 import { agentAppRoutes, type AgentAppRouteDeps } from './routes/agent-app';
 import { alertRoutes } from './routes/alerts';
+import { traceRequest } from './trace-request';
 import { callbackRoute } from './routes/callbacks';
 import { codecRoutes } from './routes/codec';
 import { deadLetterRoutes } from './routes/dead-letters';
@@ -186,6 +187,8 @@ export function createApp(deps: AppDeps): Express {
     app.use('/codec', codecRoutes({ codec, corsOrigins, auth: identify }));
   }
 
+  // An alert's trace starts here (or continues the sender's traceparent): through its workflow to the downstream POST.
+  app.post('/v1/alerts', traceRequest('/v1/alerts'));
   const v1 = express.Router();
   v1.use(...identify);
   v1.use(jsonBodiesOnly());

@@ -1,4 +1,5 @@
 import { types } from 'node:util';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
 
 export type { Logger };
@@ -64,6 +65,15 @@ function errorSerializer(level: string): (value: unknown) => unknown {
   return (value) => (isError(value) ? serialise(value, 0) : value);
 }
 
+/**
+ * The active span's ids on every line written inside one (an alert's request, activity, Genesys call), so a line
+ * leads to its trace and back. Nothing when there is no span: tracing off, or outside any traced work.
+ */
+function traceIds(): Record<string, string> {
+  const ctx = trace.getActiveSpan()?.spanContext();
+  return ctx && isSpanContextValid(ctx) ? { trace_id: ctx.traceId, span_id: ctx.spanId } : {};
+}
+
 /** JSON logs (pretty in an interactive terminal unless LOG_FORMAT=json). */
 export function createLogger(
   opts: { level?: string; name?: string; destination?: pino.DestinationStream } = {},
@@ -75,6 +85,7 @@ export function createLogger(
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: { err: errorSerializer(level), error: errorSerializer(level) },
     timestamp: pino.stdTimeFunctions.isoTime,
+    mixin: traceIds,
   };
   if (opts.destination) return pino(base, opts.destination);
   const pretty = process.stdout.isTTY && process.env.LOG_FORMAT !== 'json' && process.env.NODE_ENV !== 'test';

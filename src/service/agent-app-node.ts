@@ -20,6 +20,8 @@ import { dataConverterFor } from '../codec';
 import { SESSION_TTL_SECONDS, type AgentAppRouteDeps } from '../api/routes/agent-app';
 import type { Config } from '../config';
 import type { Logger } from '../observability/logger';
+import { activityTracingInterceptor } from '../observability/temporal-tracing';
+import type { Tracing } from '../observability/tracing';
 import { agentAppNodeQueue } from '../shared/agent-app';
 
 export interface AgentAppNodeOptions {
@@ -61,6 +63,7 @@ export function startAgentAppNode(
     logger: Logger;
     alertsTaskQueue: string;
     registry: Registry;
+    tracing?: Tracing;
   },
 ): AgentAppNode {
   const nodeId = o.nodeId ?? defaultNodeId();
@@ -97,6 +100,7 @@ export function startAgentAppNode(
     logger: o.logger,
     connection: o.nativeConnection,
     dataConverter: dataConverterFor(o.config.temporal),
+    activityInterceptors: o.tracing ? [activityTracingInterceptor] : [],
   }).start();
   const announcer = new RegistryAnnouncer({
     client: o.client,

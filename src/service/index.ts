@@ -12,6 +12,8 @@ import { genesysConnection, type Config } from '../config';
 import { createGenesysClient } from '../genesys';
 import type { GenesysClient } from '../genesys/types';
 import { createLogger, type Logger } from '../observability/logger';
+import { clientTracingInterceptors } from '../observability/temporal-tracing';
+import { startTracing, type Tracing } from '../observability/tracing';
 import { workerMetrics } from '../observability/worker-telemetry';
 import { startIngress, type Ingress, type StartIngressOptions } from './ingress';
 import { ALERTS_TASK_QUEUE } from '../shared/constants';
@@ -29,14 +31,24 @@ export interface ServiceOverrides {
   genesys?: GenesysClient;
   /** Worker options beyond the configuration; `false`: no workers in this process (an ingress-only process). */
   workers?:
-    false | Partial<Omit<CreateWorkersOptions, 'connection' | 'namespace' | 'config' | 'genesys' | 'logger'>>;
+    | false
+    | Partial<
+        Omit<CreateWorkersOptions, 'connection' | 'namespace' | 'config' | 'genesys' | 'logger' | 'tracing'>
+      >;
   /** Ingress options beyond the configuration; `false`: no ingress in this process (a worker-only process). */
-  ingress?: false | Partial<Omit<StartIngressOptions, 'config' | 'logger' | 'registry' | 'client'>>;
+  ingress?:
+    false | Partial<Omit<StartIngressOptions, 'config' | 'logger' | 'registry' | 'client' | 'tracing'>>;
   /**
    * With workers and the ingress in this process and no `client` given: the ingress starts runs with eager
    * workflow start on the workers' connection (default true; `false` measures the difference).
    */
   eagerStart?: boolean;
+  /**
+   * Tracing to use (the caller's to shut down; a test passes one with its own exporter). Default: started from the
+   * OTEL_* environment (src/observability/tracing.ts), off when it asks for nothing, shut down (flushed) by close().
+   * A `client` given in these overrides must carry clientTracingInterceptors itself.
+   */
+  tracing?: Tracing;
 }
 
 export interface Service {
@@ -77,6 +89,13 @@ export async function startService(config: Config, overrides: ServiceOverrides =
   const closeOpened = () => closeInReverse(opened, logger);
 
   try {
+    let tracing = overrides.tracing;
+    if (!tracing) {
+      const own = startTracing();
+      // Pushed first, so it runs last: the spans of the workers' and the ingress's last moments go out too.
+      if (own) opened.push(() => own.shutdown());
+      tracing = own;
+    }
     let workers: AlertWorkers | undefined;
     let sharedConnection: NativeConnection | undefined;
     if (overrides.workers !== false) {
@@ -103,6 +122,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         genesys,
         logger: logger.child({ component: 'worker' }),
         taskQueue,
+        tracing,
         ...overrides.workers,
         metrics,
       });
@@ -130,6 +150,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
               connection: sharedConnection!,
               namespace: config.temporal.namespace,
               dataConverter: dataConverterFor(config.temporal),
+              interceptors: clientTracingInterceptors(tracing),
             })
           : undefined);
       const started = await startIngress({
@@ -137,6 +158,7 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         logger: logger.child({ component: 'ingress' }),
         registry,
         client,
+        tracing,
         alertsClientOptions: {
           taskQueue,
           ...(eager ? { requestEagerStart: true } : {}),

@@ -19,6 +19,8 @@ import { ALERTS_TASK_QUEUE } from '../shared/constants';
 import type { Config } from '../config';
 import { startAgentAppNode, type AgentAppNode, type AgentAppNodeOptions } from './agent-app-node';
 import type { Logger } from '../observability/logger';
+import { clientTracingInterceptors } from '../observability/temporal-tracing';
+import type { Tracing } from '../observability/tracing';
 
 export interface StartIngressOptions {
   config: Config;
@@ -39,6 +41,8 @@ export interface StartIngressOptions {
   drainTimeoutMs?: number;
   /** The agent-app node's options (its id, a worker connection to share); `false`: no agent app here. */
   agentApp?: false | AgentAppNodeOptions;
+  /** Tracing on: the Client made here carries traces into workflow starts; the agent-app node's pushes are traced. */
+  tracing?: Tracing;
 }
 
 export interface Ingress {
@@ -83,6 +87,7 @@ export async function startIngress(opts: StartIngressOptions): Promise<Ingress> 
       connection: (opts.connection ?? ownedConnection)!,
       namespace: config.temporal.namespace,
       dataConverter: dataConverterFor(config.temporal),
+      interceptors: clientTracingInterceptors(opts.tracing),
     });
   const alerts = new AlertsClient(client, config, opts.alertsClientOptions);
   const registry = opts.registry ?? new Registry();
@@ -100,6 +105,7 @@ export async function startIngress(opts: StartIngressOptions): Promise<Ingress> 
         logger: logger.child({ component: 'agent-app' }),
         alertsTaskQueue: opts.alertsClientOptions?.taskQueue ?? ALERTS_TASK_QUEUE,
         registry,
+        tracing: opts.tracing,
         ...opts.agentApp,
       });
       const node = agentApp;

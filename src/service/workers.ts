@@ -12,6 +12,12 @@ import { GenesysThrottle, type GenesysThrottleOptions } from '../activities/thro
 import { genesysActivitiesPerSecond, type Config } from '../config';
 import type { GenesysClient } from '../genesys/types';
 import type { Logger } from '../observability/logger';
+import {
+  WORKFLOW_TRACING_MODULE,
+  activityTracingInterceptor,
+  workflowTracingSinks,
+} from '../observability/temporal-tracing';
+import type { Tracing } from '../observability/tracing';
 import { alertSinks, correlationLogInterceptor, type WorkerMetrics } from '../observability/worker-telemetry';
 import { ALERTS_TASK_QUEUE, genesysQueueFor } from '../shared/constants';
 
@@ -50,6 +56,11 @@ export interface CreateWorkersOptions {
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
   /** Alert outcomes and stage latencies (workflow sink); Genesys call metrics come from the client's onCall. */
   metrics?: WorkerMetrics;
+  /**
+   * Tracing on: the workflow and activity interceptors and the workflow span sink. A pre-built `workflowBundle` must
+   * then have been bundled with `workflowInterceptorModules: [WORKFLOW_TRACING_MODULE]` (its spans need that code).
+   */
+  tracing?: Tracing;
 }
 
 /**
@@ -108,6 +119,12 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
   const workflowSource = o.workflowBundle
     ? { workflowBundle: o.workflowBundle }
     : { workflowsPath: require.resolve(path.join(__dirname, '..', 'workflows')) };
+  // The OTel activity interceptor first: it is the outermost, so the others and the activity run inside its span.
+  const activityInterceptors = o.tracing
+    ? [activityTracingInterceptor, correlationLogInterceptor]
+    : [correlationLogInterceptor];
+  // A pre-built bundle has its workflow interceptors in it already (the SDK ignores workflowModules then, and warns).
+  const workflowModules = o.tracing && !o.workflowBundle ? [WORKFLOW_TRACING_MODULE] : [];
   let alerts: Worker, genesys: Worker;
   try {
     alerts = await Worker.create({
@@ -116,8 +133,8 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
       taskQueue: queues.alerts,
       dataConverter,
       ...workflowSource,
-      sinks: alertSinks(o.metrics),
-      interceptors: { activity: [correlationLogInterceptor] },
+      sinks: { ...alertSinks(o.metrics), ...(o.tracing ? workflowTracingSinks(o.tracing) : {}) },
+      interceptors: { activity: activityInterceptors, workflowModules },
       activities: {
         // The agent app's locate runs as a local activity of the alert workflow: a query to the registry.
         ...createLocateActivity({
@@ -136,7 +153,7 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
       taskQueue: queues.genesys,
       dataConverter,
       activities: { deliverToDesktop: activities.deliverToDesktop },
-      interceptors: { activity: [correlationLogInterceptor] },
+      interceptors: { activity: activityInterceptors },
       // Under a cap, about a second's worth of slots: enough to keep the rate, and few enough that tasks wait
       // in the server's queue (in priority and fairness order) rather than in this process.
       maxConcurrentActivityTaskExecutions: rate > 0 ? Math.min(200, Math.max(5, Math.ceil(rate))) : 200,

@@ -5,6 +5,7 @@
  * The run's state, transitions and handlers are in ./alert-run.ts, the fallback in ./fallback.ts, the activities'
  * options in ./activity-options.ts.
  */
+import { context as traceContext } from '@opentelemetry/api';
 import { condition, setHandler, workflowInfo } from '@temporalio/workflow';
 import { agentActionUpdate, cancelSignal, getStateQuery, type AlertState } from '../shared/messages';
 import type { AlertInput } from '../shared/schemas';
@@ -28,7 +29,11 @@ export async function deliverAlert(rawInput: AlertInput): Promise<AlertState> {
   // Handlers first, so no message that arrives early is lost. Their logic is the run's.
   setHandler(getStateQuery, () => run.state);
   setHandler(cancelSignal, (req) => run.requestCancel(req));
-  setHandler(agentActionUpdate, (action) => run.takeAction(action), {
+  // An action's hand-off downstream belongs to the alert's trace (issue 16): the update handler runs in the trace of
+  // whoever applied the click, so the hand-off it starts is put back in the run's own context (its RunWorkflow span
+  // when the worker traces; the API's empty context, a no-op, when not). Only the activity's trace header changes.
+  const alertTrace = traceContext.active();
+  setHandler(agentActionUpdate, (action) => traceContext.with(alertTrace, () => run.takeAction(action)), {
     validator: (action) => run.checkAction(action),
   });
 

@@ -13,6 +13,7 @@ import type { GenesysClient } from '../../src/genesys/types';
 import { genesysConnection, type Config } from '../../src/config';
 import { startService, type AlertWorkers, type CreateWorkersOptions } from '../../src/service';
 import { testConfig } from './config';
+import { WORKFLOW_TRACING_MODULE } from '../../src/observability/temporal-tracing';
 import type { AlertInput } from '../../src/shared/schemas';
 import { alertWorkflowId, CALLBACK_PATH } from '../../src/shared/constants';
 import { DEFAULT_OPERATIONAL_PRESENCES } from '../../src/shared/schemas';
@@ -37,17 +38,19 @@ const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
 /**
  * Bundle the workflow code once per test file. `failureConverterPath`: the encoding failure converter of an
  * encrypted stack (src/codec FAILURE_CONVERTER_PATH), bundled in as a worker with payload keys bundles it.
+ * `tracing`: with the OpenTelemetry workflow interceptors, as a worker with tracing on bundles it.
  */
 export function workflowBundle(
-  opts: { failureConverterPath?: string } = {},
+  opts: { failureConverterPath?: string; tracing?: boolean } = {},
 ): Promise<WorkflowBundleWithSourceMap> {
-  const key = opts.failureConverterPath ?? '';
+  const key = `${opts.failureConverterPath ?? ''}|${opts.tracing ? 'tracing' : ''}`;
   let bundle = bundles.get(key);
   if (!bundle) {
     bundle = bundleWorkflowCode({
       workflowsPath: require.resolve('../../src/workflows'),
       logger: new DefaultLogger('WARN'),
       ...(opts.failureConverterPath ? { failureConverterPath: opts.failureConverterPath } : {}),
+      ...(opts.tracing ? { workflowInterceptorModules: [WORKFLOW_TRACING_MODULE] } : {}),
     });
     bundles.set(key, bundle);
   }

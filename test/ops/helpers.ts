@@ -18,6 +18,8 @@ import type { AlertWorkers, Ingress } from '../../src/service';
 import type { AgentAppNodeOptions } from '../../src/service/agent-app-node';
 import { startServiceOnFreePort } from '../helpers/service';
 import { createLogger } from '../../src/observability/logger';
+import { clientTracingInterceptors } from '../../src/observability/temporal-tracing';
+import type { Tracing } from '../../src/observability/tracing';
 import { testConfig } from '../api/helpers';
 import { apiCaller, waitForAlert, type ApiCall } from '../helpers/http';
 import { startSink } from '../helpers/sink';
@@ -67,6 +69,8 @@ export async function startOpsStack(opts: {
   apiKeys?: string[];
   /** The downstream webhook receiver's status for its n-th request (default: 200). */
   downstreamAnswer?: Parameters<typeof startSink>[0];
+  /** Tracing on (the test's exporter): the service, the test's Client and the workflow bundle are traced. */
+  tracing?: Tracing;
 }): Promise<OpsStack> {
   const logger = opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const registry = new Registry();
@@ -85,6 +89,7 @@ export async function startOpsStack(opts: {
   const client = new Client({
     connection: clientConnection,
     namespace: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default',
+    interceptors: clientTracingInterceptors(opts.tracing),
   });
   const configFor = (port: number): Config => {
     const base = testConfig({
@@ -109,8 +114,9 @@ export async function startOpsStack(opts: {
     registry,
     client,
     taskQueue: uniqueQueue('ops'),
+    tracing: opts.tracing,
     workers: {
-      workflowBundle: await workflowBundle(),
+      workflowBundle: await workflowBundle({ tracing: opts.tracing !== undefined }),
       genesysActivitiesPerSecond: 0,
       rateLimitThrottle: false,
     },

@@ -10,6 +10,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { workflowTracingSinks } from '../../src/observability/temporal-tracing';
+import { startTracing } from '../../src/observability/tracing';
 import { alertSinks } from '../../src/observability/worker-telemetry';
 import { quietRuntime, workflowBundle } from '../helpers/stack';
 
@@ -69,4 +72,24 @@ test('a revision-2 run that fell through to the notifications endpoint, then was
   await expect(
     Worker.runReplayHistory(await replayOptions(), history('rev2-channels-fell-through-history.json')),
   ).resolves.toBeUndefined();
+});
+
+// Tracing on (issue 16): the OpenTelemetry workflow interceptors in the bundle and their span sink, as a worker with
+// OTEL_* set runs them. They add headers and SDK flags, never a command: every recorded run replays with them too.
+test('with the tracing interceptors in the bundle, every recorded run replays on this code', async () => {
+  quietRuntime();
+  const tracing = startTracing({ exporter: new InMemorySpanExporter() })!;
+  try {
+    const options = {
+      workflowBundle: await workflowBundle({ tracing: true }),
+      sinks: { ...alertSinks(), ...workflowTracingSinks(tracing) },
+    };
+    const files = fs.readdirSync(path.join(__dirname, 'fixtures')).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThanOrEqual(6);
+    for (const file of files) {
+      await expect(Worker.runReplayHistory(options, history(file))).resolves.toBeUndefined();
+    }
+  } finally {
+    await tracing.shutdown();
+  }
 });
