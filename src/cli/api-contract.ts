@@ -57,60 +57,45 @@ interface DeadLetterPage {
   next: string | null;
 }
 
-type Fallback<
-  M extends Method,
-  P extends PathOf<M>,
-  Part extends 'request' | 'response' | 'query',
-> = `${M} ${P}` extends keyof Unspecified
-  ? Part extends keyof Unspecified[`${M} ${P}`]
-    ? Unspecified[`${M} ${P}`][Part]
+type Part = 'request' | 'response' | 'query';
+
+/** What the spec says of one part of an operation: its JSON request body, its 2xx JSON body, its query. */
+type SpecPart<M extends Method, P extends PathOf<M>, Pt extends Part> = Pt extends 'request'
+  ? JsonContent<NonNullable<Operation<M, P>['requestBody']>>
+  : Pt extends 'response'
+    ? JsonContent<SuccessResponse<Operation<M, P>>>
+    : Query<Operation<M, P>>;
+
+type Fallback<M extends Method, P extends PathOf<M>, Pt extends Part> = `${M} ${P}` extends keyof Unspecified
+  ? Pt extends keyof Unspecified[`${M} ${P}`]
+    ? Unspecified[`${M} ${P}`][Pt]
     : never
   : never;
 
 /** The spec's type of a part of a call when it says one, else the CLI's own (Unspecified), else nothing. */
-type Either<Spec, M extends Method, P extends PathOf<M>, Part extends 'request' | 'response' | 'query'> =
-  Said<Spec> extends true ? Spec : Fallback<M, P, Part>;
+type Typed<M extends Method, P extends PathOf<M>, Pt extends Part> =
+  Said<SpecPart<M, P, Pt>> extends true ? SpecPart<M, P, Pt> : Fallback<M, P, Pt>;
 
-export type RequestBody<M extends Method, P extends PathOf<M>> = Either<
-  JsonContent<NonNullable<Operation<M, P>['requestBody']>>,
-  M,
-  P,
-  'request'
->;
-export type ResponseBody<M extends Method, P extends PathOf<M>> = Either<
-  JsonContent<SuccessResponse<Operation<M, P>>>,
-  M,
-  P,
-  'response'
->;
-export type QueryParams<M extends Method, P extends PathOf<M>> = Either<
-  Query<Operation<M, P>>,
-  M,
-  P,
-  'query'
->;
+export type RequestBody<M extends Method, P extends PathOf<M>> = Typed<M, P, 'request'>;
+export type ResponseBody<M extends Method, P extends PathOf<M>> = Typed<M, P, 'response'>;
+export type QueryParams<M extends Method, P extends PathOf<M>> = Typed<M, P, 'query'>;
 /** A value for each `{name}` of the path template. */
 export type PathParams<P> = { [N in ParamNames<P>]: string | number };
 
-/** An Unspecified part the spec now describes: the type-check fails below until its entry is deleted. */
+/** An Unspecified part the spec now describes, or an entry for an operation the spec no longer has. */
 type Stale = {
   [K in keyof Unspecified]: K extends `${infer M extends Method} ${infer P}`
     ? P extends PathOf<M>
       ? {
-          [Part in keyof Unspecified[K]]: Said<
-            Part extends 'request'
-              ? JsonContent<NonNullable<Operation<M, P>['requestBody']>>
-              : Part extends 'response'
-                ? JsonContent<SuccessResponse<Operation<M, P>>>
-                : Query<Operation<M, P>>
-          > extends true
-            ? `${K}: ${Part & string}`
-            : never;
-        }[keyof Unspecified[K]]
+          [Pt in keyof Unspecified[K] & Part]: Said<SpecPart<M, P, Pt>> extends true ? `${K}: ${Pt}` : never;
+        }[keyof Unspecified[K] & Part]
       : `${K}: no such operation in the spec`
     : never;
 }[keyof Unspecified];
-const noStaleEntries: [Stale] extends [never] ? true : Stale = true;
+// The type-check fails here, naming them, until such entries are deleted.
+const noStaleEntries: [Stale] extends [never]
+  ? true
+  : { 'the spec describes these now: delete them from Unspecified': Stale } = true;
 void noStaleEntries;
 
 /** POST /v1/alerts's body as the spec has it. */
