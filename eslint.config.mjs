@@ -100,6 +100,16 @@ export default tseslint.config(
     },
   },
   {
+    // The API reference's initializer (GET /docs): a classic script run in the browser as is, after Swagger UI's bundle.
+    files: ['src/api/docs-page/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      sourceType: 'script',
+      parserOptions: { projectService: false },
+      globals: { window: 'readonly', SwaggerUIBundle: 'readonly' },
+    },
+  },
+  {
     // Workflow code is replayed: it must be deterministic and import no Node APIs nor activity code.
     files: ['src/workflows/**/*.ts'],
     rules: {

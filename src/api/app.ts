@@ -27,6 +27,7 @@ import { traceRequest } from './trace-request';
 import { callbackRoute } from './routes/callbacks';
 import { codecRoutes } from './routes/codec';
 import { deadLetterRoutes } from './routes/dead-letters';
+import { docsRoutes } from './routes/docs';
 
 export interface AppDeps {
   config: Config;
@@ -159,6 +160,8 @@ export function createApp(deps: AppDeps): Express {
   app.get('/openapi.json', (_req, res) => {
     res.type('application/json').send(openapi);
   });
+  // The API reference over /openapi.json (Swagger UI): public, as the spec is.
+  app.use(docsRoutes());
 
   // Desktop callbacks: signed raw bytes, stored durably, answered at once (no Temporal call inline).
   app.use(

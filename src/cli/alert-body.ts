@@ -3,7 +3,7 @@
  * key every body carries.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { AlertRequest } from '../shared/schemas';
+import type { AlertRequestBody as AlertRequest } from './api-contract';
 import { UsageError } from './errors';
 import { parseDuration, parseKeyValue, parseUrlAction } from './parse';
 
@@ -27,7 +27,11 @@ export type AlertSpec = { [F in TargetField | VerbatimField]?: string } & {
   metadata?: string[];
 };
 
-export type AlertBody = Record<string, unknown>;
+/**
+ * A POST /v1/alerts body as the CLI sends it: the spec's field names (a field the spec renames fails the
+ * type-check here), each value as the user gave it (the API checks values and names each it refuses).
+ */
+export type AlertBody = { [F in keyof AlertRequest]?: unknown };
 
 /**
  * Turn a spec into a POST /v1/alerts body, layered over `base` (a body read with --json). Only
@@ -37,13 +41,13 @@ export type AlertBody = Record<string, unknown>;
 export function buildBody(spec: AlertSpec, base: AlertBody = {}, now = new Date()): AlertBody {
   const body: AlertBody = { ...base };
   if (spec.userId && spec.email) throw new UsageError('give either --user-id or --email, not both');
-  if (spec.userId) body.target = { userId: spec.userId };
-  if (spec.email) body.target = { email: spec.email };
+  if (spec.userId) body.target = { userId: spec.userId } satisfies AlertRequest['target'];
+  if (spec.email) body.target = { email: spec.email } satisfies AlertRequest['target'];
   if (spec.title !== undefined) body.title = spec.title;
   if (spec.message !== undefined) body.message = spec.message;
   if (spec.type !== undefined) body.type = spec.type;
   if (spec.priority !== undefined) body.priority = spec.priority;
-  const actions = [
+  const actions: NonNullable<AlertRequest['actions']> = [
     ...(spec.action ?? []).map(parseUrlAction),
     ...(spec.ackAction ?? []).map((label) => {
       if (label.trim() === '') throw new UsageError('--ack-action: the label is empty');
@@ -56,7 +60,7 @@ export function buildBody(spec: AlertSpec, base: AlertBody = {}, now = new Date(
     body.expiresAt = new Date(now.getTime() + parseDuration(spec.expiresIn, '--expires-in')).toISOString();
   if (spec.idempotencyKey !== undefined) body.idempotencyKey = spec.idempotencyKey;
   if (spec.metadata && spec.metadata.length > 0) {
-    const md: Record<string, string> = {
+    const md: NonNullable<AlertRequest['metadata']> = {
       ...(isObject(base.metadata) ? (base.metadata as Record<string, string>) : {}),
     };
     for (const kv of spec.metadata) {

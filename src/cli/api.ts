@@ -3,18 +3,18 @@
  * answer, or no answer at all) and the calls more than one command makes.
  */
 import { Agent, request } from 'undici';
+import type { AlertBody } from './alert-body';
+import type {
+  AlertRequestBody,
+  Method,
+  PathOf,
+  PathParams,
+  Problem,
+  QueryParams,
+  RequestBody,
+  ResponseBody,
+} from './api-contract';
 import { CliError } from './errors';
-
-/** RFC 9457 problem details as the ingress sends them. */
-interface Problem {
-  type?: string;
-  title?: string;
-  status?: number;
-  detail?: string;
-  errors?: Array<{ field: string; message: string }>;
-  requestId?: string;
-  [k: string]: unknown;
-}
 
 /** The API answered with an error status. */
 export class ApiError extends CliError {
@@ -101,6 +101,19 @@ interface ApiResponse<T> {
   body: T;
 }
 
+/** A call's path parameters (required when its path template has any), query and body, typed from the spec. */
+type CallArgs<M extends Method, P extends PathOf<M>> = [keyof PathParams<P>] extends [never]
+  ? [opts?: { query?: QueryParams<M, P>; body?: RequestBody<M, P> }]
+  : [opts: { params: PathParams<P>; query?: QueryParams<M, P>; body?: RequestBody<M, P> }];
+
+/** `/v1/alerts/{alertId}` with `{alertId: 'a b'}`: `/v1/alerts/a%20b`. */
+const fillPath = (template: string, params: Record<string, string | number> = {}): string =>
+  template.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`no value for {${name}} in ${template}`);
+    return encodeURIComponent(String(value));
+  });
+
 /** The ingress's HTTP API, over one keep-alive pool that close() releases. */
 export class ApiClient {
   private readonly agent: Agent;
@@ -116,7 +129,24 @@ export class ApiClient {
     });
   }
 
-  async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<ApiResponse<T>> {
+  /** One operation of the API (`send('get', '/v1/alerts/{alertId}', { params: { alertId } })`). */
+  send<M extends Method, P extends PathOf<M>>(
+    method: M,
+    path: P,
+    ...[opts]: CallArgs<M, P>
+  ): Promise<ApiResponse<ResponseBody<M, P>>> {
+    const { params, query, body } = (opts ?? {}) as {
+      params?: Record<string, string | number>;
+      query?: Record<string, string | number>;
+      body?: unknown;
+    };
+    const search = query
+      ? `?${new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]))}`
+      : '';
+    return this.call(method === 'get' ? 'GET' : 'POST', `${fillPath(path, params)}${search}`, body);
+  }
+
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<ApiResponse<T>> {
     for (let attempt = 0; ; attempt++) {
       try {
         const res = await this.once<T>(method, path, body);
@@ -207,6 +237,9 @@ export const explainStatus =
     throw err;
   };
 
-/** POST /v1/alerts: the alert's id; `duplicate` when its idempotency key was seen before (nothing sent). */
-export const postAlert = (api: ApiClient, body: unknown) =>
-  api.call<{ alertId: string; status: 'accepted' | 'duplicate' }>('POST', '/v1/alerts', body);
+/**
+ * POST /v1/alerts: the alert's id; `duplicate` when its idempotency key was seen before (nothing sent). The body's
+ * field names are the spec's (AlertBody); its values are sent as given, for the API to check and name what it refuses.
+ */
+export const postAlert = (api: ApiClient, body: AlertBody) =>
+  api.send('post', '/v1/alerts', { body: body as AlertRequestBody });

@@ -97,6 +97,7 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/agent-app/actions', auth: 'agent-session' },
   { method: 'GET', path: '/agent-app/assets/app.js', template: '/agent-app/assets/{id}', auth: 'none' },
   { method: 'GET', path: '/agent-app/vendor/x.js', template: '/agent-app/vendor/{id}', auth: 'none' },
+  { method: 'GET', path: '/docs/init.js', template: '/docs/{id}', auth: 'none' },
 ];
 
 const TRAVERSALS = [
@@ -233,6 +234,8 @@ describe('DAST pass over the running ingress', () => {
     '/agent-app/assets/../../../package.json',
     '/agent-app/%2e%2e/%2e%2e/package.json',
     '/agent-app/vendor/..%2f..%2f..%2fpackage.json',
+    '/docs/../package.json',
+    '/docs/..%2f..%2f..%2fpackage.json',
     '/v1/../package.json',
     '/..%2f..%2fpackage.json',
     '//etc/passwd',

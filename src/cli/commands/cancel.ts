@@ -16,11 +16,10 @@ export function addCancelCommand(program: Command, ctx: CommandContext): void {
       const alertId = toAlertId(id);
       const res = await ctx
         .withApi(cmd, (a) =>
-          a.call<{ alertId: string; status: string }>(
-            'POST',
-            `/v1/alerts/${encodeURIComponent(alertId)}/cancel`,
-            opts.reason ? { reason: opts.reason } : {},
-          ),
+          a.send('post', '/v1/alerts/{alertId}/cancel', {
+            params: { alertId },
+            body: opts.reason ? { reason: opts.reason } : {},
+          }),
         )
         .catch(explainStatus({ 409: () => `alert ${alertId} is already closed`, 404: noSuchAlert(alertId) }));
       ctx.print(`cancelling ${res.body.alertId}\n`, res.body);

@@ -1,25 +1,11 @@
 /** `dlq list` and `dlq replay`: desktop callbacks that could not be applied, and putting them back. */
 import type { Command } from 'commander';
 import { explainStatus } from '../api';
+import type { ResponseBody } from '../api-contract';
 import { addOutputOptions, type CommandContext, type OutputOptions } from '../context';
 import { UsageError } from '../errors';
 import { shortTime, table, truncate } from '../format';
 import { parseNonNegativeInt, parsePositiveInt } from '../parse';
-
-/** GET /v1/dead-letters. */
-interface DeadLetterPage {
-  items: Array<{
-    id: number;
-    reason: string | null;
-    detail: string | null;
-    alertId: string | null;
-    attempts: number;
-    receivedAt: string;
-    updatedAt: string;
-  }>;
-  total: number;
-  next: string | null;
-}
 
 export function addDlqCommand(program: Command, ctx: CommandContext): void {
   const dlq = program.command('dlq').description('dead-lettered desktop callbacks: list and replay');
@@ -34,7 +20,7 @@ export function addDlqCommand(program: Command, ctx: CommandContext): void {
       const limit = parsePositiveInt(opts.limit, '--limit', 1000);
       const after = opts.after === undefined ? 0 : parseNonNegativeInt(opts.after, '--after');
       const res = await ctx.withApi(cmd, (a) =>
-        a.call<DeadLetterPage>('GET', `/v1/dead-letters?limit=${limit}&after=${after}`),
+        a.send('get', '/v1/dead-letters', { query: { limit, after } }),
       );
       ctx.print(renderDeadLetters(res.body), res.body);
     },
@@ -49,9 +35,7 @@ export function addDlqCommand(program: Command, ctx: CommandContext): void {
       ctx.setOutput(opts);
       if ((id === undefined) === !opts.all) throw new UsageError('give a dead-letter id or --all (not both)');
       if (opts.all) {
-        const res = await ctx.withApi(cmd, (a) =>
-          a.call<{ replayed: number; skipped: number }>('POST', '/v1/dead-letters/replay'),
-        );
+        const res = await ctx.withApi(cmd, (a) => a.send('post', '/v1/dead-letters/replay'));
         ctx.print(
           `replayed ${res.body.replayed}, skipped ${res.body.skipped} (bodies that still cannot be used)\n`,
           res.body,
@@ -60,7 +44,7 @@ export function addDlqCommand(program: Command, ctx: CommandContext): void {
       }
       const n = parsePositiveInt(id!, 'id', Number.MAX_SAFE_INTEGER);
       const res = await ctx
-        .withApi(cmd, (a) => a.call<{ id: number; status: string }>('POST', `/v1/dead-letters/${n}/replay`))
+        .withApi(cmd, (a) => a.send('post', '/v1/dead-letters/{id}/replay', { params: { id: n } }))
         .catch(
           explainStatus({
             404: () => `no dead letter with id ${n}`,
@@ -72,7 +56,7 @@ export function addDlqCommand(program: Command, ctx: CommandContext): void {
   );
 }
 
-function renderDeadLetters(p: DeadLetterPage): string {
+function renderDeadLetters(p: ResponseBody<'get', '/v1/dead-letters'>): string {
   if (p.items.length === 0)
     return p.total === 0 ? 'no dead letters\n' : `no dead letters on this page (${p.total} in all)\n`;
   const t = table(

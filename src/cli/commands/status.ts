@@ -1,8 +1,8 @@
 /** `status`: an alert's state, as the API reports it. */
 import type { Command } from 'commander';
-import type { AlertState } from '../../shared/messages';
 import { alertIdArgument, noSuchAlert, toAlertId } from '../alert-id';
 import { explainStatus } from '../api';
+import type { ResponseBody } from '../api-contract';
 import { addOutputOptions, type CommandContext, type OutputOptions } from '../context';
 import { shortTime } from '../format';
 
@@ -15,14 +15,14 @@ export function addStatusCommand(program: Command, ctx: CommandContext): void {
     ctx.setOutput(opts);
     const alertId = toAlertId(id);
     const res = await ctx
-      .withApi(cmd, (a) => a.call<AlertState>('GET', `/v1/alerts/${encodeURIComponent(alertId)}`))
+      .withApi(cmd, (a) => a.send('get', '/v1/alerts/{alertId}', { params: { alertId } }))
       .catch(explainStatus({ 404: noSuchAlert(alertId) }));
     ctx.print(renderState(res.body), res.body);
   });
 }
 
 /** GET /v1/alerts/{id} for a person. */
-function renderState(s: AlertState): string {
+function renderState(s: ResponseBody<'get', '/v1/alerts/{alertId}'>): string {
   const rows: Array<[string, string | undefined]> = [
     ['alert', s.alertId],
     ['status', s.status],
