@@ -35,7 +35,15 @@ export interface AgentAppRouteDeps {
 /** Sessions last an hour; the app exchanges its Genesys token again before then. */
 export const SESSION_TTL_SECONDS = 3600;
 
-const SessionBody = z.strictObject({ accessToken: z.string().min(1).max(8192) });
+/** RFC 6750 b64token: what a bearer token can be. Anything else cannot even go into the header to Genesys. */
+export const BEARER_TOKEN_PATTERN = '^[A-Za-z0-9\\-._~+/]+=*$';
+const SessionBody = z.strictObject({
+  accessToken: z
+    .string()
+    .min(1)
+    .max(8192)
+    .regex(new RegExp(BEARER_TOKEN_PATTERN), 'a bearer token (RFC 6750)'),
+});
 const ActionBody = z.strictObject({
   notificationId: z.string().min(1).max(400),
   actionId: z.string().min(1).max(200),
