@@ -3,7 +3,7 @@ import { AlertRequestSchema, DesktopCallbackSchema } from '../shared/schemas';
 import { CALLBACK_PATH } from '../shared/constants';
 import { PERMISSIONS, type Action } from './auth';
 import { PROBLEM_TYPES } from './problem';
-import { BEARER_TOKEN_PATTERN } from './routes/agent-app';
+import { BEARER_TOKEN_PATTERN } from '../agent-app/session-token';
 
 const schema = (s: z.ZodType) => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Record<
