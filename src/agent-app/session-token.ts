@@ -45,6 +45,9 @@ export function verifySessionToken(key: Buffer, token: unknown, now = Date.now()
 }
 
 /** `Authorization: Bearer <token>` -> the token, or undefined. */
+/** RFC 6750 b64token: what a bearer token can be (a Genesys token too). Anything else cannot go into a header. */
+export const BEARER_TOKEN_PATTERN = '^[A-Za-z0-9\\-._~+/]+=*$';
+
 export function bearerToken(header: string | undefined): string | undefined {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   return m?.[1];

@@ -18,6 +18,7 @@ import { ingressMetrics } from './metrics';
 import { METRICS_WWW_AUTHENTICATE, metricsTokenCheck } from './metrics-auth';
 import { Readiness } from './readiness';
 import { buildOpenApi } from './openapi';
+import { methodNotAllowed } from './method-not-allowed';
 import { sendProblem } from './problem';
 import { jsonBodiesOnly } from './json-bodies';
 import { perKeyRateLimit } from './rate-limit';
@@ -112,7 +113,14 @@ export function createApp(deps: AppDeps): Express {
   if (problems.length > 0) throw new IngressConfigError(problems);
   const { logger, registry } = deps;
   const metrics = ingressMetrics(registry, deps.inbox);
-  const openapi = JSON.stringify(buildOpenApi());
+  const codec = payloadCodecFor(deps.config.temporal);
+  // The document of what this ingress serves: the agent-app routes and /codec only when they are on.
+  const spec = buildOpenApi({
+    agentApp: deps.agentApp !== undefined,
+    codec: codec !== undefined,
+    metricsToken: Boolean(deps.config.metrics?.token),
+  });
+  const openapi = JSON.stringify(spec);
 
   const app = express();
   app.disable('x-powered-by');
@@ -184,7 +192,6 @@ export function createApp(deps: AppDeps): Express {
 
   // The codec endpoint for operators (Temporal's codec server protocol), only when payloads are encrypted: admin
   // keys only, each call audited (a decode reveals what the encryption hides).
-  const codec = payloadCodecFor(deps.config.temporal);
   if (codec) {
     const corsOrigins = deps.config.temporal.codecCorsOrigins ?? [];
     app.use('/codec', codecRoutes({ codec, corsOrigins, auth: identify }));
@@ -200,6 +207,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use(deadLetterRoutes({ inbox: deps.inbox }));
   app.use('/v1', v1);
 
+  app.use(methodNotAllowed(spec.paths as Record<string, Record<string, unknown>>));
   app.use((_req, res) => sendProblem(res, 'notFound'));
   app.use(errorHandler(logger));
   return app;
@@ -210,8 +218,13 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     const type = (err as { type?: string }).type;
     if (type === 'entity.parse.failed')
       return sendProblem(res, 'malformedJson', { detail: 'the body could not be parsed as JSON' });
-    if (type === 'entity.too.large')
-      return sendProblem(res, 'tooLarge', { detail: `bodies are limited to ${BODY_LIMIT}` });
+    if (type === 'entity.too.large') {
+      // The limit of the parser that refused it: the routes' limits differ (16 kB, 64 kB, 4 MB).
+      const limit = (err as { limit?: number }).limit;
+      return sendProblem(res, 'tooLarge', {
+        detail: `bodies here are limited to ${limit === undefined ? BODY_LIMIT : `${limit} bytes`}`,
+      });
+    }
     if (type === 'encoding.unsupported' || type === 'charset.unsupported')
       return sendProblem(res, 'unsupportedMedia', { detail: String((err as Error).message) });
     // The router's own 400: a path whose percent-escapes do not decode (`/v1/alerts/%E0%A4%A`).

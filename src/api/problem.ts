@@ -22,6 +22,7 @@ export const PROBLEM_TYPES = {
   },
   forbidden: { type: '/problems/forbidden', title: 'Forbidden', status: 403 },
   notFound: { type: '/problems/not-found', title: 'Not found', status: 404 },
+  methodNotAllowed: { type: '/problems/method-not-allowed', title: 'Method not allowed', status: 405 },
   conflict: { type: '/problems/conflict', title: 'Conflict', status: 409 },
   tooLarge: { type: '/problems/payload-too-large', title: 'The body is too large', status: 413 },
   unsupportedMedia: {

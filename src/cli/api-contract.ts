@@ -33,28 +33,9 @@ type Said<T> = [T] extends [never] ? false : Record<never, never> extends T ? fa
  */
 interface Unspecified {
   'get /v1/alerts/{alertId}': { response: AlertState };
-  'post /v1/alerts/{alertId}/cancel': {
-    request: { reason?: string };
-    response: { alertId: string; status: string };
-  };
-  'get /v1/dead-letters': { query: { limit: number; after: number }; response: DeadLetterPage };
-  'post /v1/dead-letters/{id}/replay': { response: { id: number; status: string } };
+  'post /v1/alerts/{alertId}/cancel': { request: { reason?: string } };
+  'get /v1/dead-letters': { query: { limit: number; after: number } };
   'post /v1/dead-letters/replay': { response: { replayed: number; skipped: number } };
-}
-
-/** GET /v1/dead-letters, as the ingress answers it (src/api/routes/dead-letters.ts). */
-interface DeadLetterPage {
-  items: Array<{
-    id: number;
-    reason: string | null;
-    detail: string | null;
-    alertId: string | null;
-    attempts: number;
-    receivedAt: string;
-    updatedAt: string;
-  }>;
-  total: number;
-  next: string | null;
 }
 
 type Part = 'request' | 'response' | 'query';

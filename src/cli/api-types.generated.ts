@@ -27,6 +27,33 @@ export interface paths {
       };
       requestBody: {
         content: {
+          /**
+           * @example {
+           *       "target": {
+           *         "email": "agent@example.com"
+           *       },
+           *       "title": "Fraud review",
+           *       "message": "Transaction 88921 needs your review",
+           *       "type": "warning",
+           *       "priority": "high",
+           *       "actions": [
+           *         {
+           *           "id": "ack",
+           *           "label": "Acknowledge",
+           *           "actionType": "callback"
+           *         },
+           *         {
+           *           "label": "Open case",
+           *           "actionType": "openUrl",
+           *           "url": "https://crm.example.com/cases/88921"
+           *         }
+           *       ],
+           *       "idempotencyKey": "txn-88921-review",
+           *       "metadata": {
+           *         "transactionId": "88921"
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['AlertRequest'];
         };
       };
@@ -49,7 +76,7 @@ export interface paths {
             'application/json': components['schemas']['StartAlertResponse'];
           };
         };
-        /** @description Invalid request; `errors` names each bad field */
+        /** @description Invalid request; `errors` names each bad field. Also checked, each answered 400 with `errors` naming the field: `expiresAt` must be in the future and at most 24 hours ahead; an openUrl action's host must be on ACTION_URL_ALLOWED_HOSTS; `fallback.email` must be at a FALLBACK_EMAIL_ALLOWED_DOMAINS domain (with none configured, leave it out); `fallback.channels` must be configured on the service; action ids are unique; `Idempotency-Key` and `idempotencyKey` agree when both are sent. */
         400: {
           headers: {
             [name: string]: unknown;
@@ -58,7 +85,7 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
-        /** @description Missing or unknown API key */
+        /** @description Missing or unknown API key (WWW-Authenticate: Bearer) */
         401: {
           headers: {
             [name: string]: unknown;
@@ -78,6 +105,24 @@ export interface paths {
         };
         /** @description The idempotency key was already used by another API key */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description The body is over 64 kB */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description A body that is not application/json in UTF-8 */
+        415: {
           headers: {
             [name: string]: unknown;
           };
@@ -132,6 +177,10 @@ export interface paths {
         query?: never;
         header?: never;
         path: {
+          /**
+           * @description alert-<idempotency key>; anything else is an unknown alert (404)
+           * @example alert-txn-88921-review
+           */
           alertId: string;
         };
         cookie?: never;
@@ -147,7 +196,16 @@ export interface paths {
             'application/json': components['schemas']['AlertState'];
           };
         };
-        /** @description Missing or unknown API key */
+        /** @description Invalid request: a bad field (`errors` names each), malformed JSON, or a path that does not decode */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Missing or unknown API key (WWW-Authenticate: Bearer) */
         401: {
           headers: {
             [name: string]: unknown;
@@ -174,8 +232,35 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description The body is over 64 kB */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description A body that is not application/json in UTF-8 */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
         /** @description Over this key's requests per minute (INGRESS_RATE_LIMIT_PER_MINUTE); see Retry-After */
         429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Temporal unreachable; retry after Retry-After seconds */
+        503: {
           headers: {
             [name: string]: unknown;
           };
@@ -211,20 +296,51 @@ export interface paths {
         query?: never;
         header?: never;
         path: {
+          /**
+           * @description alert-<idempotency key>; anything else is an unknown alert (404)
+           * @example alert-txn-88921-review
+           */
           alertId: string;
         };
         cookie?: never;
       };
-      requestBody?: never;
+      requestBody?: {
+        content: {
+          /**
+           * @example {
+           *       "reason": "sent by mistake"
+           *     }
+           */
+          'application/json': {
+            /** @description Kept with the alert (first 200 characters) */
+            reason?: string;
+          };
+        };
+      };
       responses: {
         /** @description Cancellation requested */
         202: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              alertId: string;
+              /** @constant */
+              status: 'cancelling';
+            };
+          };
         };
-        /** @description Missing or unknown API key */
+        /** @description Invalid request: a bad field (`errors` names each), malformed JSON, or a path that does not decode */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Missing or unknown API key (WWW-Authenticate: Bearer) */
         401: {
           headers: {
             [name: string]: unknown;
@@ -260,8 +376,35 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description The body is over 64 kB */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description A body that is not application/json in UTF-8 */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
         /** @description Over this key's requests per minute (INGRESS_RATE_LIMIT_PER_MINUTE); see Retry-After */
         429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Temporal unreachable; retry after Retry-After seconds */
+        503: {
           headers: {
             [name: string]: unknown;
           };
@@ -290,21 +433,42 @@ export interface paths {
      */
     get: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description At most this many (default 100; above 1000 is read as 1000) */
+          limit?: number;
+          /** @description Only ids above this one (the `next` link of the previous page) */
+          after?: number;
+        };
         header?: never;
         path?: never;
         cookie?: never;
       };
       requestBody?: never;
       responses: {
-        /** @description Dead letters */
+        /** @description Dead letters, oldest first */
         200: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              items: components['schemas']['DeadLetter'][];
+              total: number;
+              /** @description The query of the next page, if any */
+              next: string | null;
+            };
+          };
         };
-        /** @description Missing or unknown API key */
+        /** @description Invalid request: a bad field (`errors` names each), malformed JSON, or a path that does not decode */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Missing or unknown API key (WWW-Authenticate: Bearer) */
         401: {
           headers: {
             [name: string]: unknown;
@@ -315,6 +479,24 @@ export interface paths {
         };
         /** @description The key's role may not do this */
         403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description The body is over 64 kB */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description A body that is not application/json in UTF-8 */
+        415: {
           headers: {
             [name: string]: unknown;
           };
@@ -358,7 +540,13 @@ export interface paths {
       parameters: {
         query?: never;
         header?: never;
-        path?: never;
+        path: {
+          /**
+           * @description The dead letter id (GET /v1/dead-letters)
+           * @example 1
+           */
+          id: number;
+        };
         cookie?: never;
       };
       requestBody?: never;
@@ -368,9 +556,24 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              id: number;
+              /** @constant */
+              status: 'replayed';
+            };
+          };
         };
-        /** @description Missing or unknown API key */
+        /** @description Invalid request: a bad field (`errors` names each), malformed JSON, or a path that does not decode */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Missing or unknown API key (WWW-Authenticate: Bearer) */
         401: {
           headers: {
             [name: string]: unknown;
@@ -399,6 +602,24 @@ export interface paths {
         };
         /** @description Not replayable */
         409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description The body is over 64 kB */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description A body that is not application/json in UTF-8 */
+        415: {
           headers: {
             [name: string]: unknown;
           };
@@ -450,9 +671,20 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': Record<string, unknown>;
+          };
         };
-        /** @description Missing or unknown API key */
+        /** @description Invalid request: a bad field (`errors` names each), malformed JSON, or a path that does not decode */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Missing or unknown API key (WWW-Authenticate: Bearer) */
         401: {
           headers: {
             [name: string]: unknown;
@@ -463,6 +695,24 @@ export interface paths {
         };
         /** @description The key's role may not do this */
         403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description The body is over 64 kB */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description A body that is not application/json in UTF-8 */
+        415: {
           headers: {
             [name: string]: unknown;
           };
@@ -487,6 +737,302 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/codec/decode': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Temporal codec server: decrypt payloads (the UI's codec endpoint)
+     * @description Roles: admin.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          /**
+           * @example {
+           *       "payloads": [
+           *         {
+           *           "metadata": {
+           *             "encoding": "anNvbi9wbGFpbg=="
+           *           },
+           *           "data": "eyJhIjoxfQ=="
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': {
+            payloads: {
+              metadata?: {
+                [key: string]: string;
+              };
+              data?: string;
+            }[];
+          };
+        };
+      };
+      responses: {
+        /** @description The payloads, in the same order */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              payloads: {
+                metadata?: {
+                  [key: string]: string;
+                };
+                data?: string;
+              }[];
+            };
+          };
+        };
+        /** @description Not a payloads body, an unknown key id, or a payload that fails authentication */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Missing or unknown API key (WWW-Authenticate: Bearer) */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description The key's role may not do this */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description The body is over 4 MB */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description A body that is not application/json in UTF-8 */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Over this key's requests per minute (INGRESS_RATE_LIMIT_PER_MINUTE); see Retry-After */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    /** CORS preflight (TEMPORAL_CODEC_CORS_ORIGINS); no credentials */
+    options: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Not a preflight from a configured origin: the methods served, in Allow */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description A preflight from a configured origin: answered with its CORS headers */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/codec/encode': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Temporal codec server: encrypt payloads
+     * @description Roles: admin.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          /**
+           * @example {
+           *       "payloads": [
+           *         {
+           *           "metadata": {
+           *             "encoding": "anNvbi9wbGFpbg=="
+           *           },
+           *           "data": "eyJhIjoxfQ=="
+           *         }
+           *       ]
+           *     }
+           */
+          'application/json': {
+            payloads: {
+              metadata?: {
+                [key: string]: string;
+              };
+              data?: string;
+            }[];
+          };
+        };
+      };
+      responses: {
+        /** @description The payloads, in the same order */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              payloads: {
+                metadata?: {
+                  [key: string]: string;
+                };
+                data?: string;
+              }[];
+            };
+          };
+        };
+        /** @description Not a payloads body, an unknown key id, or a payload that fails authentication */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Missing or unknown API key (WWW-Authenticate: Bearer) */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description The key's role may not do this */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description The body is over 4 MB */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description A body that is not application/json in UTF-8 */
+        415: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Over this key's requests per minute (INGRESS_RATE_LIMIT_PER_MINUTE); see Retry-After */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    delete?: never;
+    /** CORS preflight (TEMPORAL_CODEC_CORS_ORIGINS); no credentials */
+    options: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Not a preflight from a configured origin: the methods served, in Allow */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description A preflight from a configured origin: answered with its CORS headers */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/webhooks/desktop-callback': {
     parameters: {
       query?: never;
@@ -496,20 +1042,30 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Desktop callback (Standard Webhooks signed) */
+    /**
+     * Desktop callback (Standard Webhooks signed)
+     * @description The body is verified byte for byte, whatever its Content-Type. Bad signatures store nothing; a signed body that is not a usable callback is kept as a dead letter and answered 400.
+     */
     post: {
       parameters: {
         query?: never;
-        header: {
-          'webhook-id': string;
-          'webhook-timestamp': string;
-          'webhook-signature': string;
-        };
+        header?: never;
         path?: never;
         cookie?: never;
       };
       requestBody: {
         content: {
+          /**
+           * @example {
+           *       "notificationId": "n-5b0e1c4a",
+           *       "userId": "6a3f2c10-0000-4000-8000-000000000001",
+           *       "actionId": "ack",
+           *       "metadata": {
+           *         "alertId": "alert-txn-88921-review"
+           *       },
+           *       "timestamp": "2026-01-01T12:00:00Z"
+           *     }
+           */
           'application/json': components['schemas']['DesktopCallback'];
         };
       };
@@ -519,14 +1075,24 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              /** @enum {unknown} */
+              status: 'duplicate';
+            };
+          };
         };
         /** @description Stored; will be applied */
         202: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              /** @enum {unknown} */
+              status: 'accepted';
+            };
+          };
         };
         /** @description Malformed JSON or invalid body (kept as a dead letter) */
         400: {
@@ -539,6 +1105,33 @@ export interface paths {
         };
         /** @description Missing, bad or stale signature (nothing stored) */
         401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description The body is over 64 kB */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Could not be stored; retry */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description CALLBACK_SIGNING_SECRET is not configured (development only) */
+        503: {
           headers: {
             [name: string]: unknown;
           };
@@ -573,18 +1166,30 @@ export interface paths {
       };
       requestBody: {
         content: {
+          /**
+           * @example {
+           *       "accessToken": "c2VjcmV0LXRva2Vu"
+           *     }
+           */
           'application/json': {
             accessToken: string;
           };
         };
       };
       responses: {
-        /** @description {sessionToken, expiresAt, user: {id, name, email}} */
+        /** @description The session */
         200: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              sessionToken: string;
+              /** Format: date-time */
+              expiresAt: string;
+              user: Record<string, unknown>;
+            };
+          };
         };
         /** @description Malformed body */
         400: {
@@ -597,6 +1202,15 @@ export interface paths {
         };
         /** @description Genesys refused the token (invalid, expired, or not a user token) */
         401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description The body is over 16 kB */
+        413: {
           headers: {
             [name: string]: unknown;
           };
@@ -630,7 +1244,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** An agent's click in the agent app (Authorization: Bearer <sessionToken>) */
+    /** An agent's click in the agent app */
     post: {
       parameters: {
         query?: never;
@@ -640,6 +1254,12 @@ export interface paths {
       };
       requestBody: {
         content: {
+          /**
+           * @example {
+           *       "notificationId": "<the id the live connection delivered>",
+           *       "actionId": "ack"
+           *     }
+           */
           'application/json': {
             notificationId: string;
             actionId: string;
@@ -652,14 +1272,24 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              /** @enum {unknown} */
+              status: 'duplicate';
+            };
+          };
         };
         /** @description Stored; will be applied */
         202: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              /** @enum {unknown} */
+              status: 'accepted';
+            };
+          };
         };
         /** @description Malformed body */
         400: {
@@ -697,6 +1327,24 @@ export interface paths {
             'application/problem+json': components['schemas']['Problem'];
           };
         };
+        /** @description The body is over 16 kB */
+        413: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+        /** @description Could not be stored; retry */
+        500: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
       };
     };
     delete?: never;
@@ -727,7 +1375,12 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              /** @enum {unknown} */
+              status: 'ok';
+            };
+          };
         };
       };
     };
@@ -761,14 +1414,24 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              /** @enum {unknown} */
+              status: 'ready';
+            };
+          };
         };
         /** @description Not ready */
         503: {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'application/json': {
+              /** @enum {unknown} */
+              status: 'temporal_unreachable';
+            };
+          };
         };
       };
     };
@@ -802,7 +1465,54 @@ export interface paths {
           headers: {
             [name: string]: unknown;
           };
-          content?: never;
+          content: {
+            'text/plain': string;
+          };
+        };
+        /** @description Missing or wrong METRICS_TOKEN */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/problem+json': components['schemas']['Problem'];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/openapi.json': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** This document */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description OpenAPI 3.1 */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': Record<string, unknown>;
+          };
         };
       };
     };
@@ -818,6 +1528,7 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    /** @description Also checked, each answered 400 with `errors` naming the field: `expiresAt` must be in the future and at most 24 hours ahead; an openUrl action's host must be on ACTION_URL_ALLOWED_HOSTS; `fallback.email` must be at a FALLBACK_EMAIL_ALLOWED_DOMAINS domain (with none configured, leave it out); `fallback.channels` must be configured on the service; action ids are unique; `Idempotency-Key` and `idempotencyKey` agree when both are sent. */
     AlertRequest: {
       target:
         | {
@@ -859,7 +1570,10 @@ export interface components {
             };
           }
       )[];
-      /** Format: date-time */
+      /**
+       * Format: date-time
+       * @description When the alert stops (RFC 3339 with an offset). Must be in the future and at most 24 hours from now (Genesys drops notifications after 24 h); otherwise 400. Default: now + DEFAULT_ALERT_TTL_SECONDS.
+       */
       expiresAt?: string;
       idempotencyKey?: string;
       fallback?: {
@@ -894,7 +1608,7 @@ export interface components {
     };
     /** @description The alert state (stage, agent, notification id, actions, fallback, failure reason) */
     AlertState: Record<string, unknown>;
-    /** @description RFC 9457 problem details. Types: /problems/validation-error, /problems/malformed-json, /problems/unauthorized, /problems/invalid-signature, /problems/forbidden, /problems/not-found, /problems/conflict, /problems/payload-too-large, /problems/unsupported-media-type, /problems/too-many-requests, /problems/temporal-unavailable, /problems/genesys-unavailable, /problems/internal */
+    /** @description RFC 9457 problem details. Types: /problems/validation-error, /problems/malformed-json, /problems/unauthorized, /problems/invalid-signature, /problems/forbidden, /problems/not-found, /problems/method-not-allowed, /problems/conflict, /problems/payload-too-large, /problems/unsupported-media-type, /problems/too-many-requests, /problems/temporal-unavailable, /problems/genesys-unavailable, /problems/internal */
     Problem: {
       type: string;
       title: string;
@@ -907,7 +1621,29 @@ export interface components {
         message: string;
       }[];
     };
-    DeadLetter: Record<string, unknown>;
+    /** @description A callback the relay could not apply (GET /v1/dead-letters) */
+    DeadLetter: {
+      /** @description What POST /v1/dead-letters/{id}/replay takes */
+      id: number;
+      /** @description notificationId:actionId; null for a body that never parsed */
+      key: string | null;
+      alertId: string | null;
+      /** @description Why the relay gave up (e.g. unknown_alert, alert_closed, invalid_schema) */
+      reason: string | null;
+      detail: string | null;
+      /** @description The parsed callback; null for a body that never parsed */
+      callback: unknown;
+      /** @description The body as received, kept only when it could not be parsed */
+      rawBody: string | null;
+      /** @description The webhook-id of the delivery */
+      deliveryId: string | null;
+      correlationId: string | null;
+      attempts: number;
+      /** Format: date-time */
+      receivedAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
   };
   responses: never;
   parameters: never;

@@ -71,6 +71,8 @@ export async function startE2E(opts: {
   payloadKeys?: PayloadKey[];
   /** TEMPORAL_CODEC_CORS_ORIGINS. */
   codecCorsOrigins?: string[];
+  /** DESKTOP_CHANNELS (default: the notifications endpoint alone); with agent-app the ingress has its routes. */
+  desktopChannels?: Config['desktopChannels'];
 }): Promise<E2E> {
   quietRuntime();
   const secrets = opts.secrets ?? makeSecrets();
@@ -119,6 +121,7 @@ export async function startE2E(opts: {
         actionUrlAllowedHosts: opts.actionUrlAllowedHosts ?? ['crm.example.com'],
       },
       fallback: { webhookUrl: fallback.url + '/fallback', webhookSigningSecret: secrets.fallbackSecret },
+      desktopChannels: opts.desktopChannels,
     });
     return {
       ...base,

@@ -14,7 +14,12 @@ import { z } from 'zod';
 import type { ConnectionHub } from '../../agent-app/hub';
 import type { AgentAppKeys } from '../../agent-app/keys';
 import { parseNotificationId } from '../../agent-app/notification-id';
-import { bearerToken, issueSessionToken, verifySessionToken } from '../../agent-app/session-token';
+import {
+  BEARER_TOKEN_PATTERN,
+  bearerToken,
+  issueSessionToken,
+  verifySessionToken,
+} from '../../agent-app/session-token';
 import { fetchUserMe, SignInError } from '../../agent-app/users-me';
 import type { CallbackInbox } from '../../callbacks/inbox';
 import { ALERT_ID_METADATA_KEY, CORRELATION_ID_METADATA_KEY } from '../../shared/constants';
@@ -35,7 +40,13 @@ export interface AgentAppRouteDeps {
 /** Sessions last an hour; the app exchanges its Genesys token again before then. */
 export const SESSION_TTL_SECONDS = 3600;
 
-const SessionBody = z.strictObject({ accessToken: z.string().min(1).max(8192) });
+const SessionBody = z.strictObject({
+  accessToken: z
+    .string()
+    .min(1)
+    .max(8192)
+    .regex(new RegExp(BEARER_TOKEN_PATTERN), 'a bearer token (RFC 6750)'),
+});
 const ActionBody = z.strictObject({
   notificationId: z.string().min(1).max(400),
   actionId: z.string().min(1).max(200),

@@ -28,6 +28,13 @@ export function deadLetterRoutes({ inbox }: { inbox: CallbackInbox }): Router {
   const r = Router();
 
   r.get('/dead-letters', permit('deadLetter.list'), (req, res) => {
+    // A bad query is refused, not read as the default: a caller asking for `limit=-1` learns its mistake.
+    const errors = (['limit', 'after'] as const)
+      .filter((name) => req.query[name] !== undefined && int(req.query[name]) === undefined)
+      .map((field) => ({ field, message: 'expected a non-negative integer' }));
+    if (req.query.limit !== undefined && int(req.query.limit) === 0)
+      errors.push({ field: 'limit', message: 'must be at least 1' });
+    if (errors.length > 0) return sendProblem(res, 'validation', { detail: 'invalid query', errors });
     const limit = Math.min(int(req.query.limit) ?? 100, 1000);
     const items = inbox.listDeadLetters({ afterId: int(req.query.after) ?? 0, limit });
     const last = items.at(-1);
