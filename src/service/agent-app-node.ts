@@ -21,6 +21,7 @@ import { SESSION_TTL_SECONDS, type AgentAppRouteDeps } from '../api/routes/agent
 import type { Config } from '../config';
 import type { Logger } from '../observability/logger';
 import { agentAppNodeQueue } from '../shared/agent-app';
+import { temporalConnectOptions } from '../temporal-connection';
 
 export interface AgentAppNodeOptions {
   /** This node's id (default: host name and a random suffix, new each start: a restarted node is a new node). */
@@ -86,7 +87,7 @@ export function startAgentAppNode(
     },
   });
   const worker = new NodeWorker({
-    address: o.config.temporal.address ?? 'localhost:7233',
+    temporal: temporalConnectOptions(o.config.temporal),
     namespace: o.config.temporal.namespace,
     taskQueue: agentAppNodeQueue(o.alertsTaskQueue, nodeId),
     activities: createNodeActivities({

@@ -19,6 +19,7 @@ import { ALERTS_TASK_QUEUE } from '../shared/constants';
 import type { Config } from '../config';
 import { startAgentAppNode, type AgentAppNode, type AgentAppNodeOptions } from './agent-app-node';
 import type { Logger } from '../observability/logger';
+import { temporalConnectOptions, type TemporalConnectOptions } from '../temporal-connection';
 
 export interface StartIngressOptions {
   config: Config;
@@ -59,11 +60,11 @@ export interface Ingress {
  * while Temporal is down. Reconnect back-off is capped so it notices a returning server quickly.
  */
 export function createTemporalConnection(
-  address: string | undefined,
+  temporal: TemporalConnectOptions,
   extra: ConnectionOptions = {},
 ): Connection {
   return Connection.lazy({
-    address: address ?? 'localhost:7233',
+    ...temporalConnectOptions(temporal),
     ...extra,
     channelArgs: {
       'grpc.initial_reconnect_backoff_ms': 250,
@@ -76,7 +77,7 @@ export function createTemporalConnection(
 export async function startIngress(opts: StartIngressOptions): Promise<Ingress> {
   const { config, logger } = opts;
   const ownedConnection =
-    opts.client || opts.connection ? undefined : createTemporalConnection(config.temporal.address);
+    opts.client || opts.connection ? undefined : createTemporalConnection(config.temporal);
   const client =
     opts.client ??
     new Client({
