@@ -43,6 +43,25 @@ export function temporalConnectOptions(t: TemporalConnectOptions): TemporalConne
   return o;
 }
 
+/**
+ * What to check when a connection with TLS fails: a handshake the server refuses (no client certificate, or one it
+ * does not trust) often surfaces as a closed connection, not as the TLS alert. Undefined for plaintext.
+ */
+export function tlsConnectHint(t: TemporalConnectOptions): string | undefined {
+  return t.tls
+    ? 'TLS is on (TEMPORAL_TLS_* or the profile): check the server CA, the client certificate and its key, and the server name'
+    : undefined;
+}
+
+/** A failed connection, saying where it went and, with TLS, what to check (never the API key or a key file). */
+export function temporalConnectError(t: TemporalConnectOptions, err: unknown): Error {
+  const hint = tlsConnectHint(t);
+  return new Error(
+    `cannot connect to Temporal at ${t.address ?? 'localhost:7233'}: ${firstLine(err)}${hint ? `. ${hint}` : ''}`,
+    { cause: err },
+  );
+}
+
 /** The TLS file settings of a profile, with the variable that sets each and its name in temporal.toml. */
 const TLS_FILES = [
   {
