@@ -43,23 +43,39 @@ export function temporalConnectOptions(t: TemporalConnectOptions): TemporalConne
   return o;
 }
 
+/** gRPC status 16 or 7: grpc-js names the status; the Rust core (NativeConnection) gives its description. */
+const REFUSED = /UNAUTHENTICATED|PERMISSION_DENIED|valid authentication credentials|does not have permission/;
+
 /**
- * What to check when a connection with TLS fails: a handshake the server refuses (no client certificate, or one it
- * does not trust) often surfaces as a closed connection, not as the TLS alert. Undefined for plaintext.
+ * What to check when a connection fails: the credentials when the server refused them, else with TLS its settings
+ * (a handshake the server refuses, for want of a trusted client certificate, often surfaces as a closed connection
+ * rather than as the TLS alert). Undefined for a plaintext connection the server did not refuse.
  */
-export function tlsConnectHint(t: TemporalConnectOptions): string | undefined {
+export function temporalConnectHint(t: TemporalConnectOptions, err: unknown): string | undefined {
+  if (REFUSED.test(errorText(err)))
+    return t.apiKey !== undefined
+      ? "the server refused the API key (TEMPORAL_API_KEY or the profile's api_key)"
+      : 'the server wants credentials: an API key (TEMPORAL_API_KEY) or a client certificate (TEMPORAL_TLS_CLIENT_CERT_PATH)';
   return t.tls
     ? 'TLS is on (TEMPORAL_TLS_* or the profile): check the server CA, the client certificate and its key, and the server name'
     : undefined;
 }
 
-/** A failed connection, saying where it went and, with TLS, what to check (never the API key or a key file). */
+/** A failed connection, saying where it went and what to check (never the API key or a key file). */
 export function temporalConnectError(t: TemporalConnectOptions, err: unknown): Error {
-  const hint = tlsConnectHint(t);
+  const hint = temporalConnectHint(t, err);
   return new Error(
-    `cannot connect to Temporal at ${t.address ?? 'localhost:7233'}: ${firstLine(err)}${hint ? `. ${hint}` : ''}`,
+    `cannot connect to Temporal at ${t.address ?? 'localhost:7233'}: ${errorText(err)}${hint ? `. ${hint}` : ''}`,
     { cause: err },
   );
+}
+
+/** An error's first line and its causes' (the SDK wraps the gRPC status in a generic "Failed to connect"). */
+export function errorText(err: unknown): string {
+  const parts: string[] = [];
+  for (let e = err, depth = 0; e !== undefined && e !== null && depth < 5; e = (e as Error).cause, depth++)
+    parts.push(firstLine(e));
+  return parts.join(': ');
 }
 
 /** The TLS file settings of a profile, with the variable that sets each and its name in temporal.toml. */

@@ -8,7 +8,12 @@ import { DESKTOP_CHANNELS } from '../shared/agent-app';
 import { SA } from '../shared/search-attributes';
 import { ALERT_TYPES, ALERT_WORKFLOW_TYPE, PRIORITIES } from '../shared/constants';
 import { ALERT_STATUSES } from '../shared/messages';
-import { temporalConnectOptions, tlsConnectHint, type TemporalConnection } from '../temporal-connection';
+import {
+  errorText,
+  temporalConnectHint,
+  temporalConnectOptions,
+  type TemporalConnection,
+} from '../temporal-connection';
 import { CliError, UsageError } from './errors';
 
 /** A filter per search attribute: its flag, and the values it may take (for an enumeration). */
@@ -116,8 +121,8 @@ export async function listAlerts(t: TemporalTarget, query: string, limit: number
     });
   } catch (err) {
     throw new CliError(
-      `cannot reach Temporal at ${address}: is it running? (${(err as Error).message})`,
-      [tlsConnectHint(t.temporal)].filter((l): l is string => l !== undefined),
+      `cannot reach Temporal at ${address}: is it running? (${errorText(err)})`,
+      [temporalConnectHint(t.temporal, err)].filter((l): l is string => l !== undefined),
       {
         error: { type: 'unreachable', detail: `cannot reach Temporal at ${address}` },
       },
