@@ -32,7 +32,7 @@ export interface TemporalConnection {
 /** The options both Connection.connect (client) and NativeConnection.connect (worker) take. */
 export type TemporalConnectOptions = Pick<TemporalConnection, 'address' | 'tls' | 'apiKey' | 'metadata'>;
 
-export const DEFAULT_NAMESPACE = 'default';
+const DEFAULT_NAMESPACE = 'default';
 
 /** Every place that connects to Temporal takes its options from here (plus its own time-outs). */
 export function temporalConnectOptions(t: TemporalConnectOptions): TemporalConnectOptions {
