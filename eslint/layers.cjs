@@ -11,19 +11,21 @@ const LAYERS = {
   shared: [],
   genesys: [],
   emulator: [], // an independent peer of the service: shares no code with it
-  config: ['shared'],
+  // Temporal's environment configuration (envconfig) made into connection options: the config and whoever connects.
+  'temporal-connection': [],
+  config: ['shared', 'temporal-connection'],
   dev: ['shared'],
   observability: ['shared', 'genesys'],
   workflows: ['shared', 'type:activities'],
   activities: ['shared', 'genesys', 'observability', 'agent-app'],
-  'agent-app': ['shared', 'config', 'genesys', 'observability'],
+  'agent-app': ['shared', 'config', 'genesys', 'observability', 'temporal-connection'],
   // The payload codec (AES-GCM) and the data converter every Temporal Client and Worker uses; never workflows.
   codec: ['shared', 'config'],
   alerts: ['shared', 'config', 'workflows'],
   callbacks: ['shared', 'alerts'],
   api: ['shared', 'config', 'alerts', 'callbacks', 'agent-app', 'observability', 'codec'],
   // genesys + config: `genesys install-app` calls the Platform API; codec: visibility reads memos and results.
-  cli: ['shared', 'config', 'alerts', 'genesys', 'codec'],
+  cli: ['shared', 'config', 'alerts', 'genesys', 'codec', 'temporal-connection'],
   service: [
     'shared',
     'config',
@@ -36,6 +38,7 @@ const LAYERS = {
     'agent-app',
     'workflows',
     'codec',
+    'temporal-connection',
   ],
   // Entry points wire everything.
   main: ['*'],

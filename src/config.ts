@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DESKTOP_CHANNELS, type DesktopChannel } from './shared/agent-app';
 import { DEFAULT_DOWNSTREAM_RETRY_SECONDS } from './shared/constants';
+import { temporalConnectionFromEnv, type TemporalConnection } from './temporal-connection';
 
 export { DESKTOP_CHANNELS, type DesktopChannel };
 
@@ -122,8 +123,8 @@ const originList = z
 const EnvSchema = z.object({
   NODE_ENV: opt(z.string()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TEMPORAL_ADDRESS: opt(z.string().regex(/^[^\s:]+:\d+$/, 'host:port')),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  // The connection itself (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE
+  // ...) is Temporal's environment configuration: src/temporal-connection.ts reads it.
   TEMPORAL_PAYLOAD_KEYS: opt(payloadKeys),
   TEMPORAL_PAYLOAD_ENCRYPTION: opt(z.enum(['on', 'off'])),
   TEMPORAL_CODEC_CORS_ORIGINS: opt(originList),
@@ -351,9 +352,8 @@ export interface Config {
     hostOrigins: string[];
     heartbeatSeconds: number;
   };
-  temporal: {
-    address?: string;
-    namespace: string;
+  /** The connection (address, namespace, TLS, API key, headers: src/temporal-connection.ts) and the payload codec. */
+  temporal: TemporalConnection & {
     /** TEMPORAL_PAYLOAD_KEYS: the first encrypts, all decrypt. Undefined or empty: payloads stay plaintext. */
     payloadKeys?: PayloadKey[];
     /** TEMPORAL_PAYLOAD_ENCRYPTION=off: plaintext payloads on purpose (production entry points refuse it unset). */
@@ -433,11 +433,13 @@ const list = (s?: string) =>
 /** Parse the environment once. Throws ConfigError with one line per problem; never echoes values. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const r = EnvSchema.safeParse(env);
+  const temporal = temporalConnectionFromEnv(env);
   const problems = [
     ...(r.success ? [] : r.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)),
+    ...temporal.problems,
     ...crossFieldProblems(env),
   ];
-  if (!r.success || problems.length > 0) throw new ConfigError(problems);
+  if (!r.success || !temporal.connection || problems.length > 0) throw new ConfigError(problems);
   const e = r.data;
   const apiBase = e.GENESYS_API_BASE ?? (e.GENESYS_REGION ? `https://api.${e.GENESYS_REGION}` : undefined);
   const loginBase =
@@ -455,8 +457,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       heartbeatSeconds: e.AGENT_APP_HEARTBEAT_SECONDS,
     },
     temporal: {
-      address: e.TEMPORAL_ADDRESS,
-      namespace: e.TEMPORAL_NAMESPACE,
+      ...temporal.connection,
       payloadKeys: e.TEMPORAL_PAYLOAD_KEYS,
       payloadEncryptionOff: e.TEMPORAL_PAYLOAD_ENCRYPTION === 'off',
       codecCorsOrigins: e.TEMPORAL_CODEC_CORS_ORIGINS ?? [],

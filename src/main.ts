@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole service on one machine with embedded defaults. Starts a Temporal dev
- * server (unless TEMPORAL_ADDRESS is set), the Genesys emulator (unless Genesys credentials are
- * set), the workers and the ingress; Ctrl-C stops all of it.
+ * server (unless TEMPORAL_ADDRESS or a temporal.toml profile gives an address), the Genesys emulator
+ * (unless Genesys credentials are set), the workers and the ingress; Ctrl-C stops all of it.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -75,7 +75,15 @@ async function main(): Promise<void> {
       stops.push(() => temporal!.stop());
       config = {
         ...config,
-        temporal: { ...config.temporal, address: temporal.address, namespace: temporal.namespace },
+        // The embedded server is local and plaintext: no TLS, API key or headers a profile may hold for another.
+        temporal: {
+          ...config.temporal,
+          address: temporal.address,
+          namespace: temporal.namespace,
+          tls: undefined,
+          apiKey: undefined,
+          metadata: undefined,
+        },
       };
     }
 

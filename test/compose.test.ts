@@ -186,7 +186,12 @@ describe('docker-compose.yml', () => {
       if (file.endsWith(`${path.sep}config.ts`))
         for (const m of text.matchAll(/^\s+([A-Z][A-Z0-9_]+): /gm)) known.add(m[1]!);
     }
+    // The Temporal connection's variables are the ones Temporal's envconfig reads (src/temporal-connection.ts).
+    const envconfig = require.resolve('@temporalio/envconfig/lib/envconfig-toml.js');
+    for (const m of fs.readFileSync(envconfig, 'utf8').matchAll(/envProvider\['([A-Z][A-Z0-9_]+)'\]/g))
+      known.add(m[1]!);
     expect(known.has('TEMPORAL_ADDRESS')).toBe(true);
+    expect(known.has('TEMPORAL_API_KEY')).toBe(true);
     const unknown = ours.flatMap(([name, s]) =>
       Object.keys(s.environment ?? {})
         .filter((k) => !known.has(k))

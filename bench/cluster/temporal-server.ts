@@ -62,7 +62,7 @@ export function setupSchemas(bins: TemporalBinaries, pg: Postgres, log: Log): vo
  * A free port below 32768: the server records each service's membership port in cluster_membership, a smallint
  * column, so the kernel's ephemeral ports (32768 and up, what port 0 gives) fail its start-up.
  */
-async function freeMembershipPort(): Promise<number> {
+export async function freeMembershipPort(): Promise<number> {
   for (let i = 0; i < 200; i++) {
     const port = 20_000 + Math.floor(Math.random() * 12_000);
     const ok = await new Promise<boolean>((resolve) => {

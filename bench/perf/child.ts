@@ -27,6 +27,7 @@ import pino from 'pino';
 import { genesysConnection, loadConfig } from '../../src/config';
 import { createGenesysClient } from '../../src/genesys';
 import { startService, type Ingress } from '../../src/service';
+import { temporalConnectOptions } from '../../src/temporal-connection';
 import { createBaselineActivities, TokenBucket } from '../baseline/activities';
 import type { CeilingActivities } from '../ceiling/workflows';
 
@@ -79,7 +80,7 @@ async function startWorker(o: ChildStart): Promise<() => Promise<void>> {
     });
     stop = () => service.close();
   } else {
-    const connection = await NativeConnection.connect({ address: config.temporal.address! });
+    const connection = await NativeConnection.connect(temporalConnectOptions(config.temporal));
     const activities: CeilingActivities | ReturnType<typeof createBaselineActivities> =
       o.kind === 'ceiling'
         ? { noop: async () => {} }
@@ -107,7 +108,7 @@ async function startWorker(o: ChildStart): Promise<() => Promise<void>> {
 
 async function startIngressProcess(o: ChildStart): Promise<{ ingress: Ingress; close: () => Promise<void> }> {
   const config = loadConfig(o.env);
-  const connection = await Connection.connect({ address: config.temporal.address! });
+  const connection = await Connection.connect(temporalConnectOptions(config.temporal));
   const client = new Client({ connection, namespace: 'default' });
   const service = await startService(config, {
     logger: pino({ level: 'silent' }),
@@ -133,7 +134,7 @@ async function startIngressProcess(o: ChildStart): Promise<{ ingress: Ingress; c
  */
 async function startCeilingIngress(o: ChildStart): Promise<{ url: string; close: () => Promise<void> }> {
   const config = loadConfig(o.env);
-  const connection = await Connection.connect({ address: config.temporal.address! });
+  const connection = await Connection.connect(temporalConnectOptions(config.temporal));
   const client = new Client({ connection, namespace: 'default' });
   const keys = new Set(o.env.INGRESS_API_KEYS!.split(','));
   const server = http.createServer((req, res) => {

@@ -11,10 +11,12 @@ import {
   type WorkerOptions,
 } from '@temporalio/worker';
 import type { Logger } from '../observability/logger';
+import type { TemporalConnectOptions } from '../temporal-connection';
 import type { NodeActivities } from './node-activities';
 
 export interface NodeWorkerOptions {
-  address: string;
+  /** How to reach Temporal (src/temporal-connection.ts), for a connection of its own. */
+  temporal: TemporalConnectOptions;
   namespace: string;
   taskQueue: string;
   activities: NodeActivities;
@@ -50,8 +52,7 @@ export class NodeWorker {
     while (!this.closed) {
       let own: NativeConnection | undefined;
       try {
-        const connection =
-          this.o.connection ?? (own = await NativeConnection.connect({ address: this.o.address }));
+        const connection = this.o.connection ?? (own = await NativeConnection.connect(this.o.temporal));
         if (this.closed) break;
         this.worker = await Worker.create({
           connection,

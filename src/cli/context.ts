@@ -3,18 +3,20 @@
  * are), the API client they give, the output mode (text, or JSON with --json / -o json) and the exit code.
  */
 import { Option, type Command } from 'commander';
+import { temporalConnectionFromEnv, type TemporalConnection } from '../temporal-connection';
 import { ApiClient } from './api';
 import { UsageError } from './errors';
 import { parseDuration, parseNonNegativeInt } from './parse';
 import type { Out } from './progress';
 
 const DEFAULT_API_URL = 'http://127.0.0.1:8080';
+/** Where `list` looks when neither a flag nor Temporal's environment configuration names an address. */
 const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 
 export interface CliIo {
   stdout: Out;
   stderr: Out;
-  /** Where defaults come from (DESKTOP_ALERTS_URL, DESKTOP_ALERTS_API_KEY, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE). */
+  /** Where defaults come from (DESKTOP_ALERTS_URL, DESKTOP_ALERTS_API_KEY, and Temporal's TEMPORAL_* / profile). */
   env: Record<string, string | undefined>;
   /** For `--json -` and `--csv -` (default process.stdin). */
   stdin?: NodeJS.ReadableStream;
@@ -24,8 +26,8 @@ export interface CliIo {
 interface GlobalOptions {
   apiUrl: string;
   apiKey?: string;
-  temporalAddress: string;
-  namespace: string;
+  temporalAddress?: string;
+  namespace?: string;
   timeout: string;
   retries: string;
 }
@@ -40,13 +42,11 @@ export function addGlobalOptions(program: Command, env: CliIo['env']): Command {
     .option('--api-key <key>', 'ingress API key (env DESKTOP_ALERTS_API_KEY)')
     .option(
       '--temporal-address <host:port>',
-      'Temporal frontend, for list (env TEMPORAL_ADDRESS)',
-      env.TEMPORAL_ADDRESS || DEFAULT_TEMPORAL_ADDRESS,
+      `Temporal frontend, for list (default: Temporal's environment configuration, TEMPORAL_ADDRESS or the TEMPORAL_PROFILE of temporal.toml, else ${DEFAULT_TEMPORAL_ADDRESS})`,
     )
     .option(
       '--namespace <namespace>',
-      'Temporal namespace (env TEMPORAL_NAMESPACE)',
-      env.TEMPORAL_NAMESPACE || 'default',
+      "Temporal namespace (default: TEMPORAL_NAMESPACE or the profile's, else default)",
     )
     .option('--timeout <duration>', 'per-request timeout', '10s')
     .option(
@@ -88,6 +88,23 @@ export class CommandContext {
 
   globals(cmd: Command): GlobalOptions {
     return cmd.optsWithGlobals() as unknown as GlobalOptions;
+  }
+
+  /**
+   * How `list` reaches Temporal: Temporal's environment configuration (TEMPORAL_ADDRESS, TEMPORAL_API_KEY,
+   * TEMPORAL_TLS_*, TEMPORAL_PROFILE..., as the service reads it), with --temporal-address and --namespace over it.
+   */
+  temporal(cmd: Command): TemporalConnection {
+    const g = this.globals(cmd);
+    const resolved = temporalConnectionFromEnv(this.io.env);
+    if (!resolved.connection) throw new UsageError(resolved.problems.join('; '));
+    if (g.temporalAddress !== undefined && !/^[^\s:]+:\d+$/.test(g.temporalAddress))
+      throw new UsageError(`--temporal-address: expected host:port, got '${g.temporalAddress}'`);
+    return {
+      ...resolved.connection,
+      address: g.temporalAddress ?? resolved.connection.address ?? DEFAULT_TEMPORAL_ADDRESS,
+      namespace: g.namespace ?? resolved.connection.namespace,
+    };
   }
 
   /** Run `fn` with a client for the API the global options name, and release the client after. */

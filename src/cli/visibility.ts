@@ -8,6 +8,12 @@ import { DESKTOP_CHANNELS } from '../shared/agent-app';
 import { SA } from '../shared/search-attributes';
 import { ALERT_TYPES, ALERT_WORKFLOW_TYPE, PRIORITIES } from '../shared/constants';
 import { ALERT_STATUSES } from '../shared/messages';
+import {
+  errorText,
+  temporalConnectHint,
+  temporalConnectOptions,
+  type TemporalConnection,
+} from '../temporal-connection';
 import { CliError, UsageError } from './errors';
 
 /** A filter per search attribute: its flag, and the values it may take (for an enumeration). */
@@ -97,8 +103,8 @@ function toRow(w: WorkflowExecutionInfo): AlertRow {
 }
 
 interface TemporalTarget {
-  address: string;
-  namespace: string;
+  /** Where and how (TLS, API key): CommandContext.temporal. */
+  temporal: TemporalConnection;
   connectTimeoutMs: number;
   /** The service's data converter (TEMPORAL_PAYLOAD_KEYS): listing decodes each run's memo, encrypted or not. */
   dataConverter?: DataConverter;
@@ -107,19 +113,23 @@ interface TemporalTarget {
 /** Newest first, at most `limit` alerts. */
 export async function listAlerts(t: TemporalTarget, query: string, limit: number): Promise<AlertRow[]> {
   let connection: Connection;
+  const { address, namespace } = t.temporal;
   try {
-    connection = await Connection.connect({ address: t.address, connectTimeout: t.connectTimeoutMs });
+    connection = await Connection.connect({
+      ...temporalConnectOptions(t.temporal),
+      connectTimeout: t.connectTimeoutMs,
+    });
   } catch (err) {
     throw new CliError(
-      `cannot reach Temporal at ${t.address}: is it running? (${(err as Error).message})`,
-      [],
+      `cannot reach Temporal at ${address}: is it running? (${errorText(err)})`,
+      [temporalConnectHint(t.temporal, err)].filter((l): l is string => l !== undefined),
       {
-        error: { type: 'unreachable', detail: `cannot reach Temporal at ${t.address}` },
+        error: { type: 'unreachable', detail: `cannot reach Temporal at ${address}` },
       },
     );
   }
   try {
-    const client = new Client({ connection, namespace: t.namespace, dataConverter: t.dataConverter });
+    const client = new Client({ connection, namespace, dataConverter: t.dataConverter });
     const rows: AlertRow[] = [];
     for await (const w of client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
       rows.push(toRow(w));
@@ -134,7 +144,7 @@ export async function listAlerts(t: TemporalTarget, query: string, limit: number
         ]
       : [];
     throw new CliError(
-      `Temporal rejected the query in namespace '${t.namespace}': ${msg}`,
+      `Temporal rejected the query in namespace '${namespace}': ${msg}`,
       [`query: ${query}`, ...hint],
       {
         error: { type: 'query_failed', detail: msg, query },

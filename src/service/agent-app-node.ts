@@ -23,6 +23,7 @@ import type { Logger } from '../observability/logger';
 import { activityTracingInterceptor } from '../observability/temporal-tracing';
 import type { Tracing } from '../observability/tracing';
 import { agentAppNodeQueue } from '../shared/agent-app';
+import { temporalConnectOptions } from '../temporal-connection';
 
 export interface AgentAppNodeOptions {
   /** This node's id (default: host name and a random suffix, new each start: a restarted node is a new node). */
@@ -89,7 +90,7 @@ export function startAgentAppNode(
     },
   });
   const worker = new NodeWorker({
-    address: o.config.temporal.address ?? 'localhost:7233',
+    temporal: temporalConnectOptions(o.config.temporal),
     namespace: o.config.temporal.namespace,
     taskQueue: agentAppNodeQueue(o.alertsTaskQueue, nodeId),
     activities: createNodeActivities({

@@ -18,6 +18,7 @@ import { workerMetrics } from '../observability/worker-telemetry';
 import { startIngress, type Ingress, type StartIngressOptions } from './ingress';
 import { ALERTS_TASK_QUEUE } from '../shared/constants';
 import { createWorkers, type AlertWorkers, type CreateWorkersOptions } from './workers';
+import { temporalConnectError, temporalConnectOptions } from '../temporal-connection';
 
 export interface ServiceOverrides {
   logger?: Logger;
@@ -110,9 +111,11 @@ export async function startService(config: Config, overrides: ServiceOverrides =
         opened.push(() => own.close());
         genesys = own;
       }
-      const connection = await NativeConnection.connect({
-        address: config.temporal.address ?? 'localhost:7233',
-      });
+      const connection = await NativeConnection.connect(temporalConnectOptions(config.temporal)).catch(
+        (err: unknown) => {
+          throw temporalConnectError(config.temporal, err);
+        },
+      );
       opened.push(() => connection.close());
       sharedConnection = connection;
       const created = await createWorkers({

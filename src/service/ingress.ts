@@ -21,6 +21,7 @@ import { startAgentAppNode, type AgentAppNode, type AgentAppNodeOptions } from '
 import type { Logger } from '../observability/logger';
 import { clientTracingInterceptors } from '../observability/temporal-tracing';
 import type { Tracing } from '../observability/tracing';
+import { temporalConnectOptions, type TemporalConnectOptions } from '../temporal-connection';
 
 export interface StartIngressOptions {
   config: Config;
@@ -63,11 +64,11 @@ export interface Ingress {
  * while Temporal is down. Reconnect back-off is capped so it notices a returning server quickly.
  */
 export function createTemporalConnection(
-  address: string | undefined,
+  temporal: TemporalConnectOptions,
   extra: ConnectionOptions = {},
 ): Connection {
   return Connection.lazy({
-    address: address ?? 'localhost:7233',
+    ...temporalConnectOptions(temporal),
     ...extra,
     channelArgs: {
       'grpc.initial_reconnect_backoff_ms': 250,
@@ -80,7 +81,7 @@ export function createTemporalConnection(
 export async function startIngress(opts: StartIngressOptions): Promise<Ingress> {
   const { config, logger } = opts;
   const ownedConnection =
-    opts.client || opts.connection ? undefined : createTemporalConnection(config.temporal.address);
+    opts.client || opts.connection ? undefined : createTemporalConnection(config.temporal);
   const client =
     opts.client ??
     new Client({

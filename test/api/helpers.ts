@@ -141,7 +141,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     };
   };
   // Lazy, like the ingress's own: it must not block start-up nor fail while Temporal is down.
-  const connection = createTemporalConnection(address);
+  const connection = createTemporalConnection({ address });
   const client = new Client({ connection, namespace: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default' });
   const registry = new Registry();
   const taskQueue = uniqueQueue('api');

@@ -83,3 +83,27 @@ test('the payload codec: the service, the API, the CLI and entry points may impo
   expect(await lint('src/codec/example.ts', "import type { Config } from '../config';\n")).toEqual([]);
   expect(await lint('src/codec/example.ts', "import { startService } from '../service';\n")).toHaveLength(1);
 });
+
+test('the Temporal connection module: config, the service, the agent app and the CLI may import it; workflows may not', async () => {
+  for (const file of [
+    'src/config.ts',
+    'src/service/example.ts',
+    'src/agent-app/example.ts',
+    'src/cli/example.ts',
+  ])
+    expect(
+      await lint(
+        file,
+        `import { temporalConnectOptions } from '${file.split('/').length > 2 ? '..' : '.'}/temporal-connection';\n`,
+      ),
+    ).toEqual([]);
+  expect(
+    await lint(
+      'src/workflows/example.ts',
+      "import { temporalConnectOptions } from '../temporal-connection';\n",
+    ),
+  ).toHaveLength(1);
+  expect(await lint('src/temporal-connection.ts', "import { loadConfig } from './config';\n")).toHaveLength(
+    1,
+  );
+});

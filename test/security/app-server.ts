@@ -27,7 +27,7 @@ export async function startAppServer(
   const inbox = new CallbackInbox(':memory:');
   const registry = new Registry();
   // Port 1 on loopback: nothing listens there, and a lazy connection does not try before it is used.
-  const connection = createTemporalConnection('127.0.0.1:1');
+  const connection = createTemporalConnection({ address: '127.0.0.1:1' });
   const alerts = new AlertsClient(new Client({ connection }), config);
   const app = createApp({
     config,

@@ -19,7 +19,7 @@ export interface IngressHarness {
 export async function startIngressHarness(
   opts: { config?: Config; logger?: Logger } = {},
 ): Promise<IngressHarness> {
-  const connection = createTemporalConnection(testTemporalAddress());
+  const connection = createTemporalConnection({ address: testTemporalAddress() });
   const client = new Client({ connection, namespace: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default' });
   const taskQueue = uniqueQueue('sec');
   const config = opts.config ?? testConfig();

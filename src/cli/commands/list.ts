@@ -54,8 +54,7 @@ export function addListCommand(program: Command, ctx: CommandContext): void {
         since: since ? parseSince(since, new Date()) : undefined,
       });
       const limit = parsePositiveInt(limitText, '--limit', 10_000);
-      if (!/^[^\s:]+:\d+$/.test(g.temporalAddress))
-        throw new UsageError(`--temporal-address: expected host:port, got '${g.temporalAddress}'`);
+      const temporal = ctx.temporal(cmd);
       // The service's payload keys: a run's memo is encrypted when they are set (README, Payload encryption).
       let payloadKeys;
       try {
@@ -66,8 +65,7 @@ export function addListCommand(program: Command, ctx: CommandContext): void {
       }
       const rows = await listAlerts(
         {
-          address: g.temporalAddress,
-          namespace: g.namespace,
+          temporal,
           connectTimeoutMs: parseDuration(g.timeout, '--timeout'),
           dataConverter: dataConverterFor({ payloadKeys }),
         },
