@@ -19,6 +19,7 @@ import { createLogger } from '../../src/observability/logger';
 import { agentAppKeys } from '../../src/agent-app/keys';
 import { issueSessionToken } from '../../src/agent-app/session-token';
 import { AVAILABLE, startE2E, type E2E } from '../security/e2e';
+import { isolatedNamespace } from '../helpers/temporal';
 
 /** Fixed, so a failure is reproduced with the same command (`st run ... --seed`). */
 const SEED = 17017;
@@ -45,6 +46,8 @@ beforeAll(async () => {
     logger,
     payloadKeys: keys,
     desktopChannels: ['agent-app', 'notifications-endpoint'],
+    // Its own namespace: the fuzzer's idempotency keys ("0", "") would otherwise take other files' alert ids.
+    namespace: await isolatedNamespace('schemathesis'),
   });
 });
 

@@ -1,4 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
+import { ensureSearchAttributes } from '../../src/dev/temporal';
+import { msToTs } from '@temporalio/common/lib/time';
 
 /** The shared dev server started by test/global-setup.ts. */
 export function testTemporalAddress(): string {
@@ -21,3 +23,39 @@ export async function connectTestClient(): Promise<{
 /** A task queue name unique to one test, so parallel test files never steal each other's tasks. */
 export const uniqueQueue = (prefix: string): string =>
   `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+
+/**
+ * A namespace of its own on the shared dev server, with the project's search attributes: for a test whose traffic
+ * must not meet other files' (a fuzzer picks idempotency keys such as "0", and an alert's id comes from its key, so
+ * in the shared namespace it took keys other files use and made their starts duplicates of its encrypted runs).
+ */
+export async function isolatedNamespace(prefix: string): Promise<string> {
+  const namespace = `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const address = testTemporalAddress();
+  const connection = await Connection.connect({ address });
+  try {
+    await connection.workflowService.registerNamespace({
+      namespace,
+      workflowExecutionRetentionPeriod: msToTs('1 day'),
+    });
+    // The frontend's namespace cache refreshes every few seconds: the namespace, then its search attributes, are
+    // usable once a query that names one of them is answered.
+    const deadline = Date.now() + 30_000;
+    for (let added = false; ;) {
+      try {
+        if (!added) added = (await ensureSearchAttributes(address, namespace), true);
+        await connection.workflowService.countWorkflowExecutions({
+          namespace,
+          query: `AlertStatus = 'probe'`,
+        });
+        return namespace;
+      } catch (err) {
+        if (Date.now() > deadline)
+          throw new Error(`namespace ${namespace} not usable after 30 s: ${String(err)}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  } finally {
+    await connection.close();
+  }
+}

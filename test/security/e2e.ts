@@ -73,6 +73,8 @@ export async function startE2E(opts: {
   codecCorsOrigins?: string[];
   /** DESKTOP_CHANNELS (default: the notifications endpoint alone); with agent-app the ingress has its routes. */
   desktopChannels?: Config['desktopChannels'];
+  /** A Temporal namespace of its own (test/helpers/temporal.ts isolatedNamespace); default: the suite's. */
+  namespace?: string;
 }): Promise<E2E> {
   quietRuntime();
   const secrets = opts.secrets ?? makeSecrets();
@@ -104,11 +106,12 @@ export async function startE2E(opts: {
     return t;
   };
   const clientConnection = await Connection.connect({ address: testTemporalAddress() });
-  const temporal = { payloadKeys: opts.payloadKeys, codecCorsOrigins: opts.codecCorsOrigins };
+  const namespace = opts.namespace ?? process.env.TEMPORAL_TEST_NAMESPACE ?? 'default';
+  const temporal = { namespace, payloadKeys: opts.payloadKeys, codecCorsOrigins: opts.codecCorsOrigins };
   // The ingress's client: the service's own data converter, as startIngress would make it.
   const client = new Client({
     connection: clientConnection,
-    namespace: 'default',
+    namespace,
     dataConverter: dataConverterFor(temporal),
   });
   const configFor = (port: number): Config => {
