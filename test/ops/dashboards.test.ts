@@ -10,7 +10,14 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { freePort } from '../../src/dev/temporal';
 import { installTemporalRuntime } from '../../src/observability/temporal-runtime';
-import { alertRequest, captureLogs, startOpsStack, uniqueId, type OpsStack } from './helpers';
+import {
+  alertRequest,
+  captureLogs,
+  oneRateLimitedSend,
+  startOpsStack,
+  uniqueId,
+  type OpsStack,
+} from './helpers';
 import { exposes, labelValuesMetric, promqlMetricNames, scrapeFamilies } from './promql-names';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -197,13 +204,7 @@ describe('every metric the dashboard and the rules read is on /metrics after a r
     // One 429 on the send: the delivery activity fails once (then waits Retry-After), so the SDK's failure counter
     // exists. prom-client lists every registered metric from the start; the SDK's exporter only what it recorded.
     const emu = stack.emulator.control;
-    emu.forceStatus({
-      status: 429,
-      count: 1,
-      method: 'POST',
-      pathPrefix: '/api/v2/desktop/notifications',
-      retryAfterSeconds: 1,
-    });
+    oneRateLimitedSend(stack);
     const key = uniqueId('dash');
     const body = alertRequest({ target: { userId: agent.id }, idempotencyKey: key });
     expect((await stack.api('/v1/alerts', { body })).status).toBe(202);

@@ -186,3 +186,14 @@ export function alertRequest(over: Record<string, unknown> = {}): Record<string,
     ...over,
   };
 }
+
+/** Genesys answers the next send with one 429 (Retry-After 1 s): the delivery attempt fails once, then goes through. */
+export function oneRateLimitedSend(stack: OpsStack): void {
+  stack.emulator.control.forceStatus({
+    status: 429,
+    count: 1,
+    method: 'POST',
+    pathPrefix: '/api/v2/desktop/notifications',
+    retryAfterSeconds: 1,
+  });
+}

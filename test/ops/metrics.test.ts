@@ -6,7 +6,14 @@ import { freePort } from '../../src/dev/temporal';
 import { TEST_SIGNING_SECRET } from '../helpers/stack';
 import { installTemporalRuntime } from '../../src/observability/temporal-runtime';
 import { webhookHeaders } from '../../src/shared/standard-webhooks';
-import { alertRequest, captureLogs, startOpsStack, uniqueId, type OpsStack } from './helpers';
+import {
+  alertRequest,
+  captureLogs,
+  oneRateLimitedSend,
+  startOpsStack,
+  uniqueId,
+  type OpsStack,
+} from './helpers';
 
 interface Sample {
   name: string;
@@ -59,13 +66,7 @@ describe('metrics', () => {
 
   it('covers alerts started, callbacks, dead letters, alerts finished, stage latencies, Genesys calls and 429s', async () => {
     // One 429 from Genesys on the send: retried after Retry-After, then 201.
-    stack.emulator.control.forceStatus({
-      status: 429,
-      count: 1,
-      method: 'POST',
-      pathPrefix: '/api/v2/desktop/notifications',
-      retryAfterSeconds: 1,
-    });
+    oneRateLimitedSend(stack);
     const key = uniqueId('metrics');
     const body = alertRequest({ target: { userId: agent.id }, idempotencyKey: key });
     expect((await stack.api('/v1/alerts', { body })).status).toBe(202);
