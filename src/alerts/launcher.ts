@@ -13,6 +13,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import type { Config } from '../config';
 import { ALERTS_TASK_QUEUE } from '../shared/constants';
@@ -151,8 +152,8 @@ export class AlertsClient {
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
         // The key is taken. A retry by the caller that took it is a duplicate; anyone else must not learn the alert.
-        const desc = await this.rpc(() => this.client.workflow.getHandle(input.alertId).describe());
-        if (sourceOf(desc) !== input.source) throw new IdempotencyKeyTakenError(input.idempotencyKey);
+        const owner = await this.rpc(() => this.ownerOf(input.alertId));
+        if (owner !== input.source) throw new IdempotencyKeyTakenError(input.idempotencyKey);
         return { alertId: input.alertId, status: 'duplicate' };
       }
       if (err instanceof TemporalUnavailableError) {
@@ -163,6 +164,21 @@ export class AlertsClient {
       }
       throw err;
     }
+  }
+
+  /**
+   * Who started the alert's run (its AlertSource), from the search attributes alone: describe() would also decode
+   * the memo, which fails for a run written with payload keys this process does not hold, and the question needs
+   * none of it.
+   */
+  private async ownerOf(alertId: string): Promise<string | undefined> {
+    const raw = await this.client.workflowService.describeWorkflowExecution({
+      namespace: this.client.options.namespace,
+      execution: { workflowId: alertId },
+    });
+    return decodeTypedSearchAttributes(raw.workflowExecutionInfo?.searchAttributes?.indexedFields).get(
+      SA.source,
+    );
   }
 
   /** The alert's state: live from the workflow while it runs, its result once closed; null if unknown. */
