@@ -9,7 +9,9 @@ const path = require('node:path');
 /** area -> areas it may import. `type:` entries may be imported for types only (`import type ...`). */
 const LAYERS = {
   shared: [],
-  genesys: [],
+  // An outgoing call's OpenTelemetry span and traceparent: no domain in it, so the Genesys client may use it too.
+  'client-span': [],
+  genesys: ['client-span'],
   emulator: [], // an independent peer of the service: shares no code with it
   // Temporal's environment configuration (envconfig) made into connection options: the config and whoever connects.
   'temporal-connection': [],
@@ -17,8 +19,8 @@ const LAYERS = {
   dev: ['shared'],
   observability: ['shared', 'genesys'],
   workflows: ['shared', 'type:activities'],
-  activities: ['shared', 'genesys', 'observability', 'agent-app'],
-  'agent-app': ['shared', 'config', 'genesys', 'observability', 'temporal-connection'],
+  activities: ['shared', 'genesys', 'observability', 'agent-app', 'client-span'],
+  'agent-app': ['shared', 'config', 'genesys', 'observability', 'temporal-connection', 'client-span'],
   // The payload codec (AES-GCM) and the data converter every Temporal Client and Worker uses; never workflows.
   codec: ['shared', 'config'],
   alerts: ['shared', 'config', 'workflows'],

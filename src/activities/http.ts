@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { request, type Dispatcher } from 'undici';
 import { ApplicationFailure } from '@temporalio/common';
-import { recordHttpStatus, withClientSpan } from '../shared/client-span';
+import { recordHttpStatus, withClientSpan } from '../client-span';
 import { webhookHeaders } from '../shared/standard-webhooks';
 
 /**

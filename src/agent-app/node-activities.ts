@@ -6,7 +6,7 @@
  * while it waits for the receipt, so the workflow's heartbeat time-out notices that within seconds too.
  */
 import { Context } from '@temporalio/activity';
-import { withClientSpan } from '../shared/client-span';
+import { withClientSpan } from '../client-span';
 import { notificationActionId } from '../shared/constants';
 import type { AgentAppPushInput, AgentAppPushResult, AgentAppWithdrawInput } from '../shared/agent-app';
 import type { ConnectionHub } from './hub';

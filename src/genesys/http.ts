@@ -1,9 +1,7 @@
 import { request, type Dispatcher } from 'undici';
-import { SpanKind, SpanStatusCode, context, propagation, trace } from '@opentelemetry/api';
+import { recordHttpStatus, withClientSpan } from '../client-span';
 import { errorFromException, headerValue, type RawResponse } from './errors';
 import type { GenesysCallEvent } from './types';
-
-const tracer = () => trace.getTracer('desktop-alerts');
 
 export interface SendOptions {
   method: Dispatcher.HttpMethod;
@@ -35,50 +33,37 @@ export async function send(dispatcher: Dispatcher, url: string, opts: SendOption
     }
   };
   // A client span per exchange (a 401's retry is a second one) whose traceparent goes to Genesys with the request.
-  // Built here, not with src/shared/client-span (src/genesys imports no other area); tracing off, it is a no-op.
-  return tracer().startActiveSpan(
-    `Genesys ${opts.operation}`,
-    {
-      kind: SpanKind.CLIENT,
-      attributes: { 'http.request.method': opts.method, 'server.address': URL.parse(url)?.host ?? '' },
-    },
-    async (span) => {
-      const traceHeaders: Record<string, string> = {};
-      propagation.inject(context.active(), traceHeaders);
-      try {
-        const res = await request(url, {
-          dispatcher,
-          method: opts.method,
-          headers: { ...opts.headers, ...traceHeaders },
-          body: opts.body,
-          signal,
-          headersTimeout: opts.timeoutMs,
-          bodyTimeout: opts.timeoutMs,
-        });
-        const text = await res.body.text();
-        report({ status: res.statusCode });
-        span.setAttribute('http.response.status_code', res.statusCode);
-        if (res.statusCode >= 400) span.setStatus({ code: SpanStatusCode.ERROR });
-        return {
-          status: res.statusCode,
-          headers: res.headers,
-          text,
-          ininCorrelationId: headerValue(res.headers, 'inin-correlation-id'),
-        };
-      } catch (err) {
-        if (opts.signal?.aborted) {
-          report({ error: 'aborted' });
-          throw opts.signal.reason ?? err;
-        }
-        const mapped = errorFromException(err, opts.operation, opts.timeoutMs);
-        report({ error: mapped.kind === 'timeout' ? 'timeout' : 'network' });
-        span.setStatus({ code: SpanStatusCode.ERROR, message: mapped.kind });
-        throw mapped;
-      } finally {
-        span.end();
+  const attributes = { 'http.request.method': opts.method, 'server.address': URL.parse(url)?.host ?? '' };
+  return withClientSpan(`Genesys ${opts.operation}`, attributes, async (traceHeaders, span) => {
+    try {
+      const res = await request(url, {
+        dispatcher,
+        method: opts.method,
+        headers: { ...opts.headers, ...traceHeaders },
+        body: opts.body,
+        signal,
+        headersTimeout: opts.timeoutMs,
+        bodyTimeout: opts.timeoutMs,
+      });
+      const text = await res.body.text();
+      report({ status: res.statusCode });
+      recordHttpStatus(span, res.statusCode);
+      return {
+        status: res.statusCode,
+        headers: res.headers,
+        text,
+        ininCorrelationId: headerValue(res.headers, 'inin-correlation-id'),
+      };
+    } catch (err) {
+      if (opts.signal?.aborted) {
+        report({ error: 'aborted' });
+        throw opts.signal.reason ?? err;
       }
-    },
-  );
+      const mapped = errorFromException(err, opts.operation, opts.timeoutMs);
+      report({ error: mapped.kind === 'timeout' ? 'timeout' : 'network' });
+      throw mapped;
+    }
+  });
 }
 
 /**
