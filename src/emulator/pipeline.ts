@@ -108,6 +108,7 @@ export async function handleApi(
 ): Promise<void> {
   const { method, path } = ctx;
   const call: ApiCall = { core, ctx, match: null, headers: {}, fault: null };
+  const logEpoch = core.requests.epoch;
   let route = routeName(method, path, null, core);
   let reply: Reply;
   try {
@@ -121,15 +122,18 @@ export async function handleApi(
   const delay = core.faults.latencyFor(path);
   if (delay > 0 && !(await timers.sleep(delay))) return;
   sendReply(res, ctx.correlationId, reply);
-  core.requests.log({
-    at: arrivedAt,
-    method,
-    path,
-    route,
-    status: reply.status,
-    clientId: ctx.clientId,
-    latencyMs: performance.now() - started,
-    correlationId: ctx.correlationId,
-    fault: call.fault,
-  });
+  core.requests.log(
+    {
+      at: arrivedAt,
+      method,
+      path,
+      route,
+      status: reply.status,
+      clientId: ctx.clientId,
+      latencyMs: performance.now() - started,
+      correlationId: ctx.correlationId,
+      fault: call.fault,
+    },
+    logEpoch,
+  );
 }

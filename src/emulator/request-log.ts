@@ -9,6 +9,7 @@ export class RequestLog {
   private entries: RingBuffer<RequestLogEntry>;
   private seq = 0;
   private counters = freshCounters();
+  private resets = 0;
 
   constructor(capacity: number) {
     this.entries = new RingBuffer(capacity);
@@ -16,12 +17,23 @@ export class RequestLog {
 
   /** Empty, counters at zero, numbering from 1 again. */
   reset(): void {
+    this.resets++;
     this.entries.clear();
     this.seq = 0;
     this.counters = freshCounters();
   }
 
-  log(e: Omit<RequestLogEntry, 'seq'>): void {
+  /** Take it when a request arrives and hand it to log(): a reset in between means "not ours any more". */
+  get epoch(): number {
+    return this.resets;
+  }
+
+  /**
+   * Logs an answered call. A call that arrived before a reset (its answer held by a latency fault, say) is
+   * dropped: logging it would put an old arrival into the fresh log and the fresh counters.
+   */
+  log(e: Omit<RequestLogEntry, 'seq'>, arrivedInEpoch = this.resets): void {
+    if (arrivedInEpoch !== this.resets) return;
     const entry: RequestLogEntry = { seq: ++this.seq, ...e };
     this.entries.push(entry);
     const c = this.counters;

@@ -1,3 +1,4 @@
+import { eventually } from '../helpers/eventually';
 import { call, getToken, NOTIFICATIONS, notificationBody, setup } from './helpers';
 
 describe('emulator: fault injection and inspection', () => {
@@ -107,6 +108,21 @@ describe('emulator: fault injection and inspection', () => {
     const retry = await api('POST', NOTIFICATIONS, body);
     expect(retry.status).toBe(200);
     expect(ctx.control.listNotifications({ idempotencyKey: 'slow-key' })[0]!.posts).toBe(2);
+  });
+
+  it('a reset forgets calls still in flight: their late answers are not logged into the new state', async () => {
+    ctx.control.setFaults({ latencyMs: 300 });
+    const inFlight = api('POST', NOTIFICATIONS, notificationBody({ idempotencyKey: 'before-reset' }));
+    await eventually(
+      () => ctx.control.listNotifications({ idempotencyKey: 'before-reset' }).length === 1,
+      5_000,
+      5,
+    );
+    ctx.control.reset(); // while the answer is still held by the latency fault
+    expect((await inFlight).status).toBe(201); // the client still gets its answer
+    expect(ctx.control.listRequests()).toEqual([]);
+    expect(ctx.control.stats().requests.total).toBe(0);
+    expect(ctx.control.requestRate()).toMatchObject({ total: 0, buckets: [] });
   });
 
   it('presence left out of the expand (best effort, GENESYS.md), on search and GET user; the presence API still answers', async () => {

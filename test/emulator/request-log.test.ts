@@ -62,3 +62,15 @@ describe('RequestLog.rate at capacity', () => {
     expect(rate.buckets[0]!.start).toBe(1_000_000 - 1);
   });
 });
+
+describe('RequestLog.epoch', () => {
+  it('drops a call that arrived before a reset', () => {
+    const log = new RequestLog(10);
+    const before = log.epoch;
+    log.reset();
+    log.log(entry(1000), before);
+    log.log(entry(2000), log.epoch);
+    expect(log.list().map((e) => [e.seq, e.at])).toEqual([[1, 2000]]);
+    expect(log.stats().total).toBe(1);
+  });
+});
