@@ -21,13 +21,16 @@ import { connectAgent, type AgentSessionInfo, type LiveAgent } from '../helpers/
 import { tempDir, testConfig } from '../helpers/config';
 import type { IngressNodeSpec } from '../helpers/ingress-node';
 import { TEST_SIGNING_SECRET, emulatorCredentials, quietRuntime, workflowBundle } from '../helpers/stack';
-import { agentAppRegistryId, locateQuery } from '../../src/shared/agent-app';
+import { agentAppNodeQueue, agentAppRegistryId, locateQuery } from '../../src/shared/agent-app';
 import { eventually } from '../helpers/eventually';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { testTemporalAddress, uniqueQueue } from '../helpers/temporal';
 import { alertRequest, uniqueId } from '../ops/helpers';
 
 jest.setTimeout(120_000);
+
+/** A push to a node that is gone ends by its schedule-to-start or heartbeat time-out (both 3 s). */
+const SHORT_PUSH_TIMEOUT = /(ScheduleToStart|Heartbeat) timeout/;
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const API_KEY = 'two-nodes-test-key-0123456789';
@@ -150,6 +153,40 @@ describe('two ingress nodes behind one address', () => {
       await sleep(100);
     }
     throw new Error(`alert ${alertId} not as expected within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+  };
+  /**
+   * How many workflow tasks completed between the live node's push completing and the run's status upsert to
+   * awaiting_action. 1 means the same task that saw the push went on; a run that waited for every push would
+   * complete a task with nothing to do first, and upsert only after the dead node's push had ended.
+   */
+  const wentOnAfterFirstPush = async (alertId: string, liveNodeId: string) => {
+    const events = (await client.workflow.getHandle(alertId).fetchHistory()).events ?? [];
+    const liveQueue = agentAppNodeQueue(taskQueue, liveNodeId);
+    const livePush = events.find(
+      (e) =>
+        e.activityTaskScheduledEventAttributes?.activityType?.name === 'pushToAgentApp' &&
+        e.activityTaskScheduledEventAttributes.taskQueue?.name === liveQueue,
+    );
+    const completed = events.find(
+      (e) =>
+        livePush &&
+        Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === Number(livePush.eventId),
+    );
+    const awaiting = events.find((e) => {
+      const field =
+        e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.AlertStatus;
+      return field?.data && Buffer.from(field.data).toString('utf8') === '"awaiting_action"';
+    });
+    if (!completed || !awaiting) {
+      throw new Error(`history lacks the live push's completion or the awaiting_action upsert (${alertId})`);
+    }
+    const between = events.filter(
+      (e) =>
+        e.workflowTaskCompletedEventAttributes &&
+        Number(e.eventId) > Number(completed.eventId) &&
+        Number(e.eventId) < Number(awaiting.eventId),
+    );
+    return { workflowTasksBetween: between.length };
   };
   const send = async (over: Record<string, unknown>, to?: number) => {
     const r = await call('POST', '/v1/alerts', { body: alertRequest(over), to });
@@ -321,7 +358,9 @@ describe('two ingress nodes behind one address', () => {
       console.log(
         `freeze -> agent-app skipped (no_live_session): ${fallthroughMs} ms; detail: ${channels[0]!.detail}`,
       );
-      expect(fallthroughMs).toBeLessThan(10_000);
+      // Ended by one of the push's short time-outs (3 s: activity-options.ts), not its 10 s start-to-close. The
+      // mechanism, not the clock: how long it took is printed above and depends on the machine's load.
+      expect(channels[0]!.detail).toMatch(SHORT_PUSH_TIMEOUT);
     } finally {
       nodes[0]!.child.kill('SIGCONT');
       proxy.down.delete(0);
@@ -361,7 +400,7 @@ describe('two ingress nodes behind one address', () => {
         (channels[0] as { detail?: string }).detail,
       )}`,
     );
-    expect(fallthroughMs).toBeLessThan(10_000);
+    expect((channels[0] as { detail?: string }).detail).toMatch(SHORT_PUSH_TIMEOUT);
 
     const shown = await alive.waitFor((f) => f.event === 'alert' && f.data.alertId === toAlive);
     const aliveState = await waitForAlert(toAlive, (s) => s.status === 'awaiting_action');
@@ -391,6 +430,9 @@ describe('two ingress nodes behind one address', () => {
       desktopChannel: 'agent-app',
       notificationId: shown.data.notificationId,
     });
-    expect(shown.receivedAt - startedAt).toBeLessThan(3_000);
+    console.log(`reconnected agent shown in ${shown.receivedAt - startedAt} ms`);
+    // "At once": the run went on in the workflow task that saw the live node's push complete, without waiting
+    // for the dead node's push to time out. Read from the history, so a slow machine cannot fail it.
+    expect(await wentOnAfterFirstPush(alertId, nodes[1]!.nodeId)).toEqual({ workflowTasksBetween: 1 });
   });
 });

@@ -116,7 +116,8 @@ describe('CallbackInbox', () => {
     expect(inbox.oldestPendingReceivedAt()).toBeUndefined();
     const before = Date.now();
     inbox.insert(callbackFor('b1'));
-    await new Promise((r) => setTimeout(r, 20));
+    // 30 ms apart, checked at 20: timers and Date.now() round differently, so a 20 ms wait can read as 19.
+    await new Promise((r) => setTimeout(r, 30));
     inbox.insert(callbackFor('b2'));
     inbox.insert(callbackFor('b3'));
     expect(inbox.pendingCount()).toBe(3);

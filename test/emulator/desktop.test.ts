@@ -163,9 +163,8 @@ describe('live agent desktop (page and event stream)', () => {
     const b = await openEvents(`${emu.url}/__emulator/events`);
     await a.next('snapshot');
     await b.next('snapshot');
-    const started = Date.now();
+    // Without close() ending them the streams stay open (and close() waits on them): the test would time out.
     await emu.close();
-    await Promise.all([a.ended, b.ended]);
-    expect(Date.now() - started).toBeLessThan(1_000);
+    await expect(Promise.all([a.ended, b.ended])).resolves.toEqual([undefined, undefined]);
   });
 });
