@@ -4,6 +4,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * Standard Webhooks (https://www.standardwebhooks.com) signing and verification, with node:crypto:
  * HMAC-SHA256 over `${webhook-id}.${webhook-timestamp}.${raw body}`, key = base64 after `whsec_`,
  * `webhook-signature` = space-separated `v1,<base64>` entries, timestamps within 5 minutes.
+ *
+ * Why not the `standardwebhooks` package at run time: it is the reference, and test/api/signature.test.ts checks
+ * this module against it in both directions, but it signs `payload.toString()` (a body that is not valid UTF-8 is
+ * signed over replacement characters, not the bytes that arrived), hashes in pure JS, and tells why a check failed
+ * only in message text, where the metrics and logs need the reason.
  */
 
 const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;

@@ -49,6 +49,22 @@ describe('Standard Webhooks signatures', () => {
     );
   });
 
+  test('signs the bytes that arrived, where the reference package signs their UTF-8 reading', () => {
+    // Why src/shared/standard-webhooks.ts does not call the package at run time (see its header).
+    const raw = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]); // {"a":"\xff\xfe"}
+    const now = new Date();
+    const ts = Math.floor(now.getTime() / 1000);
+    const ours = signWebhook(SIGNING_SECRET, 'msg_raw', ts, raw);
+    expect(
+      verifyWebhook(
+        SIGNING_SECRET,
+        { 'webhook-id': 'msg_raw', 'webhook-timestamp': String(ts), 'webhook-signature': ours },
+        raw,
+      ),
+    ).toMatchObject({ ok: true });
+    expect(ref.sign('msg_raw', now, raw)).not.toBe(ours);
+  });
+
   test('identical signature strings for the same message', () => {
     const now = new Date('2026-11-29T14:32:11Z');
     expect(signWebhook(SIGNING_SECRET, 'msg_1', Math.floor(now.getTime() / 1000), body)).toBe(
