@@ -20,6 +20,11 @@ export interface GenesysThrottleOptions extends QueuePauseOptions {
    * of tasks through at once, so without pacing a burst can double the rate for a second.
    */
   callsPerSecond?: number;
+  /**
+   * Told how long each call waited at the gate (the 429 pause and its pacing slot), 0 when it passed at once;
+   * not called for a call the gate refused (GatePausedError). For the genesys_gate_wait_seconds metric.
+   */
+  onWaited?: (waitedMs: number, priorityKey: number) => void;
 }
 
 /** The running activity's priority key (the call's urgency at the pacing gate); the default outside an activity. */
@@ -62,6 +67,12 @@ export class GenesysThrottle {
    * for a slot, so a high alert's call overtakes the normal ones this process already holds.
    */
   async wait(priorityKey: number = DEFAULT_PRIORITY_KEY): Promise<void> {
+    const arrived = performance.now();
+    await this.waitForGate(priorityKey);
+    this.o.onWaited?.(performance.now() - arrived, priorityKey);
+  }
+
+  private async waitForGate(priorityKey: number): Promise<void> {
     for (;;) {
       const left = this.pause.remainingMs();
       if (left > (this.o.maxWaitMs ?? 20_000)) throw new GatePausedError(left);

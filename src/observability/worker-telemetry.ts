@@ -6,7 +6,7 @@ import type { AlertSinks, AlertTransition } from '../shared/sinks';
 
 /**
  * The worker's own metrics (prom-client): alerts finished by outcome, stage latencies, Genesys calls by
- * endpoint and status, 429s. The Temporal SDK's metrics (task latencies, slots, polls) come from the
+ * endpoint and status, 429s, the wait at the Genesys gate. The Temporal SDK's metrics (task latencies, slots, polls) come from the
  * Runtime's Prometheus exporter instead (see installTemporalRuntime).
  */
 export interface WorkerMetrics {
@@ -16,6 +16,7 @@ export interface WorkerMetrics {
   genesysRequests: Counter<'endpoint' | 'status'>;
   genesysRequestSeconds: Histogram<'endpoint'>;
   genesysRateLimited: Counter<'endpoint'>;
+  genesysGateWaitSeconds: Histogram<'priority_key'>;
   /** For GenesysClientOptions.onCall. */
   onGenesysCall(e: GenesysCallEvent): void;
   /** For the alert workflows' sink (see alertSinks). */
@@ -74,6 +75,13 @@ export function workerMetrics(registry: Registry): WorkerMetrics {
       name: 'genesys_rate_limited_total',
       help: 'Genesys answers 429 Too Many Requests, by endpoint',
       labelNames: ['endpoint'] as const,
+      registers,
+    }),
+    genesysGateWaitSeconds: new Histogram({
+      name: 'genesys_gate_wait_seconds',
+      help: 'Time a Genesys call waited at this process’s gate (the 429 pause and the pacing to the rate cap) before it was sent, by Temporal priority key (1 most urgent)',
+      labelNames: ['priority_key'] as const,
+      buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
       registers,
     }),
     onGenesysCall(e) {

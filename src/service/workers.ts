@@ -99,6 +99,9 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
           // Smooths this process's calls to the cap's rate (see callsPerSecond); the server cap bounds the sum.
           callsPerSecond: rate > 0 ? rate : undefined,
           maxPauseMs: retryAfterMaxMs,
+          onWaited: o.metrics
+            ? (ms, key) => o.metrics!.genesysGateWaitSeconds.observe({ priority_key: String(key) }, ms / 1000)
+            : undefined,
           ...o.rateLimitThrottle,
         }).start();
   const activities = createActivities({

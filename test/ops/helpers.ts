@@ -71,6 +71,11 @@ export async function startOpsStack(opts: {
   downstreamAnswer?: Parameters<typeof startSink>[0];
   /** Tracing on (the test's exporter): the service, the test's Client and the workflow bundle are traced. */
   tracing?: Tracing;
+  /**
+   * The workers' Genesys gate (the cluster-wide 429 pause, no pacing), as in production. Off by default: these
+   * tests count calls and timings that a 429's pause would shift.
+   */
+  genesysGate?: boolean;
 }): Promise<OpsStack> {
   const logger = opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const registry = new Registry();
@@ -118,7 +123,7 @@ export async function startOpsStack(opts: {
     workers: {
       workflowBundle: await workflowBundle({ tracing: opts.tracing !== undefined }),
       genesysActivitiesPerSecond: 0,
-      rateLimitThrottle: false,
+      rateLimitThrottle: opts.genesysGate ? {} : false,
     },
     ingress: {
       // These tests are about what happens after the start: a start is not answered 503 on a busy CI machine (2

@@ -58,7 +58,7 @@ describe('metrics', () => {
     const r = installTemporalRuntime(captureLogs('warn').logger, { metricsBindAddress: bind });
     expect(r).toEqual({ installed: true, metricsBindAddress: bind });
     sdkMetricsUrl = `http://${bind}/metrics`;
-    stack = await startOpsStack({ users: [agent] });
+    stack = await startOpsStack({ users: [agent], genesysGate: true });
   });
   afterAll(async () => {
     await stack?.close();
@@ -156,6 +156,10 @@ describe('metrics', () => {
     ).toBeGreaterThanOrEqual(1);
     expect(value(m, 'genesys_rate_limited_total', { endpoint: NOTIFY })).toBe(1);
     expect(value(m, 'genesys_request_duration_seconds_count', { endpoint: NOTIFY })).toBe(2);
+    // Every gated call's wait at the throttle (the look-ups and both sends), by the alert's priority key.
+    const gateWaits = m.filter((s) => s.name === 'genesys_gate_wait_seconds_count');
+    expect(gateWaits.reduce((n, s) => n + s.value, 0)).toBeGreaterThanOrEqual(3);
+    expect(gateWaits.every((s) => /^[1-5]$/.test(s.labels.priority_key ?? ''))).toBe(true);
     // What the emulator saw agrees with what the client counted.
     expect(emu.listRequests({ pathPrefix: '/api/v2/desktop/notifications' }).map((r) => r.status)).toEqual([
       429, 201,

@@ -18,7 +18,9 @@ test('calls leave one interval apart, most urgent first, in arrival order within
     namespace: 'default',
     taskQueue: 'q',
     callsPerSecond: 20,
+    onWaited: (ms, key) => waited.push({ ms, key }),
   });
+  const waited: { ms: number; key: number }[] = [];
   const left: { name: string; at: number }[] = [];
   const call = (name: string, key?: number) =>
     throttle.wait(key).then(() => left.push({ name, at: performance.now() }));
@@ -34,4 +36,10 @@ test('calls leave one interval apart, most urgent first, in arrival order within
   // 20/s with the 20 ms jitter allowance: 20 calls span 1,020 ms, so never closer than 51 ms (timers round
   // up; allow 1 ms for performance.now against the timer clock).
   for (const g of gaps) expect(g).toBeGreaterThanOrEqual(50);
+
+  // Each call reported its wait (for genesys_gate_wait_seconds) with its key, in the order they left: the
+  // last of six at 20/s waited at least four intervals.
+  expect(waited.map((w) => w.key)).toEqual([3, 1, 3, 3, 3, 4]);
+  expect(waited.at(-1)!.ms).toBeGreaterThanOrEqual(4 * 50);
+  for (let i = 1; i < waited.length; i++) expect(waited[i]!.ms).toBeGreaterThan(0);
 });
