@@ -8,10 +8,12 @@ const path = require('node:path');
 
 /** area -> areas it may import. `type:` entries may be imported for types only (`import type ...`). */
 const LAYERS = {
-  shared: [],
+  // The one spelling of a Genesys presence: what Genesys answers and what an alert's policy says must compare equal.
+  'presence-name': [],
+  shared: ['presence-name'],
   // An outgoing call's OpenTelemetry span and traceparent: no domain in it, so the Genesys client may use it too.
   'client-span': [],
-  genesys: ['client-span'],
+  genesys: ['client-span', 'presence-name'],
   emulator: [], // an independent peer of the service: shares no code with it
   // Temporal's environment configuration (envconfig) made into connection options: the config and whoever connects.
   'temporal-connection': [],

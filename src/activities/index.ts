@@ -3,7 +3,7 @@ import type { Dispatcher } from 'undici';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from '../observability/logger';
 import { clampRetryAfter, DEFAULT_RETRY_AFTER_MAX_SECONDS } from '../genesys/errors';
-import { normalisePresence } from '../genesys/presence';
+import { normalisePresence, normaliseSystemPresence } from '../genesys/presence';
 import { GenesysApiError, type GenesysClient } from '../genesys/types';
 import { DELIVERY_HEARTBEAT_MS } from '../shared/constants';
 import { currentActivity } from './context';
@@ -154,7 +154,9 @@ export function createActivities(deps: ActivityDeps) {
           ...seen,
         };
       }
-      if (!p.presence || !input.operationalPresences.includes(p.presence)) {
+      // Normalised here too: runs started before the ingress spelt policy presences this way keep their input.
+      const inWindow = input.operationalPresences.map((name) => normaliseSystemPresence(name));
+      if (!p.presence || !inWindow.includes(p.presence)) {
         return {
           outcome: 'skipped',
           reason: 'outside_operational_window',

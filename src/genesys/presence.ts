@@ -1,21 +1,10 @@
+import { normaliseSystemPresence } from '../presence-name';
 import type { GenesysUser, GenesysUserPresence } from './types';
+
+export { normaliseSystemPresence };
 
 /** A user from the users API, or an entry of the bulk presence API. */
 export type PresenceSource = Pick<GenesysUser, 'presence'> | Pick<GenesysUserPresence, 'presenceDefinition'>;
-
-/**
- * One spelling per system presence: lower case, words separated by one space.
- * Endpoints disagree on casing ('On Queue', 'ON_QUEUE', 'OnQueue', 'AVAILABLE'): all become 'on queue' / 'available'.
- */
-export function normaliseSystemPresence(value: string | null | undefined): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const s = value
-    .trim()
-    .replace(/([a-z])([A-Z])/g, '$1 $2')
-    .replace(/[\s_-]+/g, ' ')
-    .toLowerCase();
-  return s || undefined;
-}
 
 /**
  * The user's system presence, normalised (see normaliseSystemPresence); undefined when the answer has none.

@@ -1,3 +1,4 @@
+import { normaliseSystemPresence } from '../presence-name';
 import { DESKTOP_CHANNELS } from './agent-app';
 import { z } from 'zod';
 import {
@@ -85,12 +86,16 @@ const TargetSchema = z.union([
   z.strictObject({ email: z.email().max(254) }),
 ]);
 
-/** Agent presences (normalised to lower case) inside the operational window. */
+/**
+ * Agent presences inside the operational window, spelt as the service reads Genesys's ('ON_QUEUE', 'OnQueue' and
+ * 'On Queue' are all 'on queue'), so a policy matches whatever casing the caller copied from Genesys.
+ */
 const PresenceSchema = z
   .string()
   .min(1)
   .max(40)
-  .transform((s) => s.toLowerCase());
+  .transform((s) => normaliseSystemPresence(s) ?? '')
+  .pipe(z.string().min(1, 'a presence name'));
 
 const FallbackSchema = z.strictObject({
   /** Channels to use; default: every channel the service has configured. Empty: no fallback. */

@@ -73,6 +73,17 @@ describe('buildAlertInput', () => {
     expect(r2.ok && r2.input.downstreamRetrySeconds).toBe(60);
   });
 
+  test("policy presences are spelt as Genesys's are read (GENESYS.md: casing varies, normalise)", () => {
+    const r = build(
+      alertBody({ policy: { operationalPresences: ['ON_QUEUE', 'OnQueue', 'Available', ' on-queue '] } }),
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    expect(r.input.policy.operationalPresences).toEqual(['on queue', 'on queue', 'available', 'on queue']);
+    expect(fields(build(alertBody({ policy: { operationalPresences: ['  '] } })))).toEqual([
+      'policy.operationalPresences.0',
+    ]);
+  });
+
   test('source is the caller (the API key name), not metadata.source; requireAck false without callback actions', () => {
     const r = build(alertBody({ actions: [], metadata: { source: 'crm' } }), { source: 'svc' });
     expect(r.ok && r.input.source).toBe('svc');
