@@ -87,6 +87,7 @@ export class ConnectionHub {
   /**
    * Shows the alert on every live connection of its agent and resolves with the time of the first display
    * receipt, or null when the agent has no connection here or none acknowledged within `receiptTimeoutMs`.
+   * A push that ends with null takes the alert back (see giveUp): the workflow goes on to the next channel.
    */
   async push(
     alert: PushedAlert,
@@ -100,10 +101,15 @@ export class ConnectionHub {
     for (const c of entry.connections) if (c.send('alert', publicView(alert))) sent++;
     if (sent === 0) {
       this.cancelWaiters(alert.notificationId);
+      this.giveUp(alert);
       return null;
     }
     const at = await displayed;
-    return at ? { connections: sent, displayedAt: at } : null;
+    if (!at) {
+      this.giveUp(alert);
+      return null;
+    }
+    return { connections: sent, displayedAt: at };
   }
 
   /** A connection's `displayed` frame. Only the alert's own agent's receipt counts. */
@@ -128,6 +134,20 @@ export class ConnectionHub {
   /** Drops open alerts past their expiry (the app drops them on its own too). */
   sweepExpired(now = Date.now()): void {
     for (const [id, a] of this.open) if (Date.parse(a.expiresAt) <= now) this.open.delete(id);
+  }
+
+  /**
+   * A push that got no receipt reports `no_live_session`, and the workflow hands the alert to the next channel
+   * and never withdraws it here. So this node forgets it now (no replay on a later connect, no click route
+   * lookup), and a connection that drew it anyway (a slow browser) is told to drop it: otherwise the agent sees
+   * the alert twice and its buttons lead to a click the workflow refuses. The protocol has no reason for "went
+   * elsewhere"; `cancelled` is the closest (this channel's delivery was called off) and the app treats all alike.
+   * Only while the open alert is still this push's: a withdraw already took it, or a later push of the same
+   * notification (a retried activity) holds it now and decides for itself.
+   */
+  private giveUp(alert: PushedAlert): void {
+    if (this.open.get(alert.notificationId) !== alert) return;
+    this.withdraw(alert.userId, alert.notificationId, 'cancelled');
   }
 
   private openFor(userId: string): PushedAlert[] {

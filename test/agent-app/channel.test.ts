@@ -17,6 +17,7 @@ import {
 import { alertRequest, startOpsStack, uniqueId, type OpsStack } from '../ops/helpers';
 import { eventually } from '../helpers/eventually';
 import { SA } from '../../src/shared/search-attributes';
+import { agentAppRegistryId, locateQuery } from '../../src/shared/agent-app';
 
 jest.setTimeout(90_000);
 
@@ -33,13 +34,22 @@ describe('agent-app channel (real workflow, real ingress node, emulator as Genes
     email: `${uniqueId('bo')}@example.com`,
     presence: 'Available',
   };
+  const c = {
+    id: uniqueId('ac-agent'),
+    name: 'Cy Agent',
+    email: `${uniqueId('cy')}@example.com`,
+    presence: 'Available',
+  };
   let stack: OpsStack;
   let alex: LiveAgent & { session: { sessionToken: string } };
   let bo: Awaited<ReturnType<typeof exchangeSession>>;
 
   beforeAll(async () => {
     quietRuntime();
-    stack = await startOpsStack({ users: [a, b], desktopChannels: ['agent-app', 'notifications-endpoint'] });
+    stack = await startOpsStack({
+      users: [a, b, c],
+      desktopChannels: ['agent-app', 'notifications-endpoint'],
+    });
     alex = await connectAgent(stack.emulator.url, stack.ingress.url, a.email);
     // Bo signs in but holds no live connection: the agent app cannot reach him.
     bo = await exchangeSession(stack.ingress.url, await emulatorUserToken(stack.emulator.url, b.email));
@@ -171,6 +181,53 @@ describe('agent-app channel (real workflow, real ingress node, emulator as Genes
       }
     } finally {
       await second.close();
+    }
+  });
+
+  it('takes back a push no connection acknowledged: withdrawn, not replayed, and the next channel has the alert', async () => {
+    // An app that gets the alert but never says it displayed it (a slow or hung browser).
+    const silent = await connectAgent(stack.emulator.url, stack.ingress.url, c.email, { ackAlerts: false });
+    try {
+      const registry = stack.client.workflow.getHandle(agentAppRegistryId(stack.ingress.alerts.taskQueue));
+      await eventually(async () => {
+        const r = await registry.query(locateQuery, { userId: c.id }).catch(() => null);
+        return r?.nodes.length ? r : undefined;
+      });
+      const alertId = await send({ target: { userId: c.id } });
+      const pushed = await silent.waitFor((f) => f.event === 'alert' && f.data.alertId === alertId);
+      const notificationId = pushed.data.notificationId as string;
+      const state = await stack.waitForAlert(alertId, (s) => s.status === 'awaiting_action');
+      expect(state.desktopChannel).toBe('notifications-endpoint');
+      expect(state.channels).toEqual([
+        expect.objectContaining({ channel: 'agent-app', outcome: 'skipped', reason: 'no_live_session' }),
+        expect.objectContaining({ channel: 'notifications-endpoint', outcome: 'delivered' }),
+      ]);
+      // The app that drew it is told to drop it: the alert lives on in another channel now.
+      const w = await silent.waitFor(
+        (f) => f.event === 'withdraw' && f.data.notificationId === notificationId,
+      );
+      expect(w.data.reason).toBe('cancelled');
+      // A receipt after the node gave up does not bring it back.
+      silent.send('displayed', { notificationId });
+
+      // A later window of the same agent is not shown it again. Anything replayed on connect comes before the
+      // next alert on the same socket, so once that one is here, a replay would have been seen.
+      const later = await connectAgent(stack.emulator.url, stack.ingress.url, c.email);
+      try {
+        const nextId = await send({ target: { userId: c.id } });
+        await later.waitFor((f) => f.event === 'alert' && f.data.alertId === nextId);
+        expect(
+          later.frames.filter((f) => f.event === 'alert').map((f) => f.data.notificationId),
+        ).not.toContain(notificationId);
+        const next = await stack.waitForAlert(nextId, (s) => s.status === 'awaiting_action');
+        expect(next.desktopChannel).toBe('agent-app');
+        await stack.api(`/v1/alerts/${nextId}/cancel`, { body: {} });
+      } finally {
+        await later.close();
+      }
+      await stack.api(`/v1/alerts/${alertId}/cancel`, { body: {} });
+    } finally {
+      await silent.close();
     }
   });
 

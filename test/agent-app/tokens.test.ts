@@ -111,6 +111,48 @@ describe('ConnectionHub', () => {
     await expect(hub2.push(alert('u-1'), 50)).resolves.toBeNull();
   });
 
+  test('a push nobody acknowledged is taken back: withdrawn where it was sent, forgotten, not replayed', async () => {
+    const hub = new ConnectionHub('node-1');
+    const first: Array<[string, unknown]> = [];
+    hub.attach(conn('u-1', first), { userId: 'u-1' });
+    await expect(hub.push(alert('u-1'), 20)).resolves.toBeNull();
+    // The alert went on to the next channel: the app that drew it must drop it, and this node forgets it.
+    expect(first).toEqual([
+      ['alert', expect.objectContaining({ notificationId: 'n-u-1' })],
+      ['withdraw', { notificationId: 'n-u-1', reason: 'cancelled' }],
+    ]);
+    expect(hub.lookup('n-u-1')).toBeUndefined();
+    // A receipt after the node gave up does not bring it back.
+    hub.receipt('u-1', 'n-u-1');
+    const later: Array<[string, unknown]> = [];
+    hub.attach(conn('u-1', later), { userId: 'u-1' });
+    expect(later).toEqual([]);
+    expect(hub.lookup('n-u-1')).toBeUndefined();
+
+    // Nothing could be sent (the only connection is dead): nothing is left open either.
+    const hub2 = new ConnectionHub('node-2');
+    hub2.attach(conn('u-1', [], false), { userId: 'u-1' });
+    await expect(hub2.push(alert('u-1'), 20)).resolves.toBeNull();
+    expect(hub2.lookup('n-u-1')).toBeUndefined();
+    const next: Array<[string, unknown]> = [];
+    hub2.attach(conn('u-1', next), { userId: 'u-1' });
+    expect(next).toEqual([]);
+  });
+
+  test('a push that gives up leaves a later push of the same notification alone', async () => {
+    // The workflow retried the push (same notification id) while the first attempt was still waiting here.
+    const hub = new ConnectionHub('node-1');
+    const log: Array<[string, unknown]> = [];
+    hub.attach(conn('u-1', log), { userId: 'u-1' });
+    const firstTry = hub.push(alert('u-1'), 20);
+    const retry = hub.push(alert('u-1'), 5_000);
+    await expect(firstTry).resolves.toBeNull();
+    expect(log.map(([e]) => e)).toEqual(['alert', 'alert']);
+    expect(hub.lookup('n-u-1')).toBeDefined();
+    hub.receipt('u-1', 'n-u-1');
+    await expect(retry).resolves.toMatchObject({ connections: 1 });
+  });
+
   test('open alerts are replayed to a later connection and withdrawn from all; changes are announced', () => {
     const hub = new ConnectionHub('node-1');
     let changes = 0;
