@@ -1,7 +1,7 @@
 /**
  * Which Client App the desktop shell frames, and with which URL: the first enabled `embedded-client-app`
- * integration with a `properties.url`, else the `agentAppUrl` start option (with `agentAppLifecycle`); the `{{gc…}}` placeholders are
- * filled the way Genesys fills them for an app it hosts.
+ * integration with a `properties.url`, else the `agentAppUrl` start option (with `agentAppLifecycle`); the
+ * `{{gc…}}` placeholders are filled the way Genesys fills them for an app it hosts.
  */
 import type { EmulatorCore } from './core';
 import type { EmulatorIntegration } from './types';
