@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { checkWorkerConfig, loadConfigOrExit, type ApiKey, type Config } from './config';
 import { freePort, startDevServer, type DevServer } from './dev/temporal';
+import { LIFECYCLE as AGENT_APP_LIFECYCLE } from './cli/install-app/wanted';
 import { startEmulator, type Emulator } from './emulator';
 import { DEMO_USERS } from './emulator/demo-users';
 import { payloadEncryptionCheck } from './codec';
@@ -101,6 +102,8 @@ async function main(): Promise<void> {
         notificationsPath: config.genesys.notificationsPath,
         // The emulator's desktop shell frames the agent app, as Genesys frames an installed Client App.
         agentAppUrl: () => agentAppUrl,
+        // With the lifecycle hooks `genesys install-app` registers, so the shell holds the app as Genesys would.
+        agentAppLifecycle: AGENT_APP_LIFECYCLE,
       });
       stops.push(() => emulator!.close());
       credentials = { clientId: 'emulator-client', clientSecret: 'emulator-secret' };

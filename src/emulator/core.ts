@@ -95,6 +95,11 @@ export class EmulatorCore implements EmulatorControl {
     return typeof o === 'function' ? o() : o;
   }
 
+  /** The start option `agentAppLifecycle`: the `agentAppUrl` app's lifecycle, as an integration's advanced config says it. */
+  agentAppLifecycleOption(): EmulatorOptions['agentAppLifecycle'] {
+    return this.opts.agentAppLifecycle;
+  }
+
   get logger(): EmulatorOptions['logger'] {
     return this.opts.logger;
   }

@@ -1,7 +1,7 @@
 /**
  * Which Client App the desktop shell frames, and with which URL: the first enabled `embedded-client-app`
- * integration with a `properties.url`, else the `agentAppUrl` start option; the `{{gc…}}` placeholders are
- * filled the way Genesys fills them for an app it hosts.
+ * integration with a `properties.url`, else the `agentAppUrl` start option (with `agentAppLifecycle`); the
+ * `{{gc…}}` placeholders are filled the way Genesys fills them for an app it hosts.
  */
 import type { EmulatorCore } from './core';
 import type { EmulatorIntegration } from './types';
@@ -120,7 +120,10 @@ export function resolveShellApp(core: EmulatorCore, params: ShellParams): ShellA
       origin: parsed.origin,
       sandbox: sandbox ? sandbox.join(' ') : null,
       displayType: typeof props.displayType === 'string' ? props.displayType : 'standalone',
-      lifecycle: lifecycleOf(integration?.config.current.advanced ?? {}),
+      // The option's app gets the lifecycle it is registered with, read as an integration's would be.
+      lifecycle: lifecycleOf(
+        integration ? integration.config.current.advanced : { lifecycle: core.agentAppLifecycleOption() },
+      ),
     },
   };
 }

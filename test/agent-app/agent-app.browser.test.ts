@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { type Browser, type BrowserContext, type Frame, type Page } from 'playwright-core';
+import { LIFECYCLE } from '../../src/cli/install-app/wanted';
 import { axeViolations, describeBrowser, launchChromium } from '../helpers/browser';
 import { until } from '../helpers/eventually';
 import { EMULATOR_APP_CLIENT_ID, emulatorUserToken, exchangeSession } from '../helpers/agent-app-client';
@@ -57,12 +58,14 @@ describeBrowser('agent app in the emulator shell, against the whole service, in 
       startOpsStack({
         users: [alex, bo],
         desktopChannels: ['agent-app', 'notifications-endpoint'],
-        // The shell asks on every page load; the ingress listens by then.
+        // The shell asks on every page load; the ingress listens by then. With the lifecycle hooks install-app
+        // registers, so the shell sends the real page the hooks Genesys would.
         emulator: ({ ingressUrl }) => ({
           agentAppUrl: () => {
             const url = ingressUrl();
             return url ? `${url}${APP_TEMPLATE}` : undefined;
           },
+          agentAppLifecycle: LIFECYCLE,
         }),
         agentAppConfig: (emulatorUrl) => ({ clientId: EMULATOR_APP_CLIENT_ID, hostOrigins: [emulatorUrl] }),
       }),
@@ -109,6 +112,19 @@ describeBrowser('agent app in the emulator shell, against the whole service, in 
     expect(src.searchParams.get('gcTargetEnv')).toBe('prod');
     const app = page.frameLocator('#app-frame');
 
+    // The registered bootstrap hook went to the real page, and the page answered it (Genesys holds an app with
+    // that hook until it does) before the sign-in, which needs the agent's click.
+    await until('the bootstrapped answer', () =>
+      emu.control
+        .getShellState(alex.id)
+        .lifecycle.some((e) => e.direction === 'received' && e.name === 'bootstrapped'),
+    );
+    expect(emu.control.getShellState(alex.id).lifecycle.map((e) => `${e.direction} ${e.name}`)).toEqual([
+      'sent bootstrap',
+      'received bootstrapped',
+    ]);
+    await page.locator('#app-status', { hasText: 'ready' }).waitFor();
+
     // Framed, the page signs in from a button, through a popup (a login page may refuse to be framed). The
     // shell's cookie approves the popup at /oauth/authorize at once; the popup hands the code back and closes.
     const signIn = app.getByRole('button', { name: 'Sign in' });
@@ -134,7 +150,7 @@ describeBrowser('agent app in the emulator shell, against the whole service, in 
         'GET /api/v2/users/me 200',
       ]),
     );
-    // The shell answered the app's bootstrap and saw the SDK's messages.
+    // The shell saw the SDK's messages: the attention count.
     await until('the attention count', () => emu.control.getShellState(alex.id).attention);
 
     // The node announces Alex to the registry a moment after the connect; before that, the channel would fall

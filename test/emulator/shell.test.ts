@@ -19,7 +19,11 @@ describe('emulator: desktop shell (HTTP)', () => {
   let api: (method: string, path: string, json?: unknown) => Promise<Loose>;
 
   beforeAll(async () => {
-    emu = await startEmulator({ users: [AGENT, OTHER, GONE], agentAppUrl: () => optionUrl });
+    emu = await startEmulator({
+      users: [AGENT, OTHER, GONE],
+      agentAppUrl: () => optionUrl,
+      agentAppLifecycle: { ephemeral: false, hooks: { bootstrap: true, stop: true } },
+    });
     api = async (method, path, json) => call(emu.url, method, path, { token: await getToken(emu.url), json });
   });
   afterAll(() => emu.close());
@@ -43,7 +47,13 @@ describe('emulator: desktop shell (HTTP)', () => {
   it('frames agentAppUrl with the placeholders filled: own origin, prod, ?lang, ?dark', async () => {
     optionUrl = OPTION_APP + APP_TEMPLATE;
     const { config, csp } = await shell(`agent=${AGENT.id}&lang=fr-CA&dark=true`);
-    expect(config.app).toMatchObject({ source: 'option', origin: 'http://127.0.0.1:5999', sandbox: null });
+    // With the lifecycle it is registered with (the agentAppLifecycle option), as an integration's would be.
+    expect(config.app).toMatchObject({
+      source: 'option',
+      origin: 'http://127.0.0.1:5999',
+      sandbox: null,
+      lifecycle: { ephemeral: false, hooks: { bootstrap: true, focus: false, blur: false, stop: true } },
+    });
     const q = new URL(config.app.url).searchParams;
     expect(Object.fromEntries(q)).toEqual({
       gcHostOrigin: origin(),

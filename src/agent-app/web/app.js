@@ -1,7 +1,7 @@
 // The agent app's page: wires the settings, the host (Client App SDK), the sign-in, the session, the live
 // connection and the list. The protocol is src/agent-app/README.md ("The wire protocol").
 import { setLanguage, t, translatePage } from './i18n.js';
-import { connectHost, isFramed } from './host.js';
+import { connectHost, isFramed, listenToHost } from './host.js';
 import {
   exchangeSession,
   finishSignIn,
@@ -59,6 +59,8 @@ async function main() {
     return;
   }
   const { params, returning, stateOk } = readParams();
+  // Before anything is awaited: the host's bootstrap hook may come as soon as the page has loaded.
+  const early = listenToHost(params);
   const { tag } = setLanguage(params.gcLangTag);
   document.documentElement.lang = tag;
   document.documentElement.classList.toggle('dark', params.gcUseDarkTheme === 'true');
@@ -83,7 +85,7 @@ async function main() {
   if (returning && stateOk) pending = finishSignIn(client, config);
   restoreQuery(params);
 
-  const host = connectHost(params, config);
+  const host = connectHost(params, config, early);
   if (!host.embedded) {
     $('host-note').textContent = t('standalone');
     $('host-note').hidden = false;
@@ -171,6 +173,15 @@ async function main() {
     onCount: (n) => host.setAttentionCount(n),
     onCallback: (alert, action) => postAction(alert, action, false),
   });
+  // Stopped by the host: no reconnects or session refreshes from a page that is going away.
+  let stoppedByHost = false;
+  host.onStop(() => {
+    stoppedByHost = true;
+    clearTimeout(refreshTimer);
+    if (live) live.stop();
+  });
+  // The page is drawn: the host may show it. Not after the sign-in, which may wait for the agent's click.
+  host.ready();
 
   try {
     if (pending) accessToken = await pending;
@@ -181,6 +192,10 @@ async function main() {
     accessToken = await signInAgain(true);
   }
   await startSession();
+  if (stoppedByHost) {
+    clearTimeout(refreshTimer);
+    return;
+  }
 
   live = openLive({
     getSessionToken: () => session.sessionToken,

@@ -55,9 +55,19 @@ export interface EmulatorOptions {
    * The Client App the desktop shell (`GET /desktop`) frames when no enabled `embedded-client-app`
    * integration with a `properties.url` is registered: a URL template with the same `{{gcHostOrigin}}`,
    * `{{gcTargetEnv}}`, `{{gcLangTag}}`, `{{gcUseDarkTheme}}` placeholders. A function is asked on each
-   * page load (for a URL known only after the emulator started). No lifecycle hooks, no sandbox.
+   * page load (for a URL known only after the emulator started). No sandbox; lifecycle hooks only as
+   * `agentAppLifecycle` says.
    */
   agentAppUrl?: string | (() => string | undefined);
+  /**
+   * The lifecycle the `agentAppUrl` app is registered with: what an integration's `config.advanced.lifecycle`
+   * would say (`{ephemeral, hooks: {bootstrap, focus, blur, stop}}`), so the shell sends it the same hooks and
+   * waits for the same answers as for a registered app. Default: none.
+   */
+  agentAppLifecycle?: {
+    ephemeral?: boolean;
+    hooks?: Partial<Record<'bootstrap' | 'focus' | 'blur' | 'stop', boolean>>;
+  };
   /** Random source for fault injection (tests may pass a seeded one). Default Math.random. */
   random?: () => number;
 }
