@@ -48,7 +48,7 @@ function originOf(url: string | undefined): string | null {
 /**
  * The page's CSP. connect-src: the service itself (fetch and the WebSocket: CSP3 browsers let 'self' cover
  * ws:/wss: of the same host) and the Genesys API and login hosts the platform client calls (the token
- * exchange and /api/v2/tokens/me). frame-ancestors: only the Genesys host origins, 'none' when there are none.
+ * exchange and /api/v2/tokens/me): the bases, else the region's and those of each https://apps.<env> host origin. frame-ancestors: only the Genesys host origins, 'none' when there are none.
  */
 export function agentAppCsp(config: AgentAppPageConfig): string {
   const connect = new Set(["'self'"]);
@@ -58,6 +58,12 @@ export function agentAppCsp(config: AgentAppPageConfig): string {
   if (login) connect.add(login);
   if (!api && config.region) connect.add(`https://api.${config.region}`);
   if (!login && config.region) connect.add(`https://login.${config.region}`);
+  // Framed by a Genesys desktop of another region, the page signs in at that region (gcTargetEnv): its hosts too.
+  if (!api && !login)
+    for (const o of config.hostOrigins) {
+      const m = /^https:\/\/apps\.([a-z0-9.-]+)$/.exec(originOf(o) ?? '');
+      if (m) connect.add(`https://api.${m[1]}`).add(`https://login.${m[1]}`);
+    }
   const ancestors = config.hostOrigins.map(originOf).filter((o): o is string => o !== null);
   return [
     "default-src 'none'",

@@ -277,6 +277,56 @@ describeBrowser('agent app page in Chromium (standalone, emulator login, fake se
     expect(received).toEqual([]);
   });
 
+  it('signs in at the login host of the Genesys that frames it (gcTargetEnv), not the configured region', async () => {
+    // No explicit bases: a real org. The service's region is mypurecloud.com; the desktop framing the app is
+    // Ireland's (prod-euw1). The machine has no internet: the Genesys hosts are answered here.
+    const real = await startAgentAppFake({
+      genesysApiBase: emulator.url,
+      config: {
+        clientId: 'real-agent-app',
+        apiBase: undefined,
+        loginBase: undefined,
+        region: 'mypurecloud.com',
+        hostOrigins: ['https://apps.mypurecloud.ie', hostUrl],
+        sessionTtlSeconds: 900,
+        heartbeatSeconds: 10,
+      },
+    });
+    const ctx = await browser.newContext({ viewport: { width: 320, height: 640 } });
+    try {
+      // Where each sign-in went: the requests to a login host (seen even where the navigation then fails).
+      const logins: string[] = [];
+      ctx.on('request', (r) => {
+        if (r.url().startsWith('https://login.')) logins.push(new URL(r.url()).host);
+      });
+      // A tiny page instead of the network (Playwright does not route a popup's first navigation; that one fails).
+      await ctx.route(/^https:\/\/login\./, (route) =>
+        route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>login</title>' }),
+      );
+      // The stand-in desktop frames the app (its origin may, by frame-ancestors), telling it the host is Ireland's.
+      const appUrl =
+        `${real.url}/agent-app/?gcHostOrigin=${encodeURIComponent('https://apps.mypurecloud.ie')}` +
+        `&gcTargetEnv=prod-euw1&gcLangTag=en-us&gcUseDarkTheme=false`;
+      const framed = await ctx.newPage();
+      await framed.goto(`${hostUrl}/?app=${encodeURIComponent(appUrl)}`);
+      const frame = framed.frameLocator('#app');
+      await frame.getByRole('button', { name: 'Sign in' }).waitFor();
+      await expect(frame.locator('#host-note').isHidden()).resolves.toBe(true);
+      const popupOpened = ctx.waitForEvent('page');
+      await frame.getByRole('button', { name: 'Sign in' }).click();
+      await popupOpened;
+      await until(() => expect(logins).toEqual(['login.mypurecloud.ie']));
+
+      // Standalone, the same service signs in at its configured region.
+      const standalone = await ctx.newPage();
+      await standalone.goto(`${real.url}/agent-app/?gcLangTag=en-us`);
+      await until(() => expect(logins).toEqual(['login.mypurecloud.ie', 'login.mypurecloud.com']));
+    } finally {
+      await ctx.close();
+      await real.close();
+    }
+  });
+
   it('reconnects after a dropped connection and exchanges the session again on session_expired', async () => {
     await signIn(`gcLangTag=en-us&gcUseDarkTheme=false`);
     const welcomes = () => fake.frames.filter((f) => f.event === 'hello').length;

@@ -63,6 +63,24 @@ describe('agent app page router', () => {
     expect(d.get('frame-ancestors')).toEqual(["'none'"]);
   });
 
+  it('without explicit bases, also connects to the Genesys of each host origin (framed, it signs in there)', () => {
+    const d = directives(
+      agentAppCsp({
+        region: 'mypurecloud.com',
+        hostOrigins: ['https://apps.mypurecloud.com', 'https://apps.mypurecloud.ie', 'http://127.0.0.1:4010'],
+        sessionTtlSeconds: 1,
+        heartbeatSeconds: 1,
+      }),
+    );
+    expect(d.get('connect-src')).toEqual([
+      "'self'",
+      'https://api.mypurecloud.com',
+      'https://login.mypurecloud.com',
+      'https://api.mypurecloud.ie',
+      'https://login.mypurecloud.ie',
+    ]);
+  });
+
   it('drops host origins that are not origins from frame-ancestors (no injection into the header)', () => {
     const d = directives(
       agentAppCsp({

@@ -79,13 +79,14 @@ async function main() {
     return;
   }
 
-  const client = makeClient(config);
+  // The host first: framed by an allowed Genesys, the sign-in goes to that Genesys's login host.
+  const host = connectHost(params, config, early);
+  const client = makeClient(config, host.environment);
   // A return from the login page: loginPKCEGrant reads the code from the URL (and strips it) at once.
   let pending = null;
   if (returning && stateOk) pending = finishSignIn(client, config);
   restoreQuery(params);
 
-  const host = connectHost(params, config, early);
   if (!host.embedded) {
     $('host-note').textContent = t('standalone');
     $('host-note').hidden = false;

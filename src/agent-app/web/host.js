@@ -83,8 +83,10 @@ export function listenToHost(params) {
 }
 
 /**
- * The host: {embedded, reason, showToast(alert), setAttentionCount(n), ready(), onStop(cleanup)}. Standalone, the
- * calls do nothing. reason: 'embedded' | 'not-framed' | 'origin-not-allowed' | 'sdk-failed'.
+ * The host: {embedded, reason, environment, showToast(alert), setAttentionCount(n), ready(), onStop(cleanup)}.
+ * Standalone, the calls do nothing. reason: 'embedded' | 'not-framed' | 'origin-not-allowed' | 'sdk-failed'.
+ * environment: the Genesys Cloud the host runs in ('mypurecloud.ie'), as the SDK derives it from gcHostOrigin and
+ * gcTargetEnv; null standalone, and for a host on a loopback origin (the SDK says 'localhost': no Genesys there).
  *
  * The integration registers the bootstrap and stop hooks (AGENT-APP.md): Genesys holds the app until it says
  * `bootstrapped` (then shows it anyway after a time-out), and expects `stopped` after a stop. ready() answers the
@@ -95,6 +97,7 @@ export function connectHost(params, config, early = listenToHost(params)) {
   const none = (reason) => ({
     embedded: false,
     reason,
+    environment: null,
     showToast() {},
     setAttentionCount() {},
     ready() {},
@@ -128,9 +131,11 @@ export function connectHost(params, config, early = listenToHost(params)) {
   // A stop heard before the origin was known is answered now.
   answer();
   let lastCount = -1;
+  const env = app.gcEnvironment;
   return {
     embedded: true,
     reason: 'embedded',
+    environment: typeof env === 'string' && env !== 'localhost' ? env : null,
     showToast(alert) {
       const [title, message, options] = toastFor(alert);
       app.alerting.showToastPopup(title, message, options);

@@ -85,8 +85,12 @@ export function handOverToOpener() {
   return true;
 }
 
-/** A platform client pointed at the configured Genesys: explicit bases (setGateway) or a region. */
-export function makeClient(config) {
+/**
+ * A platform client pointed at Genesys: explicit bases (setGateway: emulator, proxies, tests) win; otherwise the
+ * environment of the Genesys that frames the page (hostEnvironment, from gcTargetEnv: the agent signs in at their
+ * org's login host, AGENT-APP.md), and standalone the configured region.
+ */
+export function makeClient(config, hostEnvironment) {
   const platformClient = window.require('platformClient');
   const client = platformClient.ApiClient.instance;
   if (config.apiBase || config.loginBase) {
@@ -102,6 +106,8 @@ export function makeClient(config) {
       path_params_login: login.pathname.replace(/\/+$/, ''),
       path_params_api: api.pathname.replace(/\/+$/, ''),
     });
+  } else if (hostEnvironment) {
+    client.setEnvironment(hostEnvironment);
   } else if (config.region) {
     client.setEnvironment(config.region);
   }
