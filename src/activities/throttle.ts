@@ -61,7 +61,8 @@ export class GenesysThrottle {
    * Genesys said how many requests a minute this token is allowed (inin-ratelimit-allowed, on every answer; 180
    * is seen where 300 is documented). Pace to that figure times the share when it is lower than the configured
    * rate, and back up when it rises, never above the configured rate: the configuration is the operator's
-   * promise, and the share of it the ceiling. Undefined (no or a malformed header) changes nothing.
+   * promise, and the share of it the ceiling. The Genesys task queue's server-side rate follows for every worker
+   * (see QueuePause.setOrgRate). Undefined (no or a malformed header) changes nothing.
    */
   onRateLimitAllowed(allowedPerMinute: number | undefined): void {
     const ceiling = this.o.callsPerSecond;
@@ -73,6 +74,9 @@ export class GenesysThrottle {
     this.allowedPerMinute = allowedPerMinute;
     if (next === previous) return;
     this.pacer.setRate(next);
+    // Every worker spends the same token's budget: the server-side cap on the Genesys queue follows too (none
+    // of ours once the figure is back at the configured one: the workers' own cap is that).
+    this.pause.setOrgRate(next < ceiling ? next : undefined);
     const fields = {
       allowedPerMinute,
       // The configured figure the ceiling stands for (GENESYS_RATE_LIMIT_PER_MINUTE when the rate comes from config).
