@@ -34,7 +34,21 @@ export class PriorityPacer {
   private readonly waiting: { key: number; resolve: () => void }[] = [];
   private pacing = false;
 
-  constructor(private readonly callsPerSecond: number) {}
+  constructor(private callsPerSecond: number) {}
+
+  /** The calls a second it paces to now. */
+  get rate(): number {
+    return this.callsPerSecond;
+  }
+
+  /**
+   * Pace to a new rate (the org's inin-ratelimit-allowed, see GenesysThrottle). Applies to the next slot, a call
+   * already waiting for it included: the spacing is measured from when the last call left, at the current rate.
+   */
+  setRate(callsPerSecond: number): void {
+    if (!(callsPerSecond > 0) || !Number.isFinite(callsPerSecond)) return;
+    this.callsPerSecond = callsPerSecond;
+  }
 
   /**
    * Resolves when this call's slot has come. `priorityKey` (Temporal's: 1 is the most urgent, 3 the default)
@@ -53,15 +67,12 @@ export class PriorityPacer {
 
   private async releaseInTurn(): Promise<void> {
     this.pacing = true;
-    const interval = paceIntervalMs(this.callsPerSecond);
+    // The interval is read again after every sleep: a rate lowered meanwhile applies to the slot being waited for.
+    const waitMs = () => this.lastCallAt + paceIntervalMs(this.callsPerSecond) - monotonic();
     try {
       while (this.waiting.length > 0) {
         // Timers never fire early, but they round: round up, so the spacing is never below the interval.
-        for (
-          let wait = this.lastCallAt + interval - monotonic();
-          wait > 0;
-          wait = this.lastCallAt + interval - monotonic()
-        ) {
+        for (let wait = waitMs(); wait > 0; wait = waitMs()) {
           await sleep(Math.ceil(wait));
         }
         this.lastCallAt = monotonic();

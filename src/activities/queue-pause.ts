@@ -36,11 +36,22 @@ export interface QueuePauseOptions {
 
 /** Marks a pause as ours in the queue config's `reason`, with the time it ends (ms since the epoch). */
 const MARKER = 'desktop-alerts:genesys-429';
-const reasonFor = (until: number) => `${MARKER} until=${until} (${new Date(until).toISOString()})`;
+// `restore=`: the org rate (see setOrgRate) the pause ends at, so that whichever worker lifts it restores that rate.
+const reasonFor = (until: number, restore?: number) =>
+  `${MARKER} until=${until} (${new Date(until).toISOString()})${restore ? ` restore=${restore.toFixed(3)}` : ''}`;
 export function pausedUntil(reason: string | null | undefined): number | undefined {
   const m = reason?.startsWith(MARKER) ? /until=(\d+)/.exec(reason) : null;
   return m ? Number(m[1]) : undefined;
 }
+/** Marks a rate of ours that follows the org's reported figure (inin-ratelimit-allowed), not a pause. */
+const ORG_MARKER = 'desktop-alerts:genesys-org-rate';
+const orgReason = (rps: number, why: string) => `${ORG_MARKER} ${rps.toFixed(3)}/s ${why}`;
+/** The org rate a pause of ours ends at (written in its reason by whoever paused), if any. */
+const restoreRateIn = (reason: string | null | undefined): number | undefined => {
+  const m = reason?.startsWith(MARKER) ? /restore=([\d.]+)/.exec(reason) : null;
+  const n = m ? Number(m[1]) : NaN;
+  return n > 0 ? n : undefined;
+};
 
 const DEFAULT_MAX_PAUSE_MS = DEFAULT_RETRY_AFTER_MAX_SECONDS * 1000;
 /** How far another worker's clock may run ahead of ours before its pause counts as beyond the ceiling. */
@@ -67,7 +78,8 @@ const ACTIVITY_QUEUE = temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIV
  *  - sets the Genesys task queue's server-side rate limit to 0 (UpdateTaskQueueConfig), so the server
  *    dispatches no Genesys activity to any worker; the pause's end is written in the config's `reason`.
  * When the time has passed, the override is removed and the rate the workers set
- * (maxTaskQueueActivitiesPerSecond) applies again.
+ * (maxTaskQueueActivitiesPerSecond) applies again, or, where Genesys reports a lower budget than configured
+ * (inin-ratelimit-allowed, see setOrgRate), the queue goes back to that lower rate.
  *
  * The API has no compare-and-set, so the writes are guarded by read-then-write: a pause is never shortened
  * on purpose, and the worst a race can do is lift it early (the next 429 closes it again). It can never
@@ -83,6 +95,13 @@ export class QueuePause {
   private readonly now: () => number;
   private readonly identity: string;
   private readonly maxPauseMs: number;
+  /**
+   * The server-side rate that follows the org's reported figure (see setOrgRate; undefined: none, the workers'
+   * own cap). What a lifted pause goes back to.
+   */
+  private orgRate: number | undefined;
+  /** Whether this process has heard the org's figure at all (else a pause's own `restore=` is what it ends at). */
+  private orgRateKnown = false;
   /** Pauses this process wrote and lifted (for tests and metrics). */
   readonly counters = { paused: 0, restored: 0 };
 
@@ -122,6 +141,43 @@ export class QueuePause {
     this.enqueue(() => this.pauseQueue(until));
   }
 
+  /**
+   * Genesys reports a lower budget than configured (inin-ratelimit-allowed): cap the Genesys task queue at
+   * `requestsPerSecond` for every worker (all of them spend one token's budget); undefined when the figure is back
+   * at the configured one: remove our cap, so the workers' own (maxTaskQueueActivitiesPerSecond) applies. A pause
+   * in force is left as it is (it ends at this rate), and so is a rate limit someone else set.
+   */
+  setOrgRate(requestsPerSecond: number | undefined): void {
+    this.orgRate = requestsPerSecond;
+    this.orgRateKnown = true;
+    this.enqueue(() => this.writeOrgRate());
+  }
+
+  private async writeOrgRate(): Promise<void> {
+    if (this.closed) return;
+    const d = await this.describe();
+    const q = d.config?.queueRateLimit;
+    const reason = q?.metadata?.reason ?? '';
+    if (q?.rateLimit && !reason.startsWith(ORG_MARKER) && !reason.startsWith(MARKER)) return; // not ours
+    const until = pausedUntil(reason);
+    if (q?.rateLimit && until !== undefined && until > this.now()) return; // paused: restore() writes the rate
+    const rps = this.orgRate;
+    if (rps === undefined) {
+      if (q?.rateLimit && reason.startsWith(ORG_MARKER))
+        await this.write(undefined, `${ORG_MARKER} removed: the org allows the configured rate again`);
+      return;
+    }
+    const current = q?.rateLimit?.requestsPerSecond;
+    if (
+      reason.startsWith(ORG_MARKER) &&
+      current !== undefined &&
+      current !== null &&
+      Math.abs(current - rps) < 1e-3
+    )
+      return;
+    await this.write({ requestsPerSecond: rps }, orgReason(rps, 'from inin-ratelimit-allowed'));
+  }
+
   /** Stop the timers (a pause in force is lifted by whichever worker sweeps next, or by the restore timer of another). */
   async close(): Promise<void> {
     this.closed = true;
@@ -140,13 +196,17 @@ export class QueuePause {
     });
   }
 
-  private async serverUntil(): Promise<{ until?: number; limited: boolean }> {
-    const d = await this.o.service.describeTaskQueue({
+  private describe(): Promise<temporal.api.workflowservice.v1.IDescribeTaskQueueResponse> {
+    return this.o.service.describeTaskQueue({
       namespace: this.o.namespace,
       taskQueue: { name: this.o.taskQueue },
       taskQueueType: ACTIVITY_QUEUE,
       reportConfig: true,
     });
+  }
+
+  private async serverUntil(): Promise<{ until?: number; limited: boolean; restoreRate?: number }> {
+    const d = await this.describe();
     const q = d.config?.queueRateLimit;
     const limited = !!q?.rateLimit;
     const until = pausedUntil(q?.metadata?.reason);
@@ -158,10 +218,16 @@ export class QueuePause {
         { taskQueue: this.o.taskQueue, until: ceiling },
         'Genesys task queue pause found beyond GENESYS_RETRY_AFTER_MAX_SECONDS: shortening it',
       );
-      await this.write({ requestsPerSecond: 0 }, reasonFor(ceiling));
-      return { until: ceiling, limited };
+      await this.write({ requestsPerSecond: 0 }, reasonFor(ceiling, restoreRateIn(q?.metadata?.reason)));
+      return { until: ceiling, limited, restoreRate: restoreRateIn(q?.metadata?.reason) };
     }
-    return { until, limited };
+    const reason = q?.metadata?.reason ?? '';
+    // The rate a pause written now must end at: the org rate in force (ours), or the one the pause in force carries.
+    const restoreRate =
+      limited && reason.startsWith(ORG_MARKER)
+        ? (q?.rateLimit?.requestsPerSecond ?? undefined)
+        : restoreRateIn(reason);
+    return { until, limited, restoreRate };
   }
 
   private async write(rateLimit: { requestsPerSecond: number } | undefined, reason: string): Promise<void> {
@@ -179,7 +245,8 @@ export class QueuePause {
     if (this.closed) return;
     const current = await this.serverUntil();
     if (!(current.limited && current.until !== undefined && current.until >= until)) {
-      await this.write({ requestsPerSecond: 0 }, reasonFor(until));
+      const restore = this.orgRateKnown ? this.orgRate : current.restoreRate;
+      await this.write({ requestsPerSecond: 0 }, reasonFor(until, restore));
       this.counters.paused++;
     }
     this.scheduleRestore(Math.max(until, current.limited ? (current.until ?? 0) : 0));
@@ -198,16 +265,24 @@ export class QueuePause {
 
   /** Lift our pause if its time has passed; if another worker extended it, wait for the new end. */
   private async restore(): Promise<void> {
-    const { until, limited } = await this.serverUntil();
+    const { until, limited, restoreRate } = await this.serverUntil();
     if (!limited || until === undefined) return; // lifted already, or not ours
     if (until > this.now()) {
       this.until = Math.max(this.until, until);
       this.scheduleRestore(until);
       return;
     }
-    await this.write(undefined, `${MARKER} lifted: Retry-After passed`);
+    // Back to the org's rate where Genesys reports less than configured (this process's latest figure, else the
+    // one the pause carries); otherwise no override, and the workers' own cap applies.
+    const rate = this.orgRateKnown ? this.orgRate : restoreRate;
+    if (rate)
+      await this.write({ requestsPerSecond: rate }, orgReason(rate, 'pause lifted: Retry-After passed'));
+    else await this.write(undefined, `${MARKER} lifted: Retry-After passed`);
     this.counters.restored++;
-    this.o.logger?.info({ taskQueue: this.o.taskQueue }, 'Genesys task queue pause lifted');
+    this.o.logger?.info(
+      { taskQueue: this.o.taskQueue, requestsPerSecond: rate },
+      'Genesys task queue pause lifted',
+    );
   }
 
   /** Adopt a pause another worker set (so this process's in-flight calls wait too), and lift an expired one. */

@@ -21,6 +21,11 @@ export interface GenesysThrottleOptions extends QueuePauseOptions {
    */
   callsPerSecond?: number;
   /**
+   * GENESYS_RATE_LIMIT_SHARE (default 0.8): the part of the org's reported figure (inin-ratelimit-allowed, see
+   * onRateLimitAllowed) this process paces to, as callsPerSecond is that part of the configured figure.
+   */
+  rateLimitShare?: number;
+  /**
    * Told how long each call waited at the gate (the 429 pause and its pacing slot), 0 when it passed at once;
    * not called for a call the gate refused (GatePausedError). For the genesys_gate_wait_seconds metric.
    */
@@ -39,10 +44,56 @@ export class GenesysThrottle {
   private readonly pause: QueuePause;
   private readonly pacer: PriorityPacer | undefined;
   private waited = 0;
+  /** The last inin-ratelimit-allowed figure that changed the pace (undefined: none yet). */
+  private allowedPerMinute: number | undefined;
 
   constructor(private readonly o: GenesysThrottleOptions) {
     this.pause = new QueuePause(o);
     this.pacer = o.callsPerSecond ? new PriorityPacer(o.callsPerSecond) : undefined;
+  }
+
+  /** The calls a second this process paces to now (undefined: no pacing). */
+  get callsPerSecond(): number | undefined {
+    return this.pacer?.rate;
+  }
+
+  /**
+   * Genesys said how many requests a minute this token is allowed (inin-ratelimit-allowed, on every answer; 180
+   * is seen where 300 is documented). Pace to that figure times the share when it is lower than the configured
+   * rate, and back up when it rises, never above the configured rate: the configuration is the operator's
+   * promise, and the share of it the ceiling. The Genesys task queue's server-side rate follows for every worker
+   * (see QueuePause.setOrgRate). Undefined (no or a malformed header) changes nothing.
+   */
+  onRateLimitAllowed(allowedPerMinute: number | undefined): void {
+    const ceiling = this.o.callsPerSecond;
+    if (!this.pacer || !ceiling || allowedPerMinute === undefined || !(allowedPerMinute > 0)) return;
+    if (allowedPerMinute === this.allowedPerMinute) return;
+    const share = this.o.rateLimitShare ?? 0.8;
+    const next = Math.min(ceiling, (allowedPerMinute * share) / 60);
+    const previous = this.pacer.rate;
+    this.allowedPerMinute = allowedPerMinute;
+    if (next === previous) return;
+    this.pacer.setRate(next);
+    // Every worker spends the same token's budget: the server-side cap on the Genesys queue follows too (none
+    // of ours once the figure is back at the configured one: the workers' own cap is that).
+    this.pause.setOrgRate(next < ceiling ? next : undefined);
+    const fields = {
+      allowedPerMinute,
+      // The configured figure the ceiling stands for (GENESYS_RATE_LIMIT_PER_MINUTE when the rate comes from config).
+      configuredPerMinute: Math.round((ceiling * 60) / share),
+      callsPerSecond: next,
+      previousCallsPerSecond: previous,
+    };
+    if (next < previous)
+      this.o.logger?.warn(
+        fields,
+        'Genesys inin-ratelimit-allowed is below the configured rate: pacing down to it',
+      );
+    else
+      this.o.logger?.info(
+        fields,
+        'Genesys inin-ratelimit-allowed went up: pacing back up (at most the configured rate)',
+      );
   }
 
   /** Pauses this process wrote and lifted, and calls that waited one out (for tests and metrics). */

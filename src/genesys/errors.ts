@@ -35,6 +35,17 @@ export function headerValue(headers: RawResponse['headers'], name: string): stri
 }
 
 /**
+ * inin-ratelimit-allowed as requests a minute: a positive integer in decimal digits, anything else undefined
+ * (a garbled figure must not set the pace: "0" would stop every call, "1e2" is not what Genesys sends).
+ */
+export function parseRateLimitAllowed(value: string | undefined): number | undefined {
+  const v = value?.trim();
+  if (!v || !/^\d{1,9}$/.test(v)) return undefined;
+  const n = Number(v);
+  return n > 0 ? n : undefined;
+}
+
+/**
  * Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). Missing, unreadable or not a finite
  * number: DEFAULT_RETRY_AFTER_SECONDS. A date in the past: 0. Anything longer: maxSeconds.
  */

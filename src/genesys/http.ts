@@ -1,6 +1,6 @@
 import { request, type Dispatcher } from 'undici';
 import { recordHttpStatus, withClientSpan } from '../client-span';
-import { errorFromException, headerValue, type RawResponse } from './errors';
+import { errorFromException, headerValue, parseRateLimitAllowed, type RawResponse } from './errors';
 import type { GenesysCallEvent } from './types';
 
 export interface SendOptions {
@@ -46,7 +46,8 @@ export async function send(dispatcher: Dispatcher, url: string, opts: SendOption
         bodyTimeout: opts.timeoutMs,
       });
       const text = await res.body.text();
-      report({ status: res.statusCode });
+      const allowed = parseRateLimitAllowed(headerValue(res.headers, 'inin-ratelimit-allowed'));
+      report({ status: res.statusCode, ...(allowed === undefined ? {} : { rateLimitAllowed: allowed }) });
       recordHttpStatus(span, res.statusCode);
       return {
         status: res.statusCode,

@@ -99,6 +99,11 @@ export interface GenesysCallEvent {
   /** Why no answer came: 'timeout', 'network' or 'aborted'. */
   error?: 'timeout' | 'network' | 'aborted';
   durationMs: number;
+  /**
+   * inin-ratelimit-allowed: the requests a minute Genesys allows this token, as the answer said (a positive
+   * integer; undefined when absent or malformed). Not always the documented 300 (GENESYS.md, "Rate limits").
+   */
+  rateLimitAllowed?: number;
 }
 
 export interface CallContext {

@@ -1,12 +1,12 @@
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { GenesysCallEvent } from '../genesys/types';
 import { TERMINAL_STATUSES } from '../shared/messages';
 import type { AlertSinks, AlertTransition } from '../shared/sinks';
 
 /**
  * The worker's own metrics (prom-client): alerts finished by outcome, stage latencies, Genesys calls by
- * endpoint and status, 429s, the wait at the Genesys gate. The Temporal SDK's metrics (task latencies, slots, polls) come from the
+ * endpoint and status, 429s, the wait at the Genesys gate, the rate Genesys says this token is allowed. The Temporal SDK's metrics (task latencies, slots, polls) come from the
  * Runtime's Prometheus exporter instead (see installTemporalRuntime).
  */
 export interface WorkerMetrics {
@@ -17,6 +17,7 @@ export interface WorkerMetrics {
   genesysRequestSeconds: Histogram<'endpoint'>;
   genesysRateLimited: Counter<'endpoint'>;
   genesysGateWaitSeconds: Histogram<'priority_key'>;
+  genesysRateLimitAllowed: Gauge;
   /** For GenesysClientOptions.onCall. */
   onGenesysCall(e: GenesysCallEvent): void;
   /** For the alert workflows' sink (see alertSinks). */
@@ -84,11 +85,17 @@ export function workerMetrics(registry: Registry): WorkerMetrics {
       buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
       registers,
     }),
+    genesysRateLimitAllowed: new Gauge({
+      name: 'genesys_rate_limit_allowed_per_minute',
+      help: 'Requests a minute Genesys last said this OAuth client is allowed (inin-ratelimit-allowed); the worker paces down to it when it is below GENESYS_RATE_LIMIT_PER_MINUTE',
+      registers,
+    }),
     onGenesysCall(e) {
       const status = e.status !== undefined ? String(e.status) : (e.error ?? 'error');
       m.genesysRequests.inc({ endpoint: e.operation, status });
       m.genesysRequestSeconds.observe({ endpoint: e.operation }, e.durationMs / 1000);
       if (e.status === 429) m.genesysRateLimited.inc({ endpoint: e.operation });
+      if (e.rateLimitAllowed !== undefined) m.genesysRateLimitAllowed.set(e.rateLimitAllowed);
     },
     onTransition(t) {
       if (t.status === 'awaiting_action') {

@@ -26,7 +26,11 @@ export interface AlertWorkers {
   run(): Promise<void>;
   shutdown(): Promise<void>;
   workers: Worker[];
-  /** The cross-worker 429 pause of the Genesys queue (undefined when disabled). */
+  /**
+   * The cross-worker 429 pause of the Genesys queue and this process's pacer (undefined when disabled). Feed it the
+   * Genesys client's inin-ratelimit-allowed figures (onRateLimitAllowed) to pace to the org's own figure; startService
+   * does for the client it creates.
+   */
   throttle?: GenesysThrottle;
 }
 
@@ -98,6 +102,8 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
           logger: o.logger,
           // Smooths this process's calls to the cap's rate (see callsPerSecond); the server cap bounds the sum.
           callsPerSecond: rate > 0 ? rate : undefined,
+          // The same share of the org's reported figure, when it is lower (see onRateLimitAllowed).
+          rateLimitShare: o.config.genesys.rateLimitShare,
           maxPauseMs: retryAfterMaxMs,
           onWaited: o.metrics
             ? (ms, key) => o.metrics!.genesysGateWaitSeconds.observe({ priority_key: String(key) }, ms / 1000)
