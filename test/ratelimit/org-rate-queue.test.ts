@@ -36,9 +36,9 @@ async function queueRate(taskQueue: string) {
   };
 }
 
-test('the queue follows the org figure, and a 429 pause ends back at it', async () => {
-  const taskQueue = uniqueQueue('org-rate');
-  const throttle = new GenesysThrottle({
+/** A throttle on `taskQueue` paced at the configured rate, with no sweep of its own (the test drives it). */
+const throttleOn = (taskQueue: string) =>
+  new GenesysThrottle({
     service: conn.connection.workflowService,
     namespace: 'default',
     taskQueue,
@@ -46,6 +46,10 @@ test('the queue follows the org figure, and a 429 pause ends back at it', async 
     rateLimitShare: SHARE,
     sweepMs: 0,
   }).start();
+
+test('the queue follows the org figure, and a 429 pause ends back at it', async () => {
+  const taskQueue = uniqueQueue('org-rate');
+  const throttle = throttleOn(taskQueue);
   try {
     const lowered = (180 * SHARE) / 60;
     throttle.onRateLimitAllowed(180);
@@ -86,14 +90,7 @@ test('a rate limit someone else set on the queue is left alone', async () => {
     taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
     updateQueueRateLimit: { rateLimit: { requestsPerSecond: 1 }, reason: 'operator: maintenance' },
   });
-  const throttle = new GenesysThrottle({
-    service: conn.connection.workflowService,
-    namespace: 'default',
-    taskQueue,
-    callsPerSecond: CONFIGURED,
-    rateLimitShare: SHARE,
-    sweepMs: 0,
-  }).start();
+  const throttle = throttleOn(taskQueue);
   try {
     throttle.onRateLimitAllowed(180);
     // Pacing locally still follows the figure; the server's config is the operator's.
