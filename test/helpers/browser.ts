@@ -4,20 +4,19 @@
  * how to install it, visible in the output and not only as a skipped count.
  */
 import fs from 'node:fs';
+import { skipForMissingTool } from './missing-tool';
 import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const haveChromium = fs.existsSync(CHROMIUM);
 
-/** `describe`, or `describe.skip` with a warning naming the suite when there is no Chromium. */
+/** `describe`, or, without Chromium, a skip whose name says why (a failure under REQUIRE_TEST_TOOLS=1, as in CI). */
 export function describeBrowser(name: string, fn: () => void): void {
   if (!haveChromium) {
-    console.warn(
-      `Skipping "${name}": no Chromium at ${CHROMIUM}. Install it with \`apt-get install chromium\` (or set CHROMIUM_PATH).`,
+    const why = skipForMissingTool(
+      `no Chromium at ${CHROMIUM}; install it with \`apt-get install chromium\` (or set CHROMIUM_PATH)`,
     );
-    // Skipped only where Chromium is missing, and the warning above says so; CI installs it (.ci/run), so there the
-    // suites always run.
-    describe.skip(name, fn);
+    describe.skip(`${name}${why}`, fn);
     return;
   }
   describe(name, fn);
