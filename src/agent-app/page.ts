@@ -48,7 +48,8 @@ function originOf(url: string | undefined): string | null {
 /**
  * The page's CSP. connect-src: the service itself (fetch and the WebSocket: CSP3 browsers let 'self' cover
  * ws:/wss: of the same host) and the Genesys API and login hosts the platform client calls (the token
- * exchange and /api/v2/tokens/me): the bases, else the region's and those of each https://apps.<env> host origin. frame-ancestors: only the Genesys host origins, 'none' when there are none.
+ * exchange and /api/v2/tokens/me): the bases, else the region's and those of each https://apps.<env> host
+ * origin. frame-ancestors: only the Genesys host origins, 'none' when there are none.
  */
 export function agentAppCsp(config: AgentAppPageConfig): string {
   const connect = new Set(["'self'"]);

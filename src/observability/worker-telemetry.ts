@@ -6,8 +6,9 @@ import type { AlertSinks, AlertTransition } from '../shared/sinks';
 
 /**
  * The worker's own metrics (prom-client): alerts finished by outcome, stage latencies, Genesys calls by
- * endpoint and status, 429s, the wait at the Genesys gate, the rate Genesys says this token is allowed. The Temporal SDK's metrics (task latencies, slots, polls) come from the
- * Runtime's Prometheus exporter instead (see installTemporalRuntime).
+ * endpoint and status, 429s, the wait at the Genesys gate, the rate Genesys says this token is allowed. The
+ * Temporal SDK's metrics (task latencies, slots, polls) come from the Runtime's Prometheus exporter instead (see
+ * installTemporalRuntime).
  */
 export interface WorkerMetrics {
   alertsFinished: Counter<'status' | 'type' | 'priority'>;

@@ -105,9 +105,8 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
           // The same share of the org's reported figure, when it is lower (see onRateLimitAllowed).
           rateLimitShare: o.config.genesys.rateLimitShare,
           maxPauseMs: retryAfterMaxMs,
-          onWaited: o.metrics
-            ? (ms, key) => o.metrics!.genesysGateWaitSeconds.observe({ priority_key: String(key) }, ms / 1000)
-            : undefined,
+          onWaited: (ms, key) =>
+            o.metrics?.genesysGateWaitSeconds.observe({ priority_key: String(key) }, ms / 1000),
           ...o.rateLimitThrottle,
         }).start();
   const activities = createActivities({
