@@ -18,9 +18,20 @@ export const paceIntervalMs = (callsPerSecond: number): number => (1000 + PACE_J
 /** Temporal's default priority key (1 most urgent, 5 least): what an activity without a priority has. */
 export const DEFAULT_PRIORITY_KEY = 3;
 
-const monotonic = () => performance.now();
+/**
+ * The time the pacer spaces calls by. Real: monotonic milliseconds (a wall-clock step must not bunch or stall
+ * calls) and timers. Tests pass a virtual one, so that they check the spacing the pacer decided rather than how
+ * late a busy test process got round to looking.
+ */
+export interface PacerClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const monotonicClock: PacerClock = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise<void>((r) => setTimeout(r, ms)),
+};
 
 /**
  * Calls leave one at a time, each at least paceIntervalMs(callsPerSecond) after the previous one actually left (not
@@ -28,13 +39,16 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * call first, first come first served within a priority key.
  */
 export class PriorityPacer {
-  /** When the last paced call left (monotonic ms: a wall-clock step must not bunch or stall calls). */
+  /** When the last paced call left (on the clock: monotonic ms unless a test brings its own). */
   private lastCallAt = -Infinity;
   /** Calls waiting for a pacing slot, most urgent first. */
   private readonly waiting: { key: number; resolve: () => void }[] = [];
   private pacing = false;
 
-  constructor(private callsPerSecond: number) {}
+  constructor(
+    private callsPerSecond: number,
+    private readonly clock: PacerClock = monotonicClock,
+  ) {}
 
   /** The calls a second it paces to now. */
   get rate(): number {
@@ -68,14 +82,14 @@ export class PriorityPacer {
   private async releaseInTurn(): Promise<void> {
     this.pacing = true;
     // The interval is read again after every sleep: a rate lowered meanwhile applies to the slot being waited for.
-    const waitMs = () => this.lastCallAt + paceIntervalMs(this.callsPerSecond) - monotonic();
+    const waitMs = () => this.lastCallAt + paceIntervalMs(this.callsPerSecond) - this.clock.now();
     try {
       while (this.waiting.length > 0) {
         // Timers never fire early, but they round: round up, so the spacing is never below the interval.
         for (let wait = waitMs(); wait > 0; wait = waitMs()) {
-          await sleep(Math.ceil(wait));
+          await this.clock.sleep(Math.ceil(wait));
         }
-        this.lastCallAt = monotonic();
+        this.lastCallAt = this.clock.now();
         this.waiting.shift()!.resolve();
       }
     } finally {

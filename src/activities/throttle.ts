@@ -7,7 +7,7 @@
 import type { GenesysClient } from '../genesys/types';
 import { GenesysApiError } from '../genesys/types';
 import { currentActivity } from './context';
-import { DEFAULT_PRIORITY_KEY, PriorityPacer } from './pacer';
+import { DEFAULT_PRIORITY_KEY, monotonicClock, PriorityPacer, type PacerClock } from './pacer';
 import { GatePausedError, QueuePause, type QueuePauseOptions } from './queue-pause';
 
 export interface GenesysThrottleOptions extends QueuePauseOptions {
@@ -30,6 +30,8 @@ export interface GenesysThrottleOptions extends QueuePauseOptions {
    * not called for a call the gate refused (GatePausedError). For the genesys_gate_wait_seconds metric.
    */
   onWaited?: (waitedMs: number, priorityKey: number) => void;
+  /** The pacer's clock and the waits onWaited reports (default: monotonic time; tests pass a virtual one). */
+  clock?: PacerClock;
 }
 
 /** The running activity's priority key (the call's urgency at the pacing gate); the default outside an activity. */
@@ -43,13 +45,15 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export class GenesysThrottle {
   private readonly pause: QueuePause;
   private readonly pacer: PriorityPacer | undefined;
+  private readonly clock: PacerClock;
   private waited = 0;
   /** The last inin-ratelimit-allowed figure that changed the pace (undefined: none yet). */
   private allowedPerMinute: number | undefined;
 
   constructor(private readonly o: GenesysThrottleOptions) {
     this.pause = new QueuePause(o);
-    this.pacer = o.callsPerSecond ? new PriorityPacer(o.callsPerSecond) : undefined;
+    this.clock = o.clock ?? monotonicClock;
+    this.pacer = o.callsPerSecond ? new PriorityPacer(o.callsPerSecond, this.clock) : undefined;
   }
 
   /** The calls a second this process paces to now (undefined: no pacing). */
@@ -118,9 +122,9 @@ export class GenesysThrottle {
    * for a slot, so a high alert's call overtakes the normal ones this process already holds.
    */
   async wait(priorityKey: number = DEFAULT_PRIORITY_KEY): Promise<void> {
-    const arrived = performance.now();
+    const arrived = this.clock.now();
     await this.waitForGate(priorityKey);
-    this.o.onWaited?.(performance.now() - arrived, priorityKey);
+    this.o.onWaited?.(this.clock.now() - arrived, priorityKey);
   }
 
   private async waitForGate(priorityKey: number): Promise<void> {
