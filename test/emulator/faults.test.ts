@@ -91,18 +91,28 @@ describe('emulator: fault injection and inspection', () => {
   });
 
   it('a fraction of calls can be slowed past a client time-out (processed nonetheless)', async () => {
-    ctx.control.setFaults({ slowRate: 1, slowMs: 400 });
+    // Slowed far past the client's patience: the answer cannot arrive before the client gives up.
+    ctx.control.setFaults({ slowRate: 1, slowMs: 60_000 });
     const body = notificationBody({ idempotencyKey: 'slow-key' });
-    await expect(
-      fetch(`${ctx.emu.url}${NOTIFICATIONS}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(100),
-      }),
-    ).rejects.toThrow();
-    await new Promise((r) => setTimeout(r, 20));
+    const client = new AbortController();
+    const sent = fetch(`${ctx.emu.url}${NOTIFICATIONS}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: client.signal,
+    });
+    // The client gives up once the call has reached the emulator (its record), not after a fixed time that a
+    // stalled test process could spend before the request is even read.
+    await eventually(
+      () => ctx.control.listNotifications({ idempotencyKey: 'slow-key' }).length === 1,
+      20_000,
+      5,
+    );
+    client.abort();
+    await expect(sent).rejects.toThrow();
     expect(ctx.control.listNotifications({ idempotencyKey: 'slow-key' })).toHaveLength(1);
+    // The client never had an answer: the emulator has not answered it (an answered call is in the request log).
+    expect(ctx.control.listRequests({ pathPrefix: NOTIFICATIONS })).toEqual([]);
     ctx.control.setFaults({ slowRate: 0 });
     // the client's retry with the same key gets the original
     const retry = await api('POST', NOTIFICATIONS, body);

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { startEmulator } from '../../src/emulator';
+import { eventually } from '../helpers/eventually';
 import { call, getToken, NOTIFICATIONS, notificationBody, startReceiver } from './helpers';
 
 describe('emulator: lifecycle and load', () => {
@@ -16,11 +17,19 @@ describe('emulator: lifecycle and load', () => {
         }),
       });
       const click = emu.control.click((res.body as { id: string }).id);
-      await new Promise((r) => setTimeout(r, 100)); // first attempt done, a 5 s retry timer is pending
-      expect(emu.control.getCallbackDelivery(click.delivery!.id)!.attempts).toHaveLength(1);
+      // First attempt recorded (after the receiver's 500): a 5 s retry timer is now pending.
+      await eventually(() => emu.control.getCallbackDelivery(click.delivery!.id)!.attempts.length > 0);
+      expect(emu.control.getCallbackDelivery(click.delivery!.id)).toMatchObject({
+        status: 'pending',
+        attempts: [{ attempt: 1, status: 500 }],
+      });
       emu.control.setFaults({ latencyMs: 60_000 });
-      const hanging = call(emu.url, 'GET', '/api/v2/users/u-1', { token }).catch((e: unknown) => e);
-      await new Promise((r) => setTimeout(r, 50));
+      // A POST: it is processed before the latency delay, so its record shows the call is held in that delay.
+      const hanging = call(emu.url, 'POST', NOTIFICATIONS, {
+        token,
+        json: notificationBody({ idempotencyKey: 'hanging' }),
+      }).catch((e: unknown) => e);
+      await eventually(() => emu.control.listNotifications({ idempotencyKey: 'hanging' }).length === 1);
       const t0 = Date.now();
       await emu.close();
       await emu.close(); // idempotent
