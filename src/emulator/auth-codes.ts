@@ -27,8 +27,14 @@ export class AuthCodeStore {
   private codes = new Map<string, CodeRec>();
   readonly counters = { authorizations: 0, codeExchanges: 0, codesRejected: 0 };
 
-  /** @param timeScale multiplies the code lifetime. */
-  constructor(private readonly timeScale: () => number) {}
+  /**
+   * @param timeScale multiplies the code lifetime.
+   * @param now the expiry clock (the start option `now`).
+   */
+  constructor(
+    private readonly timeScale: () => number,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
 
   reset(): void {
     this.codes.clear();
@@ -38,7 +44,7 @@ export class AuthCodeStore {
   }
 
   issue(rec: Omit<CodeRec, 'expiresAt'>): string {
-    const now = Date.now();
+    const now = this.now();
     for (const [c, r] of this.codes) if (r.expiresAt <= now) this.codes.delete(c);
     const code = randomBytes(32).toString('base64url');
     this.codes.set(code, { ...rec, expiresAt: now + CODE_LIFETIME_MS * this.timeScale() });
@@ -55,7 +61,7 @@ export class AuthCodeStore {
       return { ok: false, message };
     };
     if (!rec) return reject('authorization code is unknown or already used');
-    if (rec.expiresAt <= Date.now()) return reject('authorization code expired');
+    if (rec.expiresAt <= this.now()) return reject('authorization code expired');
     if (rec.clientId !== clientId) return reject('authorization code was issued to another client');
     if (rec.redirectUri !== redirectUri)
       return reject('redirect_uri does not match the authorization request');

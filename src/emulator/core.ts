@@ -60,13 +60,16 @@ export class EmulatorCore implements EmulatorControl {
   readonly requests: RequestLog;
   readonly shell = new ShellRecords();
   private startedAt = new Date();
+  /** The expiry clock: the start option `now`, else Date.now. */
+  readonly now: () => number;
 
   constructor(private readonly opts: EmulatorOptions) {
+    this.now = opts.now ?? (() => Date.now());
     this.events = new EventHub(opts.logger);
     this.rateLimiter = new RateLimiter(() => this.config.current.rateLimitPerMinute);
     this.config = new ConfigStore(opts, () => this.rateLimiter.clearWindows());
-    this.tokens = new TokenStore(() => this.config.current.tokenLifetimeSeconds);
-    this.codes = new AuthCodeStore(() => this.config.current.timeScale);
+    this.tokens = new TokenStore(() => this.config.current.tokenLifetimeSeconds, this.now);
+    this.codes = new AuthCodeStore(() => this.config.current.timeScale, this.now);
     this.registrations = new RegistrationStore(this.tokens);
     this.faults = new FaultInjector(opts.random ?? Math.random);
     this.users = new UserDirectory(this.events);
@@ -85,6 +88,7 @@ export class EmulatorCore implements EmulatorControl {
       users: this.users,
       dispatcher: this.dispatcher,
       maxKept: opts.maxNotifications ?? 100_000,
+      now: this.now,
     });
     this.initState();
   }
@@ -255,7 +259,7 @@ export class EmulatorCore implements EmulatorControl {
   }
 
   stats(): EmulatorStats {
-    const now = Date.now();
+    const now = this.now();
     const n = this.notifications.counters;
     const f = this.faults.counters;
     return {

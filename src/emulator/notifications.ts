@@ -46,6 +46,8 @@ export class NotificationStore {
       dispatcher: CallbackDispatcher;
       /** Notifications kept (oldest evicted first). */
       maxKept: number;
+      /** The expiry clock (the start option `now`). */
+      now: () => number;
     },
   ) {}
 
@@ -133,7 +135,7 @@ export class NotificationStore {
   }
 
   list(filter: NotificationFilter = {}): EmulatorNotification[] {
-    const now = Date.now();
+    const now = this.deps.now();
     const out: EmulatorNotification[] = [];
     const candidates =
       filter.idempotencyKey !== undefined ? this.withKey(filter.idempotencyKey) : this.notifications.values();
@@ -154,12 +156,12 @@ export class NotificationStore {
 
   get(id: string): EmulatorNotification | undefined {
     const n = this.notifications.get(id);
-    return n ? toPublic(n, Date.now()) : undefined;
+    return n ? toPublic(n, this.deps.now()) : undefined;
   }
 
   expire(id: string): EmulatorNotification {
     const n = this.require(id);
-    const now = Date.now();
+    const now = this.deps.now();
     n.effectiveExpiresAtMs = Math.min(n.effectiveExpiresAtMs, now);
     n.effectiveExpiresAt = new Date(n.effectiveExpiresAtMs).toISOString();
     this.emitChange(n);
@@ -169,7 +171,7 @@ export class NotificationStore {
   /** The agent clicks an action; a callback action sends a callback message. */
   click(notificationId: string, input: ClickInput = {}): ClickResult {
     const n = this.require(notificationId);
-    const now = Date.now();
+    const now = this.deps.now();
     if (!n.deliverable)
       fail(
         409,
@@ -237,7 +239,7 @@ export class NotificationStore {
   }
 
   private emitChange(n: NotificationRec): void {
-    this.deps.events.emit(() => ({ kind: 'notification', notification: toPublic(n, Date.now()) }));
+    this.deps.events.emit(() => ({ kind: 'notification', notification: toPublic(n, this.deps.now()) }));
   }
 }
 

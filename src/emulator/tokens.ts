@@ -60,8 +60,14 @@ export class TokenStore {
   private tokens = new Map<string, TokenRec>();
   readonly counters = { issued: 0, rejected: 0 };
 
-  /** @param defaultLifetimeSeconds the configured lifetime, for clients without their own. */
-  constructor(private readonly defaultLifetimeSeconds: () => number) {}
+  /**
+   * @param defaultLifetimeSeconds the configured lifetime, for clients without their own.
+   * @param now the expiry clock (the start option `now`).
+   */
+  constructor(
+    private readonly defaultLifetimeSeconds: () => number,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
 
   /** Only these clients, no tokens, counters at zero. */
   reset(clients: EmulatorClientSeed[]): void {
@@ -130,7 +136,7 @@ export class TokenStore {
   issue(clientId: string, userId: string | null = null): { token: string; expiresIn: number } {
     const lifetime = this.clients.get(clientId)?.tokenLifetimeSeconds ?? this.defaultLifetimeSeconds();
     const token = randomBytes(48).toString('base64url');
-    const now = Date.now();
+    const now = this.now();
     this.tokens.set(token, {
       clientId,
       userId,
@@ -157,7 +163,7 @@ export class TokenStore {
       };
     }
     const rec = this.tokens.get(m[1] as string);
-    const now = Date.now();
+    const now = this.now();
     if (!rec || rec.expiresAt <= now || rec.remainingUses === 0) {
       this.counters.rejected++;
       return { ok: false, code: 'bad.credentials', message: 'Invalid login credentials.' };
@@ -178,7 +184,7 @@ export class TokenStore {
   }
 
   expire(opts: { clientId?: string; afterMs?: number; afterRequests?: number } = {}): number {
-    const now = Date.now();
+    const now = this.now();
     if (opts.afterMs !== undefined) checkNumber(opts.afterMs, 0, 1e12, 'afterMs');
     if (opts.afterRequests !== undefined) checkNumber(opts.afterRequests, 0, 1e12, 'afterRequests');
     let n = 0;

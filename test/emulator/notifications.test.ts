@@ -6,11 +6,14 @@ describe('emulator: desktop notifications', () => {
   let ctx: Awaited<ReturnType<typeof setup>>;
   const send = (overrides: Record<string, unknown> = {}) =>
     ctx.api('POST', NOTIFICATIONS, notificationBody(overrides));
+  /** The emulator's expiry clock runs this far ahead of the real one: tests step past an expiry, not sleep. */
+  let clockAheadMs = 0;
   beforeAll(async () => {
-    ctx = await setup({ rateLimitPerMinute: 0 });
+    ctx = await setup({ rateLimitPerMinute: 0, now: () => Date.now() + clockAheadMs });
   });
   afterAll(() => ctx.emu.close());
   beforeEach(() => {
+    clockAheadMs = 0;
     ctx.control.reset();
     ctx.control.addUser({ id: 'u-1', name: 'Jordan', email: 'jordan@company.com' });
     ctx.control.addUser({ id: 'u-off', name: 'Sam', email: 'sam@company.com', presence: 'Offline' });
@@ -262,13 +265,16 @@ describe('emulator: desktop notifications', () => {
   });
 
   it('expired notifications (expiresAt) cannot be clicked', async () => {
+    // A minute ahead: no stall of the test process reaches it, the clock is moved past it instead.
+    const expiresAt = new Date(Date.now() + 60_000).toISOString();
     const res = await send({
-      expiresAt: new Date(Date.now() + 300).toISOString(),
+      expiresAt,
       actions: [{ label: 'Open', actionType: 'openUrl', url: 'https://x.example' }],
     });
+    expect(res.status).toBe(201);
     const id = res.body.id as string;
-    expect(ctx.control.getNotification(id)!.status).toBe('shown');
-    await new Promise((r) => setTimeout(r, 350));
+    expect(ctx.control.getNotification(id)).toMatchObject({ status: 'shown', effectiveExpiresAt: expiresAt });
+    clockAheadMs = 60_000;
     expect(ctx.control.getNotification(id)!.status).toBe('expired');
     expect(() => ctx.control.click(id)).toThrow(
       expect.objectContaining({ status: 409, code: 'notification.expired' }),

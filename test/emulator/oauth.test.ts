@@ -1,18 +1,24 @@
 import { startEmulator, type Emulator } from '../../src/emulator';
-import { call, CLIENT, getToken, sleep } from './helpers';
+import { call, CLIENT, getToken } from './helpers';
 
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
 describe('emulator: OAuth client credentials', () => {
   let emu: Emulator;
+  /** The emulator's expiry clock runs this far ahead of the real one: tests step past an expiry, not sleep. */
+  let clockAheadMs = 0;
   beforeAll(async () => {
     emu = await startEmulator({
       clients: [CLIENT, { clientId: 'other', clientSecret: 'other-secret', tokenLifetimeSeconds: 300 }],
+      now: () => Date.now() + clockAheadMs,
     });
   });
   afterAll(() => emu.close());
-  beforeEach(() => emu.control.reset());
+  beforeEach(() => {
+    clockAheadMs = 0;
+    emu.control.reset();
+  });
 
   const token = (raw: string, headers: Record<string, string> = {}) =>
     call(emu.url, 'POST', '/oauth/token', { raw, headers: { ...form, ...headers } });
@@ -102,22 +108,25 @@ describe('emulator: OAuth client credentials', () => {
     expect((await me(t)).status).toBe(401);
     const t2 = await getToken(emu.url);
     expect((await me(t2)).status).toBe(200);
-    emu.control.expireTokens({ afterMs: 100 });
+    // A minute: no stall of the test process reaches it; the clock is moved past it instead.
+    emu.control.expireTokens({ afterMs: 60_000 });
     expect((await me(t2)).status).toBe(200);
-    await sleep(150);
+    clockAheadMs = 60_000;
     expect((await me(t2)).status).toBe(401);
     expect(emu.control.stats().tokens).toMatchObject({ issued: 2, active: 0 });
   });
 
   it('tokens expire after their configured lifetime', async () => {
-    emu.control.setConfig({ tokenLifetimeSeconds: 1 });
+    emu.control.setConfig({ tokenLifetimeSeconds: 60 });
     const res = await token('grant_type=client_credentials', {
       authorization: basic(CLIENT.clientId, CLIENT.clientSecret),
     });
-    expect(res.body).toMatchObject({ expires_in: 1 });
+    expect(res.body).toMatchObject({ expires_in: 60 });
     const t = (res.body as { access_token: string }).access_token;
     expect((await me(t)).status).toBe(200);
-    await sleep(1050);
+    clockAheadMs = 59_000; // not yet: the lifetime is the configured one, not some shorter default
+    expect((await me(t)).status).toBe(200);
+    clockAheadMs = 60_000;
     expect((await me(t)).status).toBe(401);
   });
 

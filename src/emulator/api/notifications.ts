@@ -11,7 +11,7 @@ import { userNotFound } from './users';
 
 export function postNotification(core: EmulatorCore, ctx: Ctx): Reply {
   const body = parseJson(ctx);
-  const now = Date.now();
+  const now = core.now();
   const v = validateNotification(body, now);
   if (!v.ok) {
     return errorReply(ctx, 400, {

@@ -70,6 +70,12 @@ export interface EmulatorOptions {
   };
   /** Random source for fault injection (tests may pass a seeded one). Default Math.random. */
   random?: () => number;
+  /**
+   * Clock (ms epoch) for expiries: notifications' expiresAt, the 24 h lifetime and replay window, access
+   * tokens and authorization codes. Default Date.now. Tests pass one they can move forward, to step past an
+   * expiry instead of sleeping through it (a short real expiry is a race the test may lose on a busy machine).
+   */
+  now?: () => number;
 }
 
 export interface EmulatorLogger {
