@@ -31,6 +31,8 @@ export function signWebhook(secret: Buffer, id: string, timestamp: number, body:
 interface DispatcherSettings {
   signingSecret: Buffer | null;
   timeScale: number;
+  /** Overrides CALLBACK_TIMEOUT_S × timeScale when not null (seconds, not scaled). */
+  callbackTimeoutSeconds: number | null;
 }
 
 export interface CallbackEvents {
@@ -102,7 +104,8 @@ export class CallbackDispatcher {
   }
 
   private async attempt(d: CallbackDelivery, generation: number): Promise<void> {
-    const { signingSecret, timeScale } = this.settings();
+    const { signingSecret, timeScale, callbackTimeoutSeconds } = this.settings();
+    const timeoutMs = (callbackTimeoutSeconds ?? CALLBACK_TIMEOUT_S * timeScale) * 1000;
     const started = Date.now();
     const webhookTimestamp = Math.floor(started / 1000);
     const headers: Record<string, string> = {
@@ -115,9 +118,7 @@ export class CallbackDispatcher {
       headers['webhook-signature'] = signWebhook(signingSecret, d.id, webhookTimestamp, d.body);
     const ctrl = new AbortController();
     this.inFlight.add(ctrl);
-    const cancelTimeout = this.timers.after(CALLBACK_TIMEOUT_S * 1000 * timeScale, () =>
-      ctrl.abort(new Error('timeout')),
-    );
+    const cancelTimeout = this.timers.after(timeoutMs, () => ctrl.abort(new Error('timeout')));
     let status: number | null = null;
     let error: string | null = null;
     try {

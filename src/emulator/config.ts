@@ -13,6 +13,7 @@ const BASE_CONFIG: EmulatorConfig = {
   tokenLifetimeSeconds: 86_400,
   callbackSigningSecret: null,
   timeScale: 1,
+  callbackTimeoutSeconds: null,
   notificationsPath: DEFAULT_NOTIFICATIONS_PATH,
   duplicateStatus: 200,
   searchOmitsEmptyResults: true,
@@ -40,6 +41,7 @@ export class ConfigStore {
       tokenLifetimeSeconds: o.tokenLifetimeSeconds ?? BASE_CONFIG.tokenLifetimeSeconds,
       callbackSigningSecret: o.callbackSigningSecret ?? null,
       timeScale: o.timeScale ?? BASE_CONFIG.timeScale,
+      callbackTimeoutSeconds: o.callbackTimeoutSeconds ?? null,
       notificationsPath: o.notificationsPath ?? DEFAULT_NOTIFICATIONS_PATH,
       duplicateStatus: o.duplicateStatus ?? BASE_CONFIG.duplicateStatus,
       searchOmitsEmptyResults: o.searchOmitsEmptyResults ?? BASE_CONFIG.searchOmitsEmptyResults,
@@ -62,6 +64,11 @@ export class ConfigStore {
     if (p.tokenLifetimeSeconds !== undefined)
       next.tokenLifetimeSeconds = checkNumber(p.tokenLifetimeSeconds, 1, 172_800, 'tokenLifetimeSeconds');
     if (p.timeScale !== undefined) next.timeScale = checkNumber(p.timeScale, 0, 1000, 'timeScale');
+    if (p.callbackTimeoutSeconds !== undefined)
+      next.callbackTimeoutSeconds =
+        p.callbackTimeoutSeconds === null
+          ? null
+          : checkNumber(p.callbackTimeoutSeconds, 0, 3600, 'callbackTimeoutSeconds');
     if (p.notificationsPath !== undefined)
       next.notificationsPath = checkPrefix(p.notificationsPath, 'notificationsPath').replace(/\/+$/, '');
     if (p.duplicateStatus !== undefined) {

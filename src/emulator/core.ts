@@ -75,7 +75,11 @@ export class EmulatorCore implements EmulatorControl {
     this.users = new UserDirectory(this.events);
     this.requests = new RequestLog(opts.maxRequestLog ?? 100_000);
     this.dispatcher = new CallbackDispatcher(
-      () => ({ signingSecret: this.config.signingSecret, timeScale: this.config.current.timeScale }),
+      () => ({
+        signingSecret: this.config.signingSecret,
+        timeScale: this.config.current.timeScale,
+        callbackTimeoutSeconds: this.config.current.callbackTimeoutSeconds,
+      }),
       {
         onFailed: (d) => this.notifications.markFailed(d.notificationId),
         onChange: (d) => this.events.emit(() => ({ kind: 'callback', delivery: structuredClone(d) })),

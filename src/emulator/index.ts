@@ -12,6 +12,7 @@ export { signWebhook, decodeSigningSecret, RETRY_DELAYS_S, CALLBACK_TIMEOUT_S } 
 export { DEFAULT_NOTIFICATIONS_PATH } from './config';
 export { DEFAULT_CLIENT } from './tokens';
 export { DEMO_USERS } from './demo-users';
+export type { EmulatorEvent } from './events';
 
 export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   const core = new EmulatorCore(opts);

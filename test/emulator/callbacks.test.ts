@@ -1,5 +1,5 @@
 import { Webhook } from 'standardwebhooks';
-import { startEmulator, type Emulator } from '../../src/emulator';
+import { startEmulator, type CallbackDelivery, type Emulator } from '../../src/emulator';
 import { call, getToken, NOTIFICATIONS, notificationBody, startReceiver } from './helpers';
 
 const SECRET = `whsec_${Buffer.from('a-test-secret-of-32-bytes-length!').toString('base64')}`;
@@ -19,12 +19,20 @@ describe('emulator: agent clicks and callbacks', () => {
   });
   beforeEach(() => {
     emu.control.reset();
-    // 0.04: a 200 ms callback time-out, comfortable on a loaded CI machine; retries after 0.2, 1.2, 4.8 s
-    emu.control.setConfig({ callbackSigningSecret: SECRET, timeScale: 0.04 });
+    // The platform's own 5 s callback time-out: a loopback round trip cannot plausibly stall that long, so an
+    // answer is never recorded as a time-out and retried behind a test's back. Tests of retries scale the
+    // schedule down with fastRetries().
+    emu.control.setConfig({ callbackSigningSecret: SECRET, timeScale: 1 });
     emu.control.addUser({ id: 'u-1', name: 'Jordan', email: 'jordan@company.com' });
     receiver.received.length = 0;
     answers = [];
   });
+
+  /**
+   * Retries after 0.2, 1.2, 4.8 s (5, 30, 120 s x 0.04), but a 10 s time-out, not 5 s x 0.04 = 200 ms: a round
+   * trip stalled past 200 ms on a loaded machine would otherwise be recorded as a time-out and change the outcome.
+   */
+  const fastRetries = (timeScale = 0.04) => emu.control.setConfig({ timeScale, callbackTimeoutSeconds: 10 });
 
   async function notify(actions: unknown[]): Promise<string> {
     const token = await getToken(emu.url);
@@ -32,6 +40,18 @@ describe('emulator: agent clicks and callbacks', () => {
     expect(res.status).toBe(201);
     return (res.body as { id: string }).id;
   }
+  /**
+   * Waits until `markerId`, a message sent after the one under test whose receiver answers 500 then 202, has
+   * been retried and delivered. The marker's retry was scheduled after any retry of the earlier message would have
+   * been, with the same delay, and timers of one delay fire in order: so once the marker is delivered, a retry of
+   * the earlier message would already have reached the receiver. A negative check without a sleep that hopes
+   * to be long enough.
+   */
+  async function expectNoRetryBefore(markerId: string): Promise<void> {
+    const marker = await emu.control.waitForCallback(markerId, 20_000);
+    expect(marker).toMatchObject({ status: 'delivered', attempts: [{ status: 500 }, { status: 202 }] });
+  }
+
   const ack = (extra: Record<string, unknown> = {}) => ({
     id: 'ack',
     label: 'Acknowledge',
@@ -99,6 +119,7 @@ describe('emulator: agent clicks and callbacks', () => {
   });
 
   it('retries a 5xx after 5, 30, 120 s (x timeScale) with the same webhook-id, then marks it failed', async () => {
+    fastRetries();
     answers = [{ status: 500 }, { status: 503 }, { status: 502 }, { status: 500 }];
     const id = await notify([ack()]);
     const click = emu.control.click(id, { actionId: 'ack' });
@@ -132,45 +153,66 @@ describe('emulator: agent clicks and callbacks', () => {
   });
 
   it('a retry that succeeds ends delivered', async () => {
+    fastRetries();
     answers = [{ status: 503 }, { status: 200 }];
     const id = await notify([ack()]);
     const click = emu.control.click(id);
-    const done = await emu.control.waitForCallback(click.delivery!.id, 5000);
+    const done = await emu.control.waitForCallback(click.delivery!.id, 20_000);
     expect(done.status).toBe('delivered');
     expect(done.attempts.map((a) => a.status)).toEqual([503, 200]);
   });
 
   it('a time-out (no answer within 5 s x timeScale) is retried', async () => {
-    answers = [{ status: 202, delayMs: 1500 }, { status: 202 }];
-    const id = await notify([ack()]);
-    const click = emu.control.click(id);
-    const done = await emu.control.waitForCallback(click.delivery!.id, 5000);
-    expect(done.status).toBe('delivered');
-    expect(done.attempts[0]).toMatchObject({ status: null, error: 'timeout' });
-    // Not before the scaled time-out (5 s x 0.04). That it fired at all (status null, 'timeout') shows it came
-    // before the 1.5 s answer; no upper bound on the clock here (timing belongs in the bench).
-    expect(done.attempts[0]!.latencyMs).toBeGreaterThanOrEqual(195);
-    expect(done.attempts[1]).toMatchObject({ status: 202 });
+    // The first attempt has the scaled time-out, 5 s x 0.04 = 200 ms (what this test is about); retry after 200 ms.
+    emu.control.setConfig({ timeScale: 0.04 });
+    answers = [{ status: 202, delayMs: 30_000 }, { status: 202 }];
+    // Once the first attempt is recorded as timed out (the dispatcher's change event, sent before the retry is
+    // scheduled), the retry gets a time-out no stall reaches, so its prompt 202 is what it records.
+    const unsubscribe = emu.control.subscribe((e) => {
+      if (e.kind === 'callback' && e.delivery.attempts.length === 1)
+        emu.control.setConfig({ callbackTimeoutSeconds: 10 });
+    });
+    try {
+      const id = await notify([ack()]);
+      const click = emu.control.click(id);
+      const done = await emu.control.waitForCallback(click.delivery!.id, 20_000);
+      expect(done.status).toBe('delivered');
+      expect(done.attempts[0]).toMatchObject({ status: null, error: 'timeout' });
+      // Not before the scaled time-out (5 s x 0.04). That it fired at all (status null, 'timeout') shows it came
+      // before the 30 s answer; no upper bound on the clock here (timing belongs in the bench).
+      expect(done.attempts[0]!.latencyMs).toBeGreaterThanOrEqual(195);
+      expect(done.attempts[1]).toMatchObject({ status: 202, error: null });
+      expect(done.attempts).toHaveLength(2);
+    } finally {
+      unsubscribe();
+    }
   });
 
   it('a 4xx stops the retries (rejected)', async () => {
-    answers = [{ status: 401 }];
+    fastRetries();
+    answers = [{ status: 401 }, { status: 500 }, { status: 202 }];
     const id = await notify([ack()]);
     const click = emu.control.click(id);
-    const done = await emu.control.waitForCallback(click.delivery!.id, 5000);
+    const done = await emu.control.waitForCallback(click.delivery!.id, 20_000);
     expect(done).toMatchObject({ status: 'rejected', attempts: [{ status: 401 }] });
-    await new Promise((r) => setTimeout(r, 100));
-    expect(receiver.received).toHaveLength(1);
+    const marker = emu.control.click(id);
+    await expectNoRetryBefore(marker.delivery!.id);
+    expect(receiver.received.map((r) => r.headers['webhook-id'])).toEqual([
+      click.delivery!.id,
+      marker.delivery!.id,
+      marker.delivery!.id,
+    ]);
+    expect(emu.control.getCallbackDelivery(click.delivery!.id)!.attempts).toHaveLength(1);
   });
 
   it('connection errors are retried', async () => {
-    emu.control.setConfig({ timeScale: 0.01 });
+    fastRetries(0.01);
     const id = await notify([ack({ callbackUrl: 'http://127.0.0.1:1/unreachable' })]);
     const click = emu.control.click(id);
     const done = await emu.control.waitForCallback(click.delivery!.id, 10_000);
     expect(done.status).toBe('failed');
     expect(done.attempts).toHaveLength(4);
-    expect(done.attempts[0]!.error).toMatch(/^connection/);
+    expect(done.attempts.map((a) => a.error)).toEqual(Array(4).fill(expect.stringMatching(/^connection/)));
   });
 
   it('a double click sends two messages with different webhook-ids', async () => {
@@ -219,13 +261,41 @@ describe('emulator: agent clicks and callbacks', () => {
   });
 
   it('reset() cancels pending retries', async () => {
-    answers = [{ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 }];
+    fastRetries();
+    answers = [{ status: 500 }, { status: 500 }, { status: 202 }];
     const id = await notify([ack()]);
-    emu.control.click(id);
-    await new Promise((r) => setTimeout(r, 20));
-    emu.control.reset();
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(receiver.received.length).toBeLessThanOrEqual(2);
+    // reset() right after the first attempt's record: the dispatcher announces the record, then schedules the
+    // retry in the same synchronous run; a microtask runs after that and before any timer can fire. So the retry
+    // is pending when reset() comes, however busy the machine (polling for the record could miss the 200 ms).
+    const resetDone = new Promise<CallbackDelivery>((resolve) => {
+      const unsubscribe = emu.control.subscribe((e) => {
+        if (e.kind !== 'callback' || e.delivery.attempts.length !== 1) return;
+        unsubscribe();
+        const before = e.delivery;
+        queueMicrotask(() => {
+          emu.control.reset();
+          resolve(before);
+        });
+      });
+    });
+    const click = emu.control.click(id);
+    expect(await resetDone).toMatchObject({
+      id: click.delivery!.id,
+      status: 'pending',
+      attempts: [{ status: 500 }],
+    });
     expect(emu.control.listCallbackDeliveries()).toHaveLength(0);
+    fastRetries(); // reset() went back to the start options
+    emu.control.addUser({ id: 'u-1', name: 'Jordan', email: 'jordan@company.com' });
+    const marker = emu.control.click(await notify([ack()]));
+    await expectNoRetryBefore(marker.delivery!.id);
+    expect(receiver.received.map((r) => r.headers['webhook-id'])).toEqual([
+      click.delivery!.id,
+      marker.delivery!.id,
+      marker.delivery!.id,
+    ]);
+    expect(emu.control.listCallbackDeliveries()).toEqual([
+      expect.objectContaining({ id: marker.delivery!.id }),
+    ]);
   });
 });

@@ -79,7 +79,8 @@ describe('live agent desktop (page and event stream)', () => {
     receiver = http.createServer((_req, res) => res.writeHead(204).end());
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/cb`;
-    emu = await startEmulator({ users: [AGENT, OTHER], timeScale: 0.01 });
+    // timeScale 1: the callback's 5 s time-out, which no loopback round trip plausibly stalls past (at 0.01, 50 ms).
+    emu = await startEmulator({ users: [AGENT, OTHER], timeScale: 1 });
   });
   afterEach(async () => {
     await emu.close();

@@ -6,6 +6,7 @@ import type { EmulatorClientSeed, EmulatorConfig } from './options';
 import type { EmulatorIntegration, EmulatorOAuthClient } from './registrations';
 import type { AttentionCount, HostToast, ShellLifecycleEntry, ShellState } from './shell';
 import type { RequestFilter, RequestLogEntry, RequestRate, RequestRateQuery } from './requests';
+import type { EmulatorEvent } from '../events';
 import type { EmulatorStats } from './stats';
 import type { EmulatorUser, EmulatorUserPatch, EmulatorUserSeed } from './users';
 
@@ -57,6 +58,11 @@ export interface EmulatorControl {
   waitForCallback(id: string, timeoutMs?: number): Promise<CallbackDelivery>;
   /** Resolves when no callback message is pending. */
   waitForCallbacksIdle(timeoutMs?: number): Promise<void>;
+  /**
+   * Observe changes as they happen, synchronously (over HTTP: GET /__emulator/events). A test can act at a
+   * precise point, e.g. between a callback attempt's record and its retry. Returns the unsubscribe function.
+   */
+  subscribe(listener: (e: EmulatorEvent) => void): () => void;
   // the desktop shell (GET /desktop): what its page reports it showed (reset() forgets it)
   /** Host toasts, the attention count and the lifecycle messages of that agent's shell. */
   getShellState(userId: string): ShellState;

@@ -36,6 +36,8 @@ export interface EmulatorOptions {
   callbackSigningSecret?: string;
   /** Multiplies callback retry delays (5, 30, 120 s) and the 5 s callback time-out. Default 1. */
   timeScale?: number;
+  /** The callback time-out in seconds, not scaled. Default null: 5 s × timeScale. */
+  callbackTimeoutSeconds?: number | null;
   /** Initial users (restored by reset()). */
   users?: EmulatorUserSeed[];
   logger?: EmulatorLogger;
@@ -90,6 +92,12 @@ export interface EmulatorConfig {
   /** null = callbacks are not signed. */
   callbackSigningSecret: string | null;
   timeScale: number;
+  /**
+   * The callback time-out in seconds, not scaled; null = the platform's 5 s × timeScale. Lets a test scale the
+   * retry schedule down without the time-out shrinking with it (a round trip stalled past a 200 ms time-out
+   * would be retried and change the test's outcome).
+   */
+  callbackTimeoutSeconds: number | null;
   notificationsPath: string;
   duplicateStatus: 200 | 201;
   searchOmitsEmptyResults: boolean;
