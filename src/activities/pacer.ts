@@ -42,7 +42,7 @@ export class PriorityPacer {
   /** When the last paced call left (on the clock: monotonic ms unless a test brings its own). */
   private lastCallAt = -Infinity;
   /** Calls waiting for a pacing slot, most urgent first. */
-  private readonly waiting: { key: number; resolve: () => void }[] = [];
+  private readonly waiting: { key: number; resolve: (releasedAt: number) => void }[] = [];
   private pacing = false;
 
   constructor(
@@ -65,11 +65,13 @@ export class PriorityPacer {
   }
 
   /**
-   * Resolves when this call's slot has come. `priorityKey` (Temporal's: 1 is the most urgent, 3 the default)
-   * orders the calls waiting for a slot, so a high alert's call overtakes the normal ones this process holds.
+   * Resolves when this call's slot has come, with the clock's time it was released (the instant the spacing is
+   * measured from, not when the caller's promise chain got round to it). `priorityKey` (Temporal's: 1 is the most
+   * urgent, 3 the default) orders the calls waiting for a slot, so a high alert's call overtakes the normal ones
+   * this process holds.
    */
-  slot(priorityKey: number): Promise<void> {
-    return new Promise<void>((resolve) => {
+  slot(priorityKey: number): Promise<number> {
+    return new Promise<number>((resolve) => {
       const w = { key: priorityKey, resolve };
       // Before the first waiter that is less urgent: stable within a key.
       const at = this.waiting.findIndex((x) => x.key > priorityKey);
@@ -90,7 +92,7 @@ export class PriorityPacer {
           await this.clock.sleep(Math.ceil(wait));
         }
         this.lastCallAt = this.clock.now();
-        this.waiting.shift()!.resolve();
+        this.waiting.shift()!.resolve(this.lastCallAt);
       }
     } finally {
       this.pacing = false;

@@ -32,6 +32,12 @@ export interface QueuePauseOptions {
   maxPauseMs?: number;
   /** How often every worker looks for a pause left behind by a process that died before lifting it. */
   sweepMs?: number;
+  /**
+   * Told when this process's gate closes or its pause is extended (`until`, on `now`'s clock): 'rate-limited', on
+   * a 429 here; 'adopted', on finding another worker's pause on the server. Tests use it to measure from when the
+   * pause really took effect at each worker, not from a guess of how long it takes to get there.
+   */
+  onGateClosed?: (until: number, cause: 'rate-limited' | 'adopted') => void;
 }
 
 /** Marks a pause as ours in the queue config's `reason`, with the time it ends (ms since the epoch). */
@@ -134,6 +140,7 @@ export class QueuePause {
     const until = this.now() + Math.min(Math.max(1_000, seconds * 1000), this.maxPauseMs);
     if (until <= this.until) return; // already paused at least that long
     this.until = until;
+    this.o.onGateClosed?.(until, 'rate-limited');
     this.o.logger?.warn(
       { taskQueue: this.o.taskQueue, until: new Date(until).toISOString() },
       'Genesys answered 429: pausing the Genesys task queue for every worker',
@@ -268,7 +275,7 @@ export class QueuePause {
     const { until, limited, restoreRate } = await this.serverUntil();
     if (!limited || until === undefined) return; // lifted already, or not ours
     if (until > this.now()) {
-      this.until = Math.max(this.until, until);
+      this.adopt(until);
       this.scheduleRestore(until);
       return;
     }
@@ -291,10 +298,17 @@ export class QueuePause {
     const { until, limited } = await this.serverUntil();
     if (!limited || until === undefined) return;
     if (until > this.now()) {
-      this.until = Math.max(this.until, until);
+      this.adopt(until);
       this.scheduleRestore(until);
     } else {
       await this.restore();
     }
+  }
+
+  /** Close this process's gate until a pause found on the server ends (never shortening one of its own). */
+  private adopt(until: number): void {
+    if (until <= this.until) return;
+    this.until = until;
+    this.o.onGateClosed?.(until, 'adopted');
   }
 }

@@ -27,9 +27,11 @@ export interface GenesysThrottleOptions extends QueuePauseOptions {
   rateLimitShare?: number;
   /**
    * Told how long each call waited at the gate (the 429 pause and its pacing slot), 0 when it passed at once;
-   * not called for a call the gate refused (GatePausedError). For the genesys_gate_wait_seconds metric.
+   * not called for a call the gate refused (GatePausedError). For the genesys_gate_wait_seconds metric. `passedAt`
+   * is the clock's time the gate let the call through (for a paced call, the instant the pacer released it), so
+   * that tests can check the gate's own decisions rather than when a busy process got round to looking.
    */
-  onWaited?: (waitedMs: number, priorityKey: number) => void;
+  onWaited?: (waitedMs: number, priorityKey: number, passedAt: number) => void;
   /** The pacer's clock and the waits onWaited reports (default: monotonic time; tests pass a virtual one). */
   clock?: PacerClock;
 }
@@ -123,11 +125,12 @@ export class GenesysThrottle {
    */
   async wait(priorityKey: number = DEFAULT_PRIORITY_KEY): Promise<void> {
     const arrived = this.clock.now();
-    await this.waitForGate(priorityKey);
-    this.o.onWaited?.(this.clock.now() - arrived, priorityKey);
+    const passedAt = await this.waitForGate(priorityKey);
+    this.o.onWaited?.(passedAt - arrived, priorityKey, passedAt);
   }
 
-  private async waitForGate(priorityKey: number): Promise<void> {
+  /** Resolves with the clock's time the call was let through (see onWaited). */
+  private async waitForGate(priorityKey: number): Promise<number> {
     for (;;) {
       const left = this.pause.remainingMs();
       if (left > (this.o.maxWaitMs ?? 20_000)) throw new GatePausedError(left);
@@ -136,9 +139,9 @@ export class GenesysThrottle {
         await sleep(left);
         continue;
       }
-      if (!this.pacer) return;
-      await this.pacer.slot(priorityKey);
-      if (this.pause.remainingMs() === 0) return; // a 429 while this call waited for its slot: wait for the pause too
+      if (!this.pacer) return this.clock.now();
+      const releasedAt = await this.pacer.slot(priorityKey);
+      if (this.pause.remainingMs() === 0) return releasedAt; // a 429 while this call waited for its slot: wait for the pause too
     }
   }
 

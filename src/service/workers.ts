@@ -53,9 +53,19 @@ export interface CreateWorkersOptions {
   activityDeps?: Partial<ActivityDeps>;
   /** Cap on the Genesys queue; default from config (share x limit / 60). 0: no cap. */
   genesysActivitiesPerSecond?: number;
-  /** A 429 pauses the Genesys queue server-side for every worker (default on); false: only that activity waits. */
+  /**
+   * A 429 pauses the Genesys queue server-side for every worker (default on); false: only that activity waits.
+   * `now`, `onWaited` and `onGateClosed` are for tests that check the gate's own record (onWaited is told as well
+   * as the gate-wait metric).
+   */
   rateLimitThrottle?:
-    false | Partial<Pick<GenesysThrottleOptions, 'maxWaitMs' | 'sweepMs' | 'identity' | 'callsPerSecond'>>;
+    | false
+    | Partial<
+        Pick<
+          GenesysThrottleOptions,
+          'maxWaitMs' | 'sweepMs' | 'identity' | 'callsPerSecond' | 'now' | 'onWaited' | 'onGateClosed'
+        >
+      >;
   /** How long a shutdown lets in-flight activities finish before cancelling them (default 20 s, inside Kubernetes' 30 s). */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
   /** Alert outcomes and stage latencies (workflow sink); Genesys call metrics come from the client's onCall. */
@@ -105,9 +115,11 @@ export async function createWorkers(o: CreateWorkersOptions): Promise<AlertWorke
           // The same share of the org's reported figure, when it is lower (see onRateLimitAllowed).
           rateLimitShare: o.config.genesys.rateLimitShare,
           maxPauseMs: retryAfterMaxMs,
-          onWaited: (ms, key) =>
-            o.metrics?.genesysGateWaitSeconds.observe({ priority_key: String(key) }, ms / 1000),
           ...o.rateLimitThrottle,
+          onWaited: (ms, key, passedAt) => {
+            o.metrics?.genesysGateWaitSeconds.observe({ priority_key: String(key) }, ms / 1000);
+            if (o.rateLimitThrottle) o.rateLimitThrottle.onWaited?.(ms, key, passedAt);
+          },
         }).start();
   const activities = createActivities({
     genesys: o.genesys,

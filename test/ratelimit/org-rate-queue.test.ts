@@ -36,20 +36,40 @@ async function queueRate(taskQueue: string) {
   };
 }
 
-/** A throttle on `taskQueue` paced at the configured rate, with no sweep of its own (the test drives it). */
-const throttleOn = (taskQueue: string) =>
-  new GenesysThrottle({
-    service: conn.connection.workflowService,
+type Written = { rate: number | undefined; reason: string };
+
+/**
+ * A throttle on `taskQueue` paced at the configured rate, with no sweep of its own (the test drives it). `written`
+ * gets every queue config update the server accepted, in order: what the throttle did, which a describe can miss
+ * (a 1 s pause is over before a describe on a stalled machine gets to see it).
+ */
+const throttleOn = (taskQueue: string, written: Written[] = []) => {
+  const service = conn.connection.workflowService;
+  return new GenesysThrottle({
+    service: {
+      describeTaskQueue: (req) => service.describeTaskQueue(req),
+      updateTaskQueueConfig: async (req) => {
+        const res = await service.updateTaskQueueConfig(req);
+        const q = req.updateQueueRateLimit;
+        written.push({
+          rate: q?.rateLimit ? (q.rateLimit.requestsPerSecond ?? 0) : undefined,
+          reason: q?.reason ?? '',
+        });
+        return res;
+      },
+    },
     namespace: 'default',
     taskQueue,
     callsPerSecond: CONFIGURED,
     rateLimitShare: SHARE,
     sweepMs: 0,
   }).start();
+};
 
 test('the queue follows the org figure, and a 429 pause ends back at it', async () => {
   const taskQueue = uniqueQueue('org-rate');
-  const throttle = throttleOn(taskQueue);
+  const written: Written[] = [];
+  const throttle = throttleOn(taskQueue, written);
   try {
     const lowered = (180 * SHARE) / 60;
     throttle.onRateLimitAllowed(180);
@@ -59,15 +79,24 @@ test('the queue follows the org figure, and a 429 pause ends back at it', async 
     });
     expect(down.rate).toBeCloseTo(lowered, 3);
 
-    // A 429 shuts the queue for every worker; when its Retry-After has passed, the org's rate is back.
+    // A 429 shuts the queue for every worker (rate 0, ending at the org's rate); when its Retry-After has passed,
+    // the org's rate is back. The throttle's own counters say when each write was answered.
     throttle.onRateLimited(1);
-    await eventually(async () => (await queueRate(taskQueue)).rate === 0);
-    const after = await eventually(async () => {
-      const q = await queueRate(taskQueue);
-      return q.rate !== undefined && q.rate > 0 ? q : undefined;
-    }, 10_000);
+    await eventually(() => throttle.counters.paused >= 1);
+    await eventually(() => throttle.counters.restored >= 1, 10_000);
+    // Written in order: the org's rate, the pause (carrying the rate it ends at), the rate again when it ended.
+    expect(written).toHaveLength(3);
+    const [pause, lift] = written.slice(1);
+    expect(pause).toEqual({
+      rate: 0,
+      reason: expect.stringMatching(/genesys-429 until=\d+ .* restore=2\.400$/),
+    });
+    expect(lift!.rate).toBeCloseTo(lowered, 3);
+    expect(lift!.reason).toMatch(/org-rate .*pause lifted/);
+    const after = await queueRate(taskQueue);
     expect(after.rate).toBeCloseTo(lowered, 3);
-    expect(throttle.counters.restored).toBe(1);
+    expect(after.reason).toMatch(/pause lifted/);
+    expect(throttle.counters).toEqual({ paused: 1, restored: 1, waited: 0 });
 
     // The figure rises above the configured one: the override goes (the workers' own cap is the configured rate).
     throttle.onRateLimitAllowed(6000);
