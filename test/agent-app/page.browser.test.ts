@@ -3,8 +3,8 @@
  * against the emulator's login (GET /oauth/authorize, the demo agent picked on its page; POST /oauth/token), gets a
  * session from a fake of the service's side (test/helpers/agent-app-fake.ts, the README's wire protocol), shows a
  * pushed alert and sends `displayed`, posts a callback click with the bearer session token, and drops the alert
- * on `withdraw`. axe-core finds nothing in the light and the dark theme; the keyboard alone reaches and presses
- * the button.
+ * on `withdraw` and at its expiry (on the page's own clock, Playwright's). axe-core finds nothing in the light and
+ * the dark theme; the keyboard alone reaches and presses the button.
  *
  * The emulator is used as is: it answers the platform client's cross-origin calls (CORS) and GET /api/v2/tokens/me,
  * as real Genesys does.
