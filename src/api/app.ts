@@ -39,6 +39,11 @@ export interface AppDeps {
   /** Can Temporal be reached right now? (/readyz) */
   isReady: () => Promise<boolean>;
   /**
+   * The clock /readyz's cache reads (default Date.now). Tests over HTTP set it so that how long a burst of
+   * requests takes to arrive on a loaded machine does not decide how many checks it costs.
+   */
+  readinessNow?: () => number;
+  /**
    * Development only: allow an empty INGRESS_API_KEYS (no auth on /v1/*) and a missing
    * PUBLIC_BASE_URL / CALLBACK_SIGNING_SECRET. Never set in production; the server sets it only
    * when NODE_ENV=development.
@@ -152,7 +157,7 @@ export function createApp(deps: AppDeps): Express {
     res.json({ status: 'ok' });
   });
   // At most one Temporal call a second however often /readyz is hit.
-  const readiness = new Readiness({ isReady: deps.isReady });
+  const readiness = new Readiness({ isReady: deps.isReady, now: deps.readinessNow });
   app.get('/readyz', async (_req, res) => {
     const ready = await readiness.check();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'temporal_unreachable' });

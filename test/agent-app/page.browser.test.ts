@@ -3,8 +3,8 @@
  * against the emulator's login (GET /oauth/authorize, the demo agent picked on its page; POST /oauth/token), gets a
  * session from a fake of the service's side (test/helpers/agent-app-fake.ts, the README's wire protocol), shows a
  * pushed alert and sends `displayed`, posts a callback click with the bearer session token, and drops the alert
- * on `withdraw`. axe-core finds nothing in the light and the dark theme; the keyboard alone reaches and presses
- * the button.
+ * on `withdraw` and at its expiry (on the page's own clock, Playwright's). axe-core finds nothing in the light and
+ * the dark theme; the keyboard alone reaches and presses the button.
  *
  * The emulator is used as is: it answers the platform client's cross-origin calls (CORS) and GET /api/v2/tokens/me,
  * as real Genesys does.
@@ -90,14 +90,19 @@ describeBrowser('agent app page in Chromium (standalone, emulator login, fake se
     });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 320, height: 640 } });
-    page = await context.newPage();
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
+    page = watched(await context.newPage());
+  });
+
+  /** A page whose errors (uncaught, or logged as errors) are collected in `problems`. */
+  function watched(p: Page): Page {
+    p.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    p.on('console', (m) => {
       // Chromium's own favicon request (no page asks for one) 404s on the fake and the emulator alike.
       if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico'))
         problems.push(`console: ${m.text()} @ ${m.location().url}`);
     });
-  });
+    return p;
+  }
 
   afterAll(async () => {
     await context?.close().catch(() => undefined);
@@ -108,13 +113,13 @@ describeBrowser('agent app page in Chromium (standalone, emulator login, fake se
     await new Promise((resolve) => hostServer?.close(resolve));
   });
 
-  async function signIn(query: string): Promise<void> {
-    await page.goto(`${fake.url}/agent-app/?${query}`);
+  async function signIn(query: string, p = page): Promise<void> {
+    await p.goto(`${fake.url}/agent-app/?${query}`);
     // Standalone, the page goes straight to the login host: the emulator's "pick a demo agent".
-    await page.waitForURL(`${emulator.url}/oauth/authorize**`);
-    await page.getByRole('link', { name: AGENT.name }).click();
-    await page.waitForURL(`${fake.url}/agent-app/**`);
-    await page.locator('#connection[data-state="live"]').waitFor();
+    await p.waitForURL(`${emulator.url}/oauth/authorize**`);
+    await p.getByRole('link', { name: AGENT.name }).click();
+    await p.waitForURL(`${fake.url}/agent-app/**`);
+    await p.locator('#connection[data-state="live"]').waitFor();
   }
 
   it('signs in, shows a pushed alert, sends the click with the session, and drops the alert on withdraw', async () => {
@@ -180,11 +185,6 @@ describeBrowser('agent app page in Chromium (standalone, emulator login, fake se
     await page.locator('#announcer', { hasText: 'Alert removed: Callback for queue 1' }).waitFor();
     await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('alerts-heading');
     await expect(page.locator('#empty').isVisible()).resolves.toBe(true);
-
-    // An alert past its expiry leaves on its own.
-    fake.push(AGENT.id, alert(2, { type: 'info', expiresAt: new Date(Date.now() + 1500).toISOString() }));
-    await page.locator('li[data-notification-id="n-2"]').waitFor();
-    await page.locator('li[data-notification-id="n-2"]').waitFor({ state: 'detached', timeout: 5000 });
 
     // The real PKCE exchange and the platform client's token check went to the configured login/API base.
     const routes = emulator.control.listRequests().map((r) => r.route);
@@ -351,5 +351,43 @@ describeBrowser('agent app page in Chromium (standalone, emulator login, fake se
     await page.locator('li[data-notification-id="n-6"] button[data-action-id="ack"]').click();
     await until(() => expect(fake.actions[fake.actions.length - 1]?.authorization).toBe(`Bearer ${fresh}`));
     expect(problems).toEqual([]);
+  });
+
+  it('an alert leaves on its own at its expiry, not before, and says it expired', async () => {
+    // On the page's own clock (Playwright's, in a context of its own so no other test runs on it): the page drops
+    // an alert that arrives already expired, so on the real clock a slow push and render ate into the expiry, and
+    // with 1.5 s once left nothing to see. Stopped, the page lists the alert whatever the push takes; then its time
+    // is moved to the expiry.
+    const ctx = await browser.newContext({ viewport: { width: 320, height: 640 } });
+    try {
+      const p = watched(await ctx.newPage());
+      // Installed before the page loads, flowing with real time until paused.
+      await p.clock.install();
+      await signIn(`gcLangTag=en-us&gcUseDarkTheme=false`, p);
+      // Paused a moment ahead of the page's own time (a later moment if that one went by before the call arrived).
+      let t = 0;
+      while (!t) {
+        const at = (await p.evaluate(() => Date.now())) + 1_000;
+        try {
+          await p.clock.pauseAt(at);
+          t = at;
+        } catch (e) {
+          if (!/to the past/.test(String(e))) throw e;
+        }
+      }
+      const item = p.locator('li[data-notification-id="n-2"]');
+      fake.push(AGENT.id, alert(2, { type: 'info', expiresAt: new Date(t + 1500).toISOString() }));
+      await item.waitFor();
+      await p.clock.runFor(1499);
+      expect(await item.count()).toBe(1);
+      await p.clock.runFor(1);
+      await item.waitFor({ state: 'detached' });
+      // Time flows again (the announcement comes 50 ms after the removal, on a timer): it says why the alert left.
+      await p.clock.resume();
+      await p.locator('#announcer', { hasText: 'Alert expired: Callback for queue 2' }).waitFor();
+      expect(problems).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
   });
 });

@@ -26,6 +26,7 @@ import {
   type Delivered,
   type Harness,
 } from './helpers';
+import { portBelowEphemeralRange } from '../helpers/temporal';
 
 jest.setTimeout(240_000);
 
@@ -45,7 +46,8 @@ beforeAll(async () => {
   } catch {
     /* a runtime is installed already in this process */
   }
-  server = await startDevServer({ dbFile, ui: false, logFile });
+  // The server returns on this port after the outage: one that nobody else can be handed meanwhile (see the helper).
+  server = await startDevServer({ dbFile, port: await portBelowEphemeralRange(), ui: false, logFile });
   h = await startHarness({ address: server.address });
 });
 
@@ -172,7 +174,8 @@ test('callbacks are answered and kept while Temporal is down, then applied (or d
   await new Promise((r) => setTimeout(r, 1_000));
   expect(h!.ingress.inbox.counts()).toMatchObject({ received: 9, applied: 0, dead_lettered: 0 });
 
-  // Temporal comes back on the same port and database.
+  // Temporal comes back on the same port and database. The port was picked below the ephemeral range, so no other
+  // process's connection or listen(0) can have been given it while the server was away.
   server = await startDevServer({ dbFile, port, ui: false, logFile });
 
   const keysOf = (a: Delivered) =>

@@ -105,8 +105,13 @@ function startRelay(alerts: FakeAlerts, opts: Partial<CallbackRelayOptions> = {}
 const advance = (ms: number) => jest.advanceTimersByTimeAsync(ms);
 /** The relay's back-off before its n-th retry (1-based) can be no shorter than half the exponential step (jitter). */
 const minBackoff = (n: number, initial: number, max: number) => Math.min(max, initial * 2 ** (n - 1)) / 2;
-const waitFor = async (cond: () => boolean) => {
-  for (let i = 0; i < 2_000 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+/**
+ * Real time only: poll until `cond` holds, for up to `timeoutMs` of wall time (a count of polls would stretch or
+ * shrink with the machine's load: each poll takes what the event loop gives it), then assert it.
+ */
+const waitFor = async (cond: () => boolean, timeoutMs = 30_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   expect(cond()).toBe(true);
 };
 

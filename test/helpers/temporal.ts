@@ -1,5 +1,7 @@
+import fs from 'node:fs';
+import net from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { ensureSearchAttributes } from '../../src/dev/temporal';
+import { ensureSearchAttributes, freePort } from '../../src/dev/temporal';
 import { msToTs } from '@temporalio/common/lib/time';
 
 /** The shared dev server started by test/global-setup.ts. */
@@ -58,4 +60,34 @@ export async function isolatedNamespace(prefix: string): Promise<string> {
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * A free loopback port below the kernel's ephemeral range, for a server that must come back on the same port after
+ * being down (test/api/outage.test.ts). While it is down, a port from the ephemeral range can be handed to anyone:
+ * every listen(0) on the machine (freePort, each test's servers on port 0, another jest worker's) is given one, and
+ * so is every outgoing connection; a listener given it keeps the server off the port (the restart exits 1). Below
+ * the range only an explicit bind to that number can take it, and nothing here binds one there (no test binds a
+ * fixed port; the compose file's are all under 10,000). Off Linux (no /proc range to read), a freePort() as before.
+ */
+export async function portBelowEphemeralRange(): Promise<number> {
+  let low: number;
+  try {
+    low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  } catch {
+    return freePort();
+  }
+  // 8,192 ports just under the range (24576-32767 with Linux's default 32768-60999), clear of the well-known ones.
+  const from = Math.max(10_000, low - 8_192);
+  if (!(low > from)) return freePort();
+  for (let i = 0; i < 50; i++) {
+    const port = from + Math.floor(Math.random() * (low - from));
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port in ${from}-${low - 1}`);
 }

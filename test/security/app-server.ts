@@ -22,7 +22,7 @@ export interface AppServer {
 
 export async function startAppServer(
   config: Config,
-  over: Partial<Pick<AppDeps, 'isReady' | 'insecureDevMode'>> = {},
+  over: Partial<Pick<AppDeps, 'isReady' | 'insecureDevMode' | 'readinessNow'>> = {},
 ): Promise<AppServer> {
   const inbox = new CallbackInbox(':memory:');
   const registry = new Registry();
@@ -37,6 +37,7 @@ export async function startAppServer(
     registry,
     isReady: over.isReady ?? (async () => true),
     insecureDevMode: over.insecureDevMode,
+    readinessNow: over.readinessNow,
   });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

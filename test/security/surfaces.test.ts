@@ -75,6 +75,9 @@ describe('Readiness', () => {
 
 describe('/readyz over HTTP', () => {
   let calls = 0;
+  // The cache's clock is the test's: how long the burst takes to arrive (seconds, on a loaded machine) does not
+  // decide how many checks it costs. The cache's own timing is the Readiness tests' above, on the same kind of clock.
+  let now = 1_000_000;
   let h: AppServer;
   beforeAll(async () => {
     h = await startAppServer(testConfig(), {
@@ -83,19 +86,25 @@ describe('/readyz over HTTP', () => {
         await new Promise((r) => setTimeout(r, 50));
         return true;
       },
+      readinessNow: () => now,
     });
   });
   afterAll(async () => {
     await h?.close();
   });
 
-  test('50 concurrent GET /readyz make at most 2 readiness calls', async () => {
-    const answers = await Promise.all(
-      Array.from({ length: 50 }, () => fetch(`${h.url}/readyz`).then((r) => r.status)),
-    );
-    expect(answers).toEqual(Array(50).fill(200));
-    expect(calls).toBeGreaterThanOrEqual(1);
-    expect(calls).toBeLessThanOrEqual(2);
+  const burst = () =>
+    Promise.all(Array.from({ length: 50 }, () => fetch(`${h.url}/readyz`).then((r) => r.status)));
+
+  test('50 concurrent GET /readyz make one readiness call; the next burst, a second past it, one more', async () => {
+    expect(await burst()).toEqual(Array(50).fill(200));
+    expect(calls).toBe(1);
+    now += 999;
+    expect(await burst()).toEqual(Array(50).fill(200));
+    expect(calls).toBe(1);
+    now += 1;
+    expect(await burst()).toEqual(Array(50).fill(200));
+    expect(calls).toBe(2);
   });
 });
 

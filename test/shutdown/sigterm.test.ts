@@ -2,7 +2,8 @@
  * Graceful shutdown of the real entry points, as child processes (node --import tsx, so the signal
  * reaches the service itself): SIGTERM in the middle of a stream of requests or work. Every request
  * answered 2xx must really have been started (alerts) or stored (callbacks), nothing is answered 5xx,
- * in-flight work completes, and the process exits 0 promptly.
+ * in-flight work completes, and the process exits 0: the ingress's drain ends on its own (its log says so), not by
+ * its time-out cutting connections.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -157,10 +158,12 @@ test('SIGTERM drains the ingress: every 2xx alert was started, every 2xx callbac
   const exit = await p.exited;
   expect(sigtermAt).toBeGreaterThan(0);
   expect(exit.code).toBe(0);
-  // Well under the 10 s drain time-out: the process did not just wait for it.
-  expect(exit.at - sigtermAt).toBeLessThan(5_000);
-  process.stdout.write(`ingress exit ${exit.at - sigtermAt} ms after SIGTERM\n`);
-  expect(p.stdout.join('')).toContain('ingress closed');
+  process.stdout.write(`ingress exit ${exit.at - sigtermAt} ms after SIGTERM (information only)\n`);
+  // The drain finished on its own: every connection closed once its last answer was out, none was left for the
+  // 10 s drain time-out to cut. The ingress's closing line says which (a clock here would also count how long a
+  // loaded machine takes to start and stop the process).
+  expect(p.stdout.join('')).toMatch(/"drain":"complete"[^\n]*"msg":"ingress closed"/);
+  expect(p.stdout.join('')).not.toContain('drain time-out');
 
   const ok = results.filter((r) => r.status >= 200 && r.status < 300);
   expect(results.filter((r) => r.status >= 500)).toEqual([]);

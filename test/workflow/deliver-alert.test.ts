@@ -13,6 +13,7 @@ import {
   agentActionUpdate,
   cancelSignal,
   getStateQuery,
+  TERMINAL_STATUSES,
   type AgentActionResult,
   type AlertState,
 } from '../../src/shared/messages';
@@ -370,14 +371,32 @@ describe('edge case 2: 429 and Retry-After', () => {
 });
 
 describe('expiry', () => {
+  // The toast must be out before the alert expires, or the emulator (as Genesys) answers 400 "expiresAt must be in
+  // the future" and the alert falls back for that instead: start, first task, activity and POST all come first. A
+  // Temporal dev server's timers run on the real clock (no time skipping), so the expiry is a real wait, and this is
+  // its margin for a loaded machine, not a number the tests are about: 2-3 s was once too short. Each test checks the
+  // toast is out before the expiry decides anything, so a machine slower still fails by name at that step.
+  const EXPIRES_IN_MS = 8_000;
+
+  /** The alert's state once it is awaiting the agent's action, or has ended without getting there. */
+  async function deliveredOrEnded(handle: Awaited<ReturnType<typeof start>>): Promise<AlertState> {
+    return eventually(async () => {
+      const s = await handle.query(getStateQuery);
+      return s.status === 'awaiting_action' || TERMINAL_STATUSES.includes(s.status) ? s : undefined;
+    });
+  }
+
   test('an alert that needs acknowledgement and expires unacknowledged runs the fallback policy', async () => {
     const u = agent('Busy Agent');
     const input = makeInput({
       target: { userId: u.id },
-      expiresAt: new Date(Date.now() + 3_000).toISOString(),
+      expiresAt: new Date(Date.now() + EXPIRES_IN_MS).toISOString(),
       fallback: { channels: ['webhook'] },
     });
-    const final = await (await start(input)).result();
+    const handle = await start(input);
+    expect(await deliveredOrEnded(handle)).toMatchObject({ status: 'awaiting_action' });
+    expect(fallbackSink.requests).toHaveLength(0);
+    const final = await handle.result();
     expect(final.status).toBe('fallback_delivered');
     expect(final.desktopFailureReason).toBe('expired without acknowledgement');
     expect(notificationsFor(input.idempotencyKey)).toHaveLength(1);
@@ -390,12 +409,15 @@ describe('expiry', () => {
       type: 'info',
       target: { userId: u.id },
       actions: [],
-      expiresAt: new Date(Date.now() + 2_000).toISOString(),
+      expiresAt: new Date(Date.now() + EXPIRES_IN_MS).toISOString(),
       policy: { requireAck: false, waitForAgent: false, operationalPresences: ['available'] },
       fallback: { channels: ['webhook'] },
     });
-    const final = await (await start(input)).result();
+    const handle = await start(input);
+    expect(await deliveredOrEnded(handle)).toMatchObject({ status: 'awaiting_action' });
+    const final = await handle.result();
     expect(final.status).toBe('expired');
+    expect(notificationsFor(input.idempotencyKey)).toHaveLength(1);
     expect(fallbackSink.requests).toHaveLength(0);
   });
 });
