@@ -55,6 +55,8 @@ export interface AppDeps {
 
 /** Limits on request bodies: alerts and callbacks are small; anything larger is a mistake or an attack. */
 const BODY_LIMIT = '64kb';
+/** BODY_LIMIT in bytes (body-parser reads '64kb' as 64 x 1024): a larger /v1 body is a 413, whatever it holds. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Start-up problems that make the ingress unsafe to run. */
 export class IngressConfigError extends Error {
