@@ -5,6 +5,7 @@
  * Object.prototype pollution. (How fast the answers come is the bench's job: bench/, `callbacks`.)
  */
 import fc from 'fast-check';
+import { propertyTimeLimit } from './budget';
 import { DesktopCallbackSchema } from '../../src/shared/schemas';
 import { CALLBACK_BODY_LIMIT_BYTES } from '../../src/api/routes/callbacks';
 import { signed, SIGNING_SECRET } from '../api/helpers';
@@ -98,7 +99,7 @@ test('validly signed hostile bodies: 2xx iff valid, otherwise 400 + a dead lette
       }
       assertNotPolluted(before);
     }),
-    { numRuns: 200 },
+    { numRuns: 200, plugins: [propertyTimeLimit()] },
   );
   expect(seen.invalid_schema).toBeGreaterThan(20);
   expect(seen.malformed_json).toBeGreaterThan(5);
@@ -161,7 +162,7 @@ test('hostile signature headers are refused with 401 and store nothing', async (
       expect(stored(h)).toBe(counts); // no new row (the relay may move old ones meanwhile)
       assertNotPolluted(before);
     }),
-    { numRuns: 200 },
+    { numRuns: 200, plugins: [propertyTimeLimit()] },
   );
 });
 
@@ -176,7 +177,7 @@ test('a signature is bound to the exact bytes: any change to the body is refused
       const r = await post(tampered, headers);
       expect(r.status).toBe(401);
     }),
-    { numRuns: 100 },
+    { numRuns: 100, plugins: [propertyTimeLimit()] },
   );
 });
 

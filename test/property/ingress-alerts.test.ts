@@ -5,6 +5,7 @@
  * and starts a workflow only for what it accepted (counted on the task queue, via visibility).
  */
 import fc from 'fast-check';
+import { propertyTimeLimit } from './budget';
 import { buildAlertInput } from '../../src/alerts';
 import { BODY_LIMIT_BYTES } from '../../src/api/app';
 import { API_KEY } from '../api/helpers';
@@ -119,7 +120,7 @@ test('hostile bodies: 2xx only when valid, never 5xx or pollution, one workflow 
       },
     ),
     // A counterexample CI once found: the header's leading space never reaches the server.
-    { numRuns: 200, examples: [[JSON.stringify(validAlert()), ' 0']] },
+    { numRuns: 200, plugins: [propertyTimeLimit()], examples: [[JSON.stringify(validAlert()), ' 0']] },
   );
   // Both kinds were exercised, and the server holds exactly the accepted alerts.
   expect(rejected).toBeGreaterThan(50);
@@ -163,7 +164,7 @@ test('deep nesting and huge bodies: 400 or 413, never a crash', async () => {
       expect(r.status).toBe(413);
       expect(r.json.type).toBe('/problems/payload-too-large');
     }),
-    { numRuns: 10 },
+    { numRuns: 10, plugins: [propertyTimeLimit()] },
   );
   // Still serving afterwards.
   expect((await fetch(`${h.ingress.url}/healthz`)).status).toBe(200);

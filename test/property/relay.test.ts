@@ -4,6 +4,7 @@
  * apply every distinct callback exactly once, in arrival order per alert, and leave nothing pending.
  */
 import fc from 'fast-check';
+import { propertyTimeLimit } from './budget';
 import pino from 'pino';
 import { CallbackInbox } from '../../src/callbacks/inbox';
 import { CallbackRelay } from '../../src/callbacks/relay';
@@ -111,6 +112,6 @@ test('every distinct callback is applied exactly once, in arrival order per aler
         }
       },
     ),
-    { numRuns: 100 },
+    { numRuns: 100, plugins: [propertyTimeLimit()] },
   );
 });
