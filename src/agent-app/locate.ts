@@ -34,6 +34,7 @@ export interface LocateInput extends LocateRequest {
 
 interface Copy {
   nodes: NodeSnapshot[];
+  /** When its query was sent (not answered): the copy is at least this old. */
   fetchedAt: number;
   refreshing?: Promise<Copy>;
 }
@@ -55,9 +56,13 @@ export function createLocateActivity(deps: {
   function refresh(registryId: string): Promise<Copy> {
     const current = copies.get(registryId);
     if (current?.refreshing) return current.refreshing;
+    // The copy is as old as the moment it was asked for: the registry is read when the query is served, so an
+    // agent who connects while the answer is on its way (a busy worker) is missing from it. Timed from the answer,
+    // the copy would pass for fresh for another FRESH_MS and a miss in it would not ask again.
+    const askedAt = now();
     const refreshing = fetchSnapshots(registryId)
       .then((nodes) => {
-        const copy: Copy = { nodes, fetchedAt: now() };
+        const copy: Copy = { nodes, fetchedAt: askedAt };
         copies.set(registryId, copy);
         return copy;
       })

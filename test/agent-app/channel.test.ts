@@ -18,6 +18,7 @@ import { alertRequest, startOpsStack, uniqueId, type OpsStack } from '../ops/hel
 import { eventually } from '../helpers/eventually';
 import { SA } from '../../src/shared/search-attributes';
 import { agentAppRegistryId, locateQuery } from '../../src/shared/agent-app';
+import { waitOutRegistryCopies } from '../helpers/registry-copies';
 
 jest.setTimeout(90_000);
 
@@ -193,6 +194,9 @@ describe('agent-app channel (real workflow, real ingress node, emulator as Genes
         const r = await registry.query(locateQuery, { userId: c.id }).catch(() => null);
         return r?.nodes.length ? r : undefined;
       });
+      // The workers' copies of the registry may predate the connect (CI once saw the alert go straight to the
+      // next channel: the look-up missed the agent in a copy still fresh).
+      await waitOutRegistryCopies();
       const alertId = await send({ target: { userId: c.id } });
       const pushed = await silent.waitFor((f) => f.event === 'alert' && f.data.alertId === alertId);
       const notificationId = pushed.data.notificationId as string;

@@ -58,6 +58,33 @@ describe('locateAgentApp (the registry copy)', () => {
     expect(f.queries()).toBe(2);
   });
 
+  test('a copy is as old as its query, not its answer: a slow answer does not hide an agent who connected meanwhile', async () => {
+    // The registry is read when the query is served; the answer comes 200 ms later (a busy worker). An agent who
+    // connected in between is missing from that copy, so the copy must count as 200 ms old on arrival: timed
+    // from its answer, it looked fresh for another 250 ms and a look-up missed the agent without asking again.
+    let agents: NodeSnapshot['agents'] = [];
+    let queries = 0;
+    const client = {
+      workflow: {
+        getHandle: () => ({
+          query: async () => {
+            queries++;
+            const s = [node('n1', agents)];
+            clock += 200;
+            await Promise.resolve();
+            return s;
+          },
+        }),
+      },
+    } as unknown as Client;
+    const { locateAgentApp } = createLocateActivity({ client, now });
+    await expect(locateAgentApp(input({ userId: 'u4' }))).resolves.toBeNull();
+    agents = [{ userId: 'u4' }]; // connected while the answer was on its way
+    clock += 60; // 60 ms after the answer, 260 ms after the registry was read
+    await expect(locateAgentApp(input({ userId: 'u4' }))).resolves.toMatchObject({ agent: { userId: 'u4' } });
+    expect(queries).toBe(2);
+  });
+
   test('a copy past its maximum age is fetched again; nodes silent for 30 s are left out', async () => {
     const f = fakeClient(() => [
       node('old', [{ userId: 'u3' }], clock - 31_000),

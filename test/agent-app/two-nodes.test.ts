@@ -22,6 +22,7 @@ import { tempDir, testConfig } from '../helpers/config';
 import type { IngressNodeSpec } from '../helpers/ingress-node';
 import { TEST_SIGNING_SECRET, emulatorCredentials, quietRuntime, workflowBundle } from '../helpers/stack';
 import { agentAppNodeQueue, agentAppRegistryId, locateQuery } from '../../src/shared/agent-app';
+import { waitOutRegistryCopies } from '../helpers/registry-copies';
 import { eventually } from '../helpers/eventually';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { testTemporalAddress, uniqueQueue } from '../helpers/temporal';
@@ -422,6 +423,9 @@ describe('two ingress nodes behind one address', () => {
       const r = await registry.query(locateQuery, { userId: agents[0]!.user.id });
       return r?.nodes.some((n) => n.nodeId === nodes[1]!.nodeId);
     });
+    // A worker's copy asked for before the survivor announced the agent still lists only the dead node (and finds
+    // the agent there, so it is used for up to MAX_AGE_MS): the push would go to the dead node alone.
+    await waitOutRegistryCopies();
     const startedAt = Date.now();
     const alertId = await send({ target: { email: agents[0]!.user.email }, title: 'Back again' });
     const shown = await again.waitFor((f) => f.event === 'alert' && f.data.alertId === alertId);
