@@ -3,15 +3,17 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { createLocateActivity } from '../../src/agent-app/locate';
 import type { NodeSnapshot } from '../../src/shared/agent-app';
 
-function fakeClient(snapshots: () => NodeSnapshot[] | Error) {
+/** A client whose registry query reads `snapshots` when served, then calls `onServed` (a test's clock step), then answers. */
+function fakeClient(snapshots: () => NodeSnapshot[] | Error, onServed?: () => void) {
   let queries = 0;
   const client = {
     workflow: {
       getHandle: () => ({
         query: async () => {
           queries++;
-          await new Promise((r) => setTimeout(r, 5));
           const s = snapshots();
+          onServed?.();
+          await new Promise((r) => setTimeout(r, 5));
           if (s instanceof Error) throw s;
           return s;
         },
@@ -63,26 +65,16 @@ describe('locateAgentApp (the registry copy)', () => {
     // connected in between is missing from that copy, so the copy must count as 200 ms old on arrival: timed
     // from its answer, it looked fresh for another 250 ms and a look-up missed the agent without asking again.
     let agents: NodeSnapshot['agents'] = [];
-    let queries = 0;
-    const client = {
-      workflow: {
-        getHandle: () => ({
-          query: async () => {
-            queries++;
-            const s = [node('n1', agents)];
-            clock += 200;
-            await Promise.resolve();
-            return s;
-          },
-        }),
-      },
-    } as unknown as Client;
-    const { locateAgentApp } = createLocateActivity({ client, now });
+    const f = fakeClient(
+      () => [node('n1', agents)],
+      () => (clock += 200),
+    );
+    const { locateAgentApp } = createLocateActivity({ client: f.client, now });
     await expect(locateAgentApp(input({ userId: 'u4' }))).resolves.toBeNull();
     agents = [{ userId: 'u4' }]; // connected while the answer was on its way
     clock += 60; // 60 ms after the answer, 260 ms after the registry was read
     await expect(locateAgentApp(input({ userId: 'u4' }))).resolves.toMatchObject({ agent: { userId: 'u4' } });
-    expect(queries).toBe(2);
+    expect(f.queries()).toBe(2);
   });
 
   test('a copy past its maximum age is fetched again; nodes silent for 30 s are left out', async () => {
