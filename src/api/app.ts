@@ -54,8 +54,6 @@ export interface AppDeps {
 }
 
 /** Limits on request bodies: alerts and callbacks are small; anything larger is a mistake or an attack. */
-const BODY_LIMIT = '64kb';
-/** BODY_LIMIT in bytes (body-parser reads '64kb' as 64 x 1024): a larger /v1 body is a 413, whatever it holds. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Start-up problems that make the ingress unsafe to run. */
@@ -209,7 +207,7 @@ export function createApp(deps: AppDeps): Express {
   const v1 = express.Router();
   v1.use(...identify);
   v1.use(jsonBodiesOnly());
-  v1.use(express.json({ limit: BODY_LIMIT, strict: false }));
+  v1.use(express.json({ limit: BODY_LIMIT_BYTES, strict: false }));
   v1.use(alertRoutes({ alerts: deps.alerts, metrics, logger }));
   v1.use(deadLetterRoutes({ inbox: deps.inbox }));
   app.use('/v1', v1);
@@ -229,7 +227,7 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       // The limit of the parser that refused it: the routes' limits differ (16 kB, 64 kB, 4 MB).
       const limit = (err as { limit?: number }).limit;
       return sendProblem(res, 'tooLarge', {
-        detail: `bodies here are limited to ${limit === undefined ? BODY_LIMIT : `${limit} bytes`}`,
+        detail: `bodies here are limited to ${limit ?? BODY_LIMIT_BYTES} bytes`,
       });
     }
     if (type === 'encoding.unsupported' || type === 'charset.unsupported')
